@@ -1,0 +1,106 @@
+// The domain's vocabulary: what a site should run (ContainerSpec) and what it does run (ObservedContainer).
+// Plain data only: every layer above can build and compare these without I/O.
+
+export type Priority = 'critical' | 'normal' | 'background';
+export type RuntimeKind = 'docker' | 'podman';
+export type RestartPolicy = 'no' | 'always' | 'on-failure' | 'unless-stopped';
+
+export interface Resources {
+  /** CPU limit in cores (0.5 = half a core) */
+  cpus?: number;
+  /** hard memory limit in bytes */
+  memory?: number;
+  /** soft memory limit (reservation) in bytes */
+  memoryReservation?: number;
+}
+
+export interface PortBinding {
+  /** host port; absent means the engine picks one */
+  host?: number;
+  hostIp?: string;
+  container: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface Mount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  /** host path (bind) or volume name (volume); absent for tmpfs and anonymous volumes */
+  source?: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface Healthcheck {
+  /** Compose form: ['CMD', 'wget', ...], ['CMD-SHELL', 'cmd'] or ['NONE'] */
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+/** One container as the spec wants it on one site: the fully rendered form of a service replica. */
+export interface ContainerSpec {
+  /** engine container name, unique per rendered config: `<project>-<service>-<replica>-<hash8>` */
+  name: string;
+  project: string;
+  site: string;
+  service: string;
+  /** 1-based replica index */
+  replica: number;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  ports: PortBinding[];
+  mounts: Mount[];
+  healthcheck?: Healthcheck;
+  restart: RestartPolicy;
+  /** the user's labels; turtle's own are added by the runtime adapter from the fields here */
+  labels: Record<string, string>;
+  user?: string;
+  readOnly: boolean;
+  capDrop: string[];
+  resources: Resources;
+  priority: Priority;
+  /** services this one waits for (already filtered to those on the same site) */
+  dependsOn: string[];
+  /** false when an operator stopped the service with `turtle stop` */
+  running: boolean;
+  /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */
+  configHash: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+export type HealthState = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+/** A turtle-owned container as read back from the engine (everything comes from its labels and inspect). */
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  project: string;
+  site: string;
+  service: string;
+  replica: number;
+  image: string;
+  configHash: string;
+  /** resources as the engine reports them now */
+  resources: Resources;
+  state: ContainerState;
+  health: HealthState;
+  /** ISO time, when known */
+  createdAt?: string;
+  startedAt?: string;
+  exitCode?: number;
+}
+
+/** Labels turtle writes on every container it creates; ownership and drift are read back from these. */
+export const Label = {
+  managed: 'io.turtle.managed',
+  project: 'io.turtle.project',
+  site: 'io.turtle.site',
+  service: 'io.turtle.service',
+  replica: 'io.turtle.replica',
+  configHash: 'io.turtle.config-hash',
+  priority: 'io.turtle.priority',
+} as const;

@@ -1,0 +1,2 @@
+export { ExitCode, TurtleError, InvalidInputError, formatIssue, errorMessage } from './errors.js';
+export type { Issue, TurtleErrorOptions } from './errors.js';

@@ -1,0 +1,1 @@
+export type { ContainerRuntime, ContainerStats, EngineInfo, ImageProgress, LogLine, LogOptions } from './types.js';

@@ -1,0 +1,81 @@
+// The container runtime behind one small interface. Adapters live in sub-folders; only
+// docker-api/ imports dockerode. Engine differences (Docker vs Podman) stay inside the adapter.
+import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../domain/types.js';
+
+export interface EngineInfo {
+  kind: RuntimeKind;
+  /** engine version as it reports it, e.g. `20.10.24` or `4.3.1` */
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+  cpus: number;
+  memoryBytes: number;
+}
+
+export interface ContainerStats {
+  id: string;
+  /** percent of one core (200 = two full cores), computed from two samples */
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+export interface LogLine {
+  /** ISO timestamp as the engine recorded it */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** number of lines from the end; undefined = all */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export interface ImageProgress {
+  image: string;
+  status: string;
+  /** 0..1 when the engine reports sizes */
+  fraction?: number;
+}
+
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind;
+  /** where the engine is, for messages (`unix:///run/docker.sock`) */
+  readonly endpoint: string;
+
+  /** Throws TurtleError (unreachable, with a hint how to start the engine) when the engine does not answer. */
+  ping(): Promise<EngineInfo>;
+
+  /** Every turtle-owned container of `project` (all states). Containers without turtle's labels are never returned. */
+  list(project: string): Promise<ObservedContainer[]>;
+
+  /** Creates (does not start) a container with turtle's labels. Returns its id. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Stops gracefully, killing after `timeoutS`. No error if already stopped. */
+  stop(id: string, timeoutS?: number): Promise<void>;
+  restart(id: string, timeoutS?: number): Promise<void>;
+  /** Removes the container (forcing it if running). No error if already gone. */
+  remove(id: string): Promise<void>;
+
+  /**
+   * Changes CPU and memory limits of an existing container in place, and verifies the engine applied them.
+   * Adapters whose engine cannot do this in place throw TurtleError with recoverable=false so the caller replaces.
+   */
+  updateResources(id: string, resources: Resources): Promise<void>;
+
+  inspect(id: string): Promise<ObservedContainer | undefined>;
+
+  imageExists(ref: string): Promise<boolean>;
+  /** Pulls an image, reporting progress. Throws TurtleError naming the image when it cannot be had. */
+  pullImage(ref: string, onProgress?: (p: ImageProgress) => void): Promise<void>;
+  /** Imports a root filesystem tarball as an image (how images reach sites without a registry). */
+  importImage(tarPath: string, ref: string): Promise<void>;
+
+  logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+  stats(id: string): Promise<ContainerStats>;
+}
