@@ -4,6 +4,7 @@
 export type Priority = 'critical' | 'normal' | 'background';
 export type RuntimeKind = 'docker' | 'podman';
 export type RestartPolicy = 'no' | 'always' | 'on-failure' | 'unless-stopped';
+export type DependsCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
 
 export interface Resources {
   /** CPU limit in cores (0.5 = half a core) */
@@ -63,8 +64,8 @@ export interface ContainerSpec {
   capDrop: string[];
   resources: Resources;
   priority: Priority;
-  /** services this one waits for (already filtered to those on the same site) */
-  dependsOn: string[];
+  /** services this one waits for, with Compose's condition (only those on the same site) */
+  dependsOn: Record<string, DependsCondition>;
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */
