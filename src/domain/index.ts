@@ -1,0 +1,10 @@
+export { plan } from './plan.js';
+export type { PlanInput } from './plan.js';
+export { renderSite } from './render.js';
+export type { RenderOptions } from './render.js';
+export { describeStep, stepService, formatResources, formatBytes } from './steps.js';
+export type { Step, StepKind, ReplaceOrder } from './steps.js';
+export { resourcesEqual, nanoCpus } from './resources.js';
+export { canonicalJson, hashOf, sha256 } from './hash.js';
+export { Label } from './types.js';
+export type * from './types.js';

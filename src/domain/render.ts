@@ -1,0 +1,66 @@
+// Renders the spec into the exact containers one site should run. Pure: the same spec gives the same
+// containers, names and hashes on every machine, which is what makes drift and no-op deploys detectable.
+import type { ServiceSpec } from '../spec/index.js';
+import { hashOf } from './hash.js';
+import type { ContainerSpec } from './types.js';
+
+export interface RenderOptions {
+  project: string;
+  site: string;
+  /** services an operator stopped with `turtle stop` (they stay stopped across deploys until `turtle start`) */
+  stopped?: ReadonlySet<string>;
+}
+
+/** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
+export function renderSite(services: readonly ServiceSpec[], options: RenderOptions): ContainerSpec[] {
+  const onSite = new Set(services.map((s) => s.name));
+  const out: ContainerSpec[] = [];
+  for (const service of services) {
+    for (let replica = 1; replica <= service.replicas; replica++) {
+      out.push(renderContainer(service, replica, onSite, options));
+    }
+  }
+  return out;
+}
+
+function renderContainer(
+  service: ServiceSpec,
+  replica: number,
+  onSite: ReadonlySet<string>,
+  { project, site, stopped }: RenderOptions,
+): ContainerSpec {
+  const dependsOn = Object.fromEntries(
+    Object.entries(service.dependsOn).filter(([name]) => onSite.has(name)),
+  );
+  const config = {
+    image: service.image,
+    command: service.command,
+    entrypoint: service.entrypoint,
+    env: service.env,
+    ports: service.ports,
+    mounts: service.mounts,
+    healthcheck: service.healthcheck,
+    restart: service.restart,
+    labels: service.labels,
+    user: service.user,
+    readOnly: service.readOnly,
+    capDrop: service.capDrop,
+    priority: service.priority,
+  };
+  // Resources are not in configHash (they can change in place), but they are in the name, so a
+  // container re-created for new limits never collides with the one it replaces.
+  const configHash = hashOf(config);
+  const nameHash = hashOf({ configHash, resources: service.resources }).slice(0, 8);
+  return {
+    name: `${project}-${service.name}-${replica}-${nameHash}`,
+    project,
+    site,
+    service: service.name,
+    replica,
+    ...config,
+    resources: service.resources,
+    dependsOn,
+    running: !(stopped?.has(service.name) ?? false),
+    configHash,
+  };
+}

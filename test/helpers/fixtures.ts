@@ -1,0 +1,47 @@
+// Plain-object builders for unit tests of the pure domain.
+import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
+
+export function desired(service: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
+  const replica = over.replica ?? 1;
+  return {
+    name: `p-${service}-${replica}-00000000`,
+    project: 'p',
+    site: 'dc1',
+    service,
+    replica,
+    image: `${service}:1`,
+    env: {},
+    ports: [],
+    mounts: [],
+    restart: 'unless-stopped',
+    labels: {},
+    readOnly: false,
+    capDrop: [],
+    resources: {},
+    priority: 'normal',
+    dependsOn: {},
+    running: true,
+    configHash: `${service}-h1`,
+    ...over,
+  };
+}
+
+let ids = 0;
+export function observed(service: string, over: Partial<ObservedContainer> = {}): ObservedContainer {
+  const replica = over.replica ?? 1;
+  return {
+    id: `id-${service}-${replica}-${++ids}`,
+    name: `p-${service}-${replica}-00000000`,
+    project: 'p',
+    site: 'dc1',
+    service,
+    replica,
+    image: `${service}:1`,
+    configHash: `${service}-h1`,
+    resources: {},
+    state: 'running',
+    health: 'none',
+    createdAt: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
