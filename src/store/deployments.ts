@@ -1,0 +1,120 @@
+// Deployment history: one deployment per `turtle deploy` (or rollback), with each site's steps and timings.
+import type Database from 'better-sqlite3';
+
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'no-op';
+
+export interface StepRecord {
+  step: string;
+  kind: string;
+  service: string;
+  status: 'done' | 'failed' | 'skipped';
+  durationMs: number;
+  error?: string;
+}
+
+export interface SiteRecord {
+  site: string;
+  outcome: Outcome;
+  steps: StepRecord[];
+  error?: string;
+  startedAt: string;
+  durationMs?: number;
+}
+
+export interface Deployment {
+  id: number;
+  specHash: string;
+  command: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: Outcome;
+  sites: SiteRecord[];
+}
+
+export class DeploymentLog {
+  constructor(private readonly db: Database.Database) {}
+
+  begin(specHash: string, command: string): number {
+    const info = this.db
+      .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome) VALUES (?, ?, ?, 'running')`)
+      .run(specHash, command, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Records (or updates) one site's part of a deployment. */
+  recordSite(deploymentId: number, record: SiteRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO deployment_sites (deployment_id, site, outcome, steps, error, started_at, duration_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (deployment_id, site) DO UPDATE SET outcome = excluded.outcome, steps = excluded.steps,
+           error = excluded.error, duration_ms = excluded.duration_ms`,
+      )
+      .run(
+        deploymentId,
+        record.site,
+        record.outcome,
+        JSON.stringify(record.steps),
+        record.error ?? null,
+        record.startedAt,
+        record.durationMs ?? null,
+      );
+  }
+
+  finish(deploymentId: number, outcome: Exclude<Outcome, 'running'>): void {
+    this.db
+      .prepare('UPDATE deployments SET outcome = ?, finished_at = ? WHERE id = ?')
+      .run(outcome, new Date().toISOString(), deploymentId);
+  }
+
+  get(id: number): Deployment | undefined {
+    const row = this.db.prepare('SELECT * FROM deployments WHERE id = ?').get(id) as DeploymentRow | undefined;
+    return row && this.withSites(row);
+  }
+
+  /** Newest first. */
+  list(limit = 20): Deployment[] {
+    const rows = this.db.prepare('SELECT * FROM deployments ORDER BY id DESC LIMIT ?').all(limit) as DeploymentRow[];
+    return rows.map((row) => this.withSites(row));
+  }
+
+  private withSites(row: DeploymentRow): Deployment {
+    const sites = this.db
+      .prepare('SELECT * FROM deployment_sites WHERE deployment_id = ? ORDER BY started_at, site')
+      .all(row.id) as SiteRow[];
+    return {
+      id: row.id,
+      specHash: row.spec_hash,
+      command: row.command,
+      startedAt: row.started_at,
+      ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
+      outcome: row.outcome,
+      sites: sites.map((s) => ({
+        site: s.site,
+        outcome: s.outcome,
+        steps: JSON.parse(s.steps) as StepRecord[],
+        startedAt: s.started_at,
+        ...(s.error === null ? {} : { error: s.error }),
+        ...(s.duration_ms === null ? {} : { durationMs: s.duration_ms }),
+      })),
+    };
+  }
+}
+
+interface DeploymentRow {
+  id: number;
+  spec_hash: string;
+  command: string;
+  started_at: string;
+  finished_at: string | null;
+  outcome: Outcome;
+}
+
+interface SiteRow {
+  site: string;
+  outcome: Outcome;
+  steps: string;
+  error: string | null;
+  started_at: string;
+  duration_ms: number | null;
+}
