@@ -1,0 +1,35 @@
+// The real engines the integration suites run against (started by `bash scripts/engines.sh start`).
+import type { RuntimeKind } from '../../src/domain/types.js';
+
+export interface TestEngine {
+  kind: RuntimeKind;
+  endpoint: string;
+}
+
+export const defaultEndpoints: Readonly<Record<RuntimeKind, string>> = {
+  docker: 'unix:///run/turtle-test/docker.sock',
+  podman: 'unix:///run/turtle-test/podman.sock',
+};
+
+/** Both engines, endpoints overridable with TURTLE_TEST_DOCKER / TURTLE_TEST_PODMAN. */
+export function engines(): TestEngine[] {
+  return [
+    { kind: 'docker', endpoint: process.env.TURTLE_TEST_DOCKER || defaultEndpoints.docker },
+    { kind: 'podman', endpoint: process.env.TURTLE_TEST_PODMAN || defaultEndpoints.podman },
+  ];
+}
+
+/** Set TURTLE_SKIP_ENGINES=1 to skip suites that need real engines (they fail loudly otherwise). */
+export const skipEngines: false | string =
+  process.env.TURTLE_SKIP_ENGINES === '1' ? 'TURTLE_SKIP_ENGINES=1: real-engine tests skipped' : false;
+
+export type TestImage = 'web:1' | 'web:2' | 'web:3' | 'web:broken' | 'tools:1';
+
+/**
+ * The reference to use in a ContainerSpec. The same short name works on both engines: Podman stores the
+ * images as `localhost/turtle-test/…` and resolves the short name to them locally (checked through its
+ * Docker-compatible API), but reports them back with the `localhost/` prefix.
+ */
+export function testImage(_kind: RuntimeKind, name: TestImage): string {
+  return `turtle-test/${name}`;
+}
