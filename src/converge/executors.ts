@@ -1,0 +1,128 @@
+// One executor per step kind. Replacements never leave a slot with neither its old nor its new
+// container: the new one is made first, and on any failure it is removed and the old one restored.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TurtleError, errorMessage } from '../lib/errors.js';
+import type { Step, StepKind } from '../domain/steps.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import { healthDeadlineMs, waitReady } from './_wait.js';
+
+export interface ExecContext {
+  runtime: ContainerRuntime;
+  site: string;
+  signal?: AbortSignal;
+  /** progress lines for a human (`waiting for dc1/web#1 to be healthy`) */
+  onProgress?: (message: string) => void;
+  /** seconds a container gets to stop before it is killed */
+  stopTimeoutS: number;
+}
+
+type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, ctx: ExecContext) => Promise<void>;
+
+export const executors: { [K in StepKind]: Executor<K> } = {
+  create: async ({ spec }, ctx) => {
+    await waitForDependencies(spec, ctx);
+    const id = await ctx.runtime.create(spec);
+    if (!spec.running) return;
+    await ctx.runtime.start(id);
+    await waitReady(ctx.runtime, id, spec, { healthy: false, deadlineMs: 30_000, ...waitHooks(ctx) });
+  },
+  replace: async (step, ctx) => replace(step.old, step.spec, step.order, ctx),
+  remove: async ({ container }, ctx) => {
+    await ctx.runtime.stop(container.id, ctx.stopTimeoutS);
+    await ctx.runtime.remove(container.id);
+  },
+  start: async ({ container, spec }, ctx) => {
+    await waitForDependencies(spec, ctx);
+    await ctx.runtime.start(container.id);
+    await waitReady(ctx.runtime, container.id, spec, { healthy: false, deadlineMs: 30_000, ...waitHooks(ctx) });
+  },
+  stop: async ({ container }, ctx) => ctx.runtime.stop(container.id, ctx.stopTimeoutS),
+  'update-resources': async ({ container, spec }, ctx) => {
+    try {
+      await ctx.runtime.updateResources(container.id, spec.resources);
+    } catch (err) {
+      // Engines that cannot change limits in place (Podman's compatible API) get a replacement instead.
+      if (!(err instanceof TurtleError) || err.recoverable) throw err;
+      ctx.onProgress?.(`${ctx.site}/${spec.service}#${spec.replica}: ${err.message}; replacing the container`);
+      const order = spec.ports.some((p) => p.host !== undefined) ? 'stop-first' : 'start-first';
+      await replace(container, spec, order, ctx);
+    }
+  },
+};
+
+export async function executeStep(step: Step, ctx: ExecContext): Promise<void> {
+  const run = executors[step.kind] as Executor<typeof step.kind>;
+  await run(step as never, ctx);
+}
+
+async function replace(old: ObservedContainer, spec: ContainerSpec, order: 'start-first' | 'stop-first', ctx: ExecContext) {
+  const { runtime } = ctx;
+  await waitForDependencies(spec, ctx);
+  const id = await runtime.create(spec);
+  if (!spec.running) {
+    await runtime.stop(old.id, ctx.stopTimeoutS);
+    await runtime.remove(old.id);
+    return;
+  }
+  if (order === 'stop-first') await runtime.stop(old.id, ctx.stopTimeoutS);
+  try {
+    await runtime.start(id);
+    await waitReady(runtime, id, spec, { healthy: true, deadlineMs: healthDeadlineMs(spec), ...waitHooks(ctx) });
+  } catch (err) {
+    await restoreOld(old, id, order, ctx, err);
+  }
+  if (order === 'start-first') await runtime.stop(old.id, ctx.stopTimeoutS);
+  await runtime.remove(old.id);
+}
+
+/** The new container failed: remove it and make sure the old one runs again, then report both. */
+async function restoreOld(old: ObservedContainer, newId: string, order: string, ctx: ExecContext, cause: unknown): Promise<never> {
+  const who = `${ctx.site}/${old.service}#${old.replica}`;
+  await ctx.runtime.remove(newId).catch(() => undefined);
+  let restored = 'the previous container kept running';
+  if (order === 'stop-first') {
+    try {
+      await ctx.runtime.start(old.id);
+      restored = 'the previous container was restarted';
+    } catch (err) {
+      restored = `restarting the previous container failed too: ${errorMessage(err)}`;
+    }
+  }
+  throw new TurtleError(`${errorMessage(cause)}; the new container was removed and ${restored}`, {
+    hint: cause instanceof TurtleError ? cause.hint : `check ${who} with \`turtle ps\``,
+    cause,
+  });
+}
+
+/** Compose's depends_on conditions: wait until each dependency on this site is running / healthy / done. */
+async function waitForDependencies(spec: ContainerSpec, ctx: ExecContext): Promise<void> {
+  for (const [dep, condition] of Object.entries(spec.dependsOn)) {
+    if (condition === 'service_started') continue;
+    const deadline = Date.now() + 120_000;
+    ctx.onProgress?.(`${ctx.site}/${spec.service} waits for ${dep} (${condition})`);
+    for (;;) {
+      ctx.signal?.throwIfAborted();
+      const all = await ctx.runtime.list(spec.project);
+      const deps = all.filter((c) => c.site === ctx.site && c.service === dep);
+      const ok =
+        condition === 'service_healthy'
+          ? deps.some((c) => c.state === 'running' && (c.health === 'healthy' || c.health === 'none'))
+          : deps.some((c) => c.state === 'exited' && c.exitCode === 0);
+      if (ok) break;
+      if (Date.now() > deadline) {
+        throw new TurtleError(`${ctx.site}/${spec.service}: ${dep} did not reach ${condition} within 120 s`, {
+          hint: `check \`turtle ps --site ${ctx.site}\` and \`turtle logs ${dep}\``,
+        });
+      }
+      await sleep(200, undefined, ctx.signal ? { signal: ctx.signal } : undefined);
+    }
+  }
+}
+
+function waitHooks(ctx: ExecContext) {
+  return {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onWaiting: ctx.onProgress } : {}),
+  };
+}

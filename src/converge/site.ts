@@ -1,0 +1,76 @@
+// Converging one site: observe -> plan -> execute, stopping at the first failed step.
+import { TurtleError, errorMessage } from '../lib/errors.js';
+import { plan } from '../domain/plan.js';
+import { describeStep, stepService, type Step } from '../domain/steps.js';
+import type { ContainerSpec } from '../domain/types.js';
+import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
+import type { StepRecord } from '../store/deployments.js';
+import { executeStep } from './executors.js';
+import { ensureImages, imagesNeeded } from './images.js';
+
+export interface ConvergeHooks {
+  onPlan?: (steps: readonly Step[]) => void;
+  onStepStart?: (step: Step, index: number, total: number) => void;
+  onStepDone?: (step: Step, record: StepRecord) => void;
+  onProgress?: (message: string) => void;
+  onImage?: (progress: ImageProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ConvergeResult {
+  site: string;
+  steps: Step[];
+  records: StepRecord[];
+  /** set when a step failed; the remaining steps were skipped */
+  error?: TurtleError;
+}
+
+export async function convergeSite(
+  runtime: ContainerRuntime,
+  site: string,
+  project: string,
+  desired: readonly ContainerSpec[],
+  hooks: ConvergeHooks = {},
+): Promise<ConvergeResult> {
+  const actual = await runtime.list(project);
+  const steps = plan({ site, desired, actual });
+  hooks.onPlan?.(steps);
+  const records: StepRecord[] = [];
+  if (steps.length === 0) return { site, steps, records };
+  try {
+    await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);
+  } catch (err) {
+    const error = asTurtleError(err);
+    return { site, steps, records: steps.map((s) => skipped(s)), error };
+  }
+  const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress };
+  for (const [index, step] of steps.entries()) {
+    hooks.onStepStart?.(step, index, steps.length);
+    const started = Date.now();
+    try {
+      await executeStep(step, ctx);
+      const record: StepRecord = { ...base(step), status: 'done', durationMs: Date.now() - started };
+      records.push(record);
+      hooks.onStepDone?.(step, record);
+    } catch (err) {
+      const error = asTurtleError(err);
+      const record: StepRecord = { ...base(step), status: 'failed', durationMs: Date.now() - started, error: error.message };
+      records.push(record, ...steps.slice(index + 1).map((s) => skipped(s)));
+      hooks.onStepDone?.(step, record);
+      return { site, steps, records, error };
+    }
+  }
+  return { site, steps, records };
+}
+
+function base(step: Step) {
+  return { step: describeStep(step), kind: step.kind, service: stepService(step) };
+}
+
+function skipped(step: Step): StepRecord {
+  return { ...base(step), status: 'skipped', durationMs: 0 };
+}
+
+function asTurtleError(err: unknown): TurtleError {
+  return err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err });
+}
