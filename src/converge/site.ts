@@ -1,4 +1,4 @@
-// Converging one site: observe -> plan -> execute, stopping at the first failed step.
+// Converging one site: observe -> plan -> execute (a few steps at a time), starting nothing new after a failure.
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { plan } from '../domain/plan.js';
 import { describeStep, stepService, type Step } from '../domain/steps.js';
@@ -7,6 +7,7 @@ import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
 import type { StepRecord } from '../store/deployments.js';
 import { executeStep } from './executors.js';
 import { ensureImages, imagesNeeded } from './images.js';
+import { schedule } from './_schedule.js';
 
 export interface ConvergeHooks {
   onPlan?: (steps: readonly Step[]) => void;
@@ -15,13 +16,17 @@ export interface ConvergeHooks {
   onProgress?: (message: string) => void;
   onImage?: (progress: ImageProgress) => void;
   signal?: AbortSignal;
+  /** how many steps may run at once (default 4; steps still wait for the services they depend on) */
+  parallelism?: number;
 }
+
+const DEFAULT_PARALLELISM = 4;
 
 export interface ConvergeResult {
   site: string;
   steps: Step[];
   records: StepRecord[];
-  /** set when a step failed; the remaining steps were skipped */
+  /** set when a step failed; steps not yet started were skipped */
   error?: TurtleError;
 }
 
@@ -35,8 +40,7 @@ export async function convergeSite(
   const actual = await runtime.list(project);
   const steps = plan({ site, desired, actual });
   hooks.onPlan?.(steps);
-  const records: StepRecord[] = [];
-  if (steps.length === 0) return { site, steps, records };
+  if (steps.length === 0) return { site, steps, records: [] };
   try {
     await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);
   } catch (err) {
@@ -44,23 +48,25 @@ export async function convergeSite(
     return { site, steps, records: steps.map((s) => skipped(s)), error };
   }
   const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress };
-  for (const [index, step] of steps.entries()) {
+  let error: TurtleError | undefined;
+  const results = await schedule(steps, hooks.parallelism ?? DEFAULT_PARALLELISM, async (step, index) => {
     hooks.onStepStart?.(step, index, steps.length);
     const started = Date.now();
     try {
       await executeStep(step, ctx);
       const record: StepRecord = { ...base(step), status: 'done', durationMs: Date.now() - started };
-      records.push(record);
       hooks.onStepDone?.(step, record);
+      return record;
     } catch (err) {
-      const error = asTurtleError(err);
-      const record: StepRecord = { ...base(step), status: 'failed', durationMs: Date.now() - started, error: error.message };
-      records.push(record, ...steps.slice(index + 1).map((s) => skipped(s)));
+      error ??= asTurtleError(err);
+      const message = err instanceof Error ? err.message : String(err);
+      const record: StepRecord = { ...base(step), status: 'failed', durationMs: Date.now() - started, error: message };
       hooks.onStepDone?.(step, record);
-      return { site, steps, records, error };
+      return record;
     }
-  }
-  return { site, steps, records };
+  }, (r) => r.status === 'failed');
+  const records = results.map((r, i) => r ?? skipped(steps[i] as Step));
+  return { site, steps, records, ...(error ? { error } : {}) };
 }
 
 function base(step: Step) {

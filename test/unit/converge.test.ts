@@ -73,12 +73,12 @@ test('an engine that cannot update limits in place gets a replacement with the n
   assert.deepEqual([...rt.containers.values()].map((c) => c.resources), [{ memory: 32 }]);
 });
 
-test('a failed step skips the rest and says which', async () => {
+test('after a failed step nothing new starts: the services depending on it are skipped', async () => {
   const rt = new FakeRuntime();
   rt.images.add('a:1');
   rt.images.add('b:1');
   rt.crashing.add('a:1');
-  const r = await convergeSite(rt, 'dc1', 'p', [desired('a', { image: 'a:1' }), desired('b', { image: 'b:1' })]);
+  const r = await convergeSite(rt, 'dc1', 'p', [desired('a', { image: 'a:1' }), desired('b', { image: 'b:1', dependsOn: { a: 'service_started' } })]);
   assert.deepEqual(r.records.map((x) => [x.step, x.status]), [
     ['create a#1 (a:1)', 'failed'],
     ['create b#1 (b:1)', 'skipped'],

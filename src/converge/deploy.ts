@@ -1,0 +1,93 @@
+// A deployment across the selected sites: each site converged in turn, every site's outcome, steps
+// and timings recorded in the store, and one event per site. (Cross-site ordering, health gates and
+// all-site rollback build on this in rollout/.)
+import { TurtleError, errorMessage } from '../lib/errors.js';
+import { hashOf } from '../domain/hash.js';
+import { renderSite } from '../domain/render.js';
+import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import type { Store, Outcome } from '../store/index.js';
+import { convergeSite, type ConvergeHooks, type ConvergeResult } from './site.js';
+
+export interface DeployOptions {
+  spec: Spec;
+  sites: readonly SiteSpec[];
+  store: Store;
+  /** returns a runtime that answers, or throws TurtleError naming the site */
+  connect: (site: SiteSpec) => Promise<ContainerRuntime>;
+  command?: string;
+  hooks?: (site: string) => ConvergeHooks;
+}
+
+export interface SiteOutcome {
+  site: string;
+  outcome: Exclude<Outcome, 'running'>;
+  result?: ConvergeResult;
+  error?: TurtleError;
+  durationMs: number;
+}
+
+export interface DeployResult {
+  id: number;
+  outcome: Exclude<Outcome, 'running'>;
+  sites: SiteOutcome[];
+}
+
+export function specHash(spec: Spec): string {
+  const { file: _file, ...content } = spec;
+  return hashOf(content);
+}
+
+export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+  const { spec, store } = opts;
+  const id = store.deployments.begin(specHash(spec), opts.command ?? 'deploy');
+  const sites: SiteOutcome[] = [];
+  for (const site of opts.sites) sites.push(await deploySite(id, site, opts));
+  const outcome = sites.some((s) => s.outcome === 'failed')
+    ? 'failed'
+    : sites.every((s) => s.outcome === 'no-op')
+      ? 'no-op'
+      : 'succeeded';
+  store.deployments.finish(id, outcome);
+  return { id, outcome, sites };
+}
+
+async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Promise<SiteOutcome> {
+  const { spec, store } = opts;
+  const startedAt = new Date().toISOString();
+  const started = Date.now();
+  let result: ConvergeResult | undefined;
+  let error: TurtleError | undefined;
+  try {
+    const runtime = await opts.connect(site);
+    const desired = renderSite(servicesForSite(spec, site.name), {
+      project: spec.project,
+      site: site.name,
+      stopped: store.stoppedServices(site.name),
+    });
+    result = await convergeSite(runtime, site.name, spec.project, desired, opts.hooks?.(site.name));
+    error = result.error;
+  } catch (err) {
+    error = err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err });
+  }
+  const durationMs = Date.now() - started;
+  const outcome = error ? 'failed' : result?.steps.length === 0 ? 'no-op' : 'succeeded';
+  store.deployments.recordSite(id, {
+    site: site.name,
+    outcome,
+    steps: result?.records ?? [],
+    startedAt,
+    durationMs,
+    ...(error ? { error: error.message } : {}),
+  });
+  if (outcome !== 'no-op') {
+    const done = result?.records.filter((r) => r.status === 'done').length ?? 0;
+    store.events.append({
+      site: site.name,
+      type: outcome === 'failed' ? 'deploy.failed' : 'deploy.succeeded',
+      message: error ? `deployment ${id} failed: ${error.message}` : `deployment ${id}: ${done} steps in ${durationMs} ms`,
+      data: { deployment: id },
+    });
+  }
+  return { site: site.name, outcome, durationMs, ...(result ? { result } : {}), ...(error ? { error } : {}) };
+}
