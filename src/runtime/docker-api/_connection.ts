@@ -1,0 +1,61 @@
+// One dockerode client per endpoint, with every HTTP request counted at the single point they all pass
+// (docker-modem's dial), so a no-op deploy can be proven to make zero mutating engine calls.
+import type { IncomingMessage } from 'node:http';
+import Dockerode from 'dockerode';
+import type DockerModem from 'docker-modem';
+import { parseEndpoint } from './_endpoint.js';
+
+export interface CallCounts {
+  /** POST, PUT, DELETE, …: anything that can change the engine's state */
+  mutating: number;
+  /** GET and HEAD */
+  read: number;
+}
+
+/** Fail fast when the engine does not accept the connection; streams (logs --follow) stay open. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export function connect(endpoint: string, calls: CallCounts): Dockerode {
+  const target = parseEndpoint(endpoint);
+  // `host: undefined` on purpose: docker-modem would otherwise take DOCKER_HOST from the environment.
+  const options = { host: undefined, ...target, connectionTimeout: CONNECT_TIMEOUT_MS } as Dockerode.DockerOptions;
+  const docker = new Dockerode(options);
+  const modem = docker.modem;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (opts: DockerModem.DialOptions, callback?: DockerModem.RequestCallback) => {
+    const method = (opts.method ?? 'GET').toUpperCase();
+    if (method === 'GET' || method === 'HEAD') calls.read++;
+    else calls.mutating++;
+    dial(opts, callback);
+  };
+  return docker;
+}
+
+/** A request dockerode has no method for (libpod endpoints, raw log streams), through the counted dial. */
+export function request<T>(docker: Dockerode, opts: DockerModem.DialOptions): Promise<T> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(opts, (err, result) => (err ? reject(err) : resolve(result as T)));
+  });
+}
+
+export function requestStream(docker: Dockerode, opts: DockerModem.DialOptions): Promise<IncomingMessage> {
+  return request<IncomingMessage>(docker, { ...opts, isStream: true });
+}
+
+/** Reads a progress stream (pull, import) to its end; the engine reports failures inside it. */
+export function followProgress(
+  docker: Dockerode,
+  stream: NodeJS.ReadableStream,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), onProgress);
+  });
+}
+
+export interface ProgressEvent {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+}

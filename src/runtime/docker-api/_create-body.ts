@@ -1,0 +1,103 @@
+// Builds the engine's container-create request body from a ContainerSpec (pure; no I/O).
+// Only fields the spec sets are written, so the body is exactly what turtle asked for.
+import type { ContainerSpec, Healthcheck, Mount, PortBinding, Resources } from '../../domain/types.js';
+import { containerLabels } from './_labels.js';
+
+export interface CreateBody {
+  name: string;
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[];
+  Env: string[];
+  Labels: Record<string, string>;
+  User?: string;
+  ExposedPorts: Record<string, Record<string, never>>;
+  Healthcheck?: HealthcheckBody;
+  HostConfig: HostConfigBody;
+}
+
+export interface HealthcheckBody {
+  Test: string[];
+  Interval: number;
+  Timeout: number;
+  Retries: number;
+  StartPeriod: number;
+}
+
+export interface HostConfigBody {
+  PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
+  Mounts: MountBody[];
+  RestartPolicy: { Name: string };
+  ReadonlyRootfs: boolean;
+  CapDrop: string[];
+  NanoCpus?: number;
+  Memory?: number;
+  MemoryReservation?: number;
+}
+
+export interface MountBody {
+  Type: Mount['type'];
+  Source?: string;
+  Target: string;
+  ReadOnly: boolean;
+}
+
+const NS_PER_MS = 1_000_000;
+
+export function createBody(spec: ContainerSpec): CreateBody {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    ...(spec.command ? { Cmd: spec.command } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: containerLabels(spec),
+    ...(spec.user ? { User: spec.user } : {}),
+    ExposedPorts: Object.fromEntries(spec.ports.map((p) => [portKey(p), {}])),
+    ...(spec.healthcheck ? { Healthcheck: healthcheckBody(spec.healthcheck) } : {}),
+    HostConfig: {
+      PortBindings: portBindings(spec.ports),
+      Mounts: spec.mounts.map(mountBody),
+      RestartPolicy: { Name: spec.restart },
+      ReadonlyRootfs: spec.readOnly,
+      CapDrop: spec.capDrop,
+      ...resourceFields(spec.resources),
+    },
+  };
+}
+
+/** CPU and memory limits in the engine's units; absent limits are left out (engine default: none). */
+export function resourceFields(r: Resources): Pick<HostConfigBody, 'NanoCpus' | 'Memory' | 'MemoryReservation'> {
+  return {
+    ...(r.cpus !== undefined ? { NanoCpus: Math.round(r.cpus * 1e9) } : {}),
+    ...(r.memory !== undefined ? { Memory: r.memory } : {}),
+    ...(r.memoryReservation !== undefined ? { MemoryReservation: r.memoryReservation } : {}),
+  };
+}
+
+function portKey(p: PortBinding): string {
+  return `${p.container}/${p.protocol}`;
+}
+
+function portBindings(ports: PortBinding[]): HostConfigBody['PortBindings'] {
+  const out: HostConfigBody['PortBindings'] = {};
+  for (const p of ports) {
+    // An empty HostPort lets the engine pick a free port.
+    (out[portKey(p)] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.host === undefined ? '' : String(p.host) });
+  }
+  return out;
+}
+
+function mountBody(m: Mount): MountBody {
+  return { Type: m.type, ...(m.source !== undefined ? { Source: m.source } : {}), Target: m.target, ReadOnly: m.readOnly };
+}
+
+function healthcheckBody(h: Healthcheck): HealthcheckBody {
+  return {
+    Test: h.test,
+    Interval: h.intervalMs * NS_PER_MS,
+    Timeout: h.timeoutMs * NS_PER_MS,
+    Retries: h.retries,
+    StartPeriod: h.startPeriodMs * NS_PER_MS,
+  };
+}

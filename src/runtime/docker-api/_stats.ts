@@ -1,0 +1,35 @@
+// CPU and memory figures from the engine's stats documents (pure), computed the way `docker stats` does.
+
+export interface StatsDoc {
+  cpu_stats?: CpuSample;
+  precpu_stats?: CpuSample;
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+}
+
+export interface CpuSample {
+  cpu_usage?: { total_usage?: number; percpu_usage?: number[] };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+}
+
+/** True when the sample carries the previous reading (Docker does; Podman 4.3 sends zeros). */
+export function hasPreCpu(doc: StatsDoc): boolean {
+  return Boolean(doc.precpu_stats?.system_cpu_usage && doc.precpu_stats.cpu_usage?.total_usage);
+}
+
+/** Percent of one core used between two samples (200 = two full cores). */
+export function cpuPercent(before: CpuSample | undefined, after: CpuSample | undefined): number {
+  const cpuDelta = (after?.cpu_usage?.total_usage ?? 0) - (before?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (after?.system_cpu_usage ?? 0) - (before?.system_cpu_usage ?? 0);
+  if (cpuDelta <= 0 || systemDelta <= 0) return 0;
+  const cpus = after?.online_cpus || after?.cpu_usage?.percpu_usage?.length || 1;
+  return (cpuDelta / systemDelta) * cpus * 100;
+}
+
+/** Usage without reclaimable page cache: cgroup v1 reports total_inactive_file, v2 inactive_file. */
+export function memoryUsed(doc: StatsDoc): number {
+  const m = doc.memory_stats ?? {};
+  const cache = m.stats?.total_inactive_file ?? m.stats?.inactive_file ?? 0;
+  const usage = m.usage ?? 0;
+  return cache < usage ? usage - cache : usage;
+}

@@ -1,0 +1,169 @@
+// ContainerRuntime over the Docker Engine API, for Docker and for Podman's Docker-compatible service.
+import type Dockerode from 'dockerode';
+import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
+import { ExitCode, TurtleError } from '../../lib/errors.js';
+import type { ContainerRuntime, ContainerStats, EngineInfo, ImageProgress, LogLine, LogOptions } from '../types.js';
+import { connect, request, type CallCounts } from './_connection.js';
+import { attempt, type EngineContext } from './_context.js';
+import { createBody } from './_create-body.js';
+import { engineMessage, statusOf } from './_errors.js';
+import { importImage, imageExists, pullImage } from './_images.js';
+import { projectFilter } from './_labels.js';
+import { readLogs } from './_logs.js';
+import { toObserved, type InspectDoc } from './_observe.js';
+import { healthCheckDue } from './_podman-health.js';
+import { readStats } from './_read-stats.js';
+import { updateResources } from './_update-resources.js';
+
+interface VersionDoc {
+  Version: string;
+  ApiVersion: string;
+  Os: string;
+  Arch: string;
+  Components?: Array<{ Name: string; Version: string }>;
+}
+
+export class DockerApiRuntime implements ContainerRuntime {
+  /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
+  readonly calls: CallCounts = { mutating: 0, read: 0 };
+  private readonly ctx: EngineContext;
+  private readonly docker: Dockerode;
+  private version: Promise<VersionDoc> | undefined;
+
+  constructor(
+    readonly kind: RuntimeKind,
+    readonly endpoint: string,
+  ) {
+    this.docker = connect(endpoint, this.calls);
+    this.ctx = { docker: this.docker, kind, endpoint };
+  }
+
+  async ping(): Promise<EngineInfo> {
+    return attempt(this.ctx, 'answer a ping', async () => {
+      await this.docker.ping();
+      const [version, info] = await Promise.all([this.engineVersion(), this.docker.info() as Promise<{ NCPU: number; MemTotal: number }>]);
+      const isPodman = (version.Components ?? []).some((c) => /podman/i.test(c.Name));
+      if (isPodman !== (this.kind === 'podman')) {
+        const actual = isPodman ? 'podman' : 'docker';
+        throw new TurtleError(`${this.endpoint} is ${actual} ${version.Version}, not ${this.kind}`, {
+          exitCode: ExitCode.invalid,
+          hint: `set the site's runtime to ${actual}, or point it at a ${this.kind} endpoint`,
+        });
+      }
+      const { Version, ApiVersion, Os, Arch } = version;
+      return { kind: this.kind, version: Version, apiVersion: ApiVersion, os: Os, arch: Arch, cpus: info.NCPU, memoryBytes: info.MemTotal };
+    });
+  }
+
+  async list(project: string): Promise<ObservedContainer[]> {
+    const found = await attempt(this.ctx, `list containers of project ${project}`, () =>
+      this.docker.listContainers({ all: true, filters: projectFilter(project) }),
+    );
+    const observed = await Promise.all(found.map((c) => this.inspect(c.Id)));
+    // A container removed between the listing and its inspect is simply gone.
+    return observed.filter((c): c is ObservedContainer => c !== undefined);
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    try {
+      const container = await this.docker.createContainer(createBody(spec) as Dockerode.ContainerCreateOptions);
+      return container.id;
+    } catch (err) {
+      const message = engineMessage(err);
+      if (statusOf(err) === 404 && /no such image|image not known/i.test(message)) {
+        throw new TurtleError(`image ${spec.image} is not on site ${spec.site} (needed by ${spec.site}/${spec.service})`, {
+          hint: `turtle cannot pull from a registry it cannot reach: import the image on ${spec.site}, or fix the tag`,
+        });
+      }
+      return attempt(this.ctx, `create container ${spec.name}`, () => Promise.reject(err));
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await attempt(this.ctx, `start container ${id}`, () => this.docker.getContainer(id).start());
+  }
+
+  async stop(id: string, timeoutS = 10): Promise<void> {
+    await this.ignoringGone(`stop container ${id}`, () => this.docker.getContainer(id).stop({ t: timeoutS }));
+  }
+
+  async restart(id: string, timeoutS = 10): Promise<void> {
+    await attempt(this.ctx, `restart container ${id}`, () => this.docker.getContainer(id).restart({ t: timeoutS }));
+  }
+
+  async remove(id: string): Promise<void> {
+    // v: anonymous volumes go with their container; named volumes stay.
+    await this.ignoringGone(`remove container ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+  }
+
+  async updateResources(id: string, resources: Resources): Promise<void> {
+    await updateResources(this.ctx, id, resources, (await this.engineVersion()).Version, () => this.inspectDoc(id));
+  }
+
+  async inspect(id: string): Promise<ObservedContainer | undefined> {
+    let doc = await this.inspectDoc(id);
+    if (doc && this.kind === 'podman' && healthCheckDue(doc, Date.now())) {
+      await this.runPodmanHealthcheck(id);
+      doc = await this.inspectDoc(id);
+    }
+    return doc && toObserved(doc, this.kind);
+  }
+
+  imageExists(ref: string): Promise<boolean> {
+    return imageExists(this.ctx, ref);
+  }
+
+  pullImage(ref: string, onProgress?: (p: ImageProgress) => void): Promise<void> {
+    return pullImage(this.ctx, ref, onProgress);
+  }
+
+  importImage(tarPath: string, ref: string): Promise<void> {
+    return importImage(this.ctx, tarPath, ref);
+  }
+
+  async *logs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const doc = await this.inspectDoc(id);
+    if (!doc) throw new TurtleError(`container ${id} does not exist on ${this.kind} at ${this.endpoint}`);
+    yield* readLogs(this.ctx, id, Boolean(doc.Config.Tty), options);
+  }
+
+  stats(id: string): Promise<ContainerStats> {
+    return readStats(this.ctx, id);
+  }
+
+  private async inspectDoc(id: string): Promise<InspectDoc | undefined> {
+    try {
+      return (await this.docker.getContainer(id).inspect()) as unknown as InspectDoc;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      return attempt(this.ctx, `inspect container ${id}`, () => Promise.reject(err));
+    }
+  }
+
+  private async runPodmanHealthcheck(id: string): Promise<void> {
+    // A failing check is recorded in the container's health, so the answer itself is not needed; the
+    // libpod routes answer only under a version prefix (v4.0.0 is the oldest libpod API Podman 4 and 5 serve).
+    await attempt(this.ctx, `run the health check of container ${id}`, () =>
+      request(this.docker, { path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`, method: 'GET', statusCodes: { 200: true, 409: true } }),
+    );
+  }
+
+  private engineVersion(): Promise<VersionDoc> {
+    this.version ??= (this.docker.version() as Promise<VersionDoc>).catch((err: unknown) => {
+      this.version = undefined;
+      throw err;
+    });
+    return this.version;
+  }
+
+  private async ignoringGone(doing: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      // 304: already stopped; 404: already gone; 409 "already in progress": someone else is removing it.
+      const status = statusOf(err);
+      if (status === 304 || status === 404 || (status === 409 && /in progress/i.test(engineMessage(err)))) return;
+      await attempt(this.ctx, doing, () => Promise.reject(err));
+    }
+  }
+}
