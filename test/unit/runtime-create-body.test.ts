@@ -20,7 +20,7 @@ const minimal: ContainerSpec = {
   capDrop: [],
   resources: {},
   priority: 'normal',
-  dependsOn: [],
+  dependsOn: {},
   running: true,
   configHash: 'f'.repeat(64),
 };
