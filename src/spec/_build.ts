@@ -1,0 +1,57 @@
+// From the loaded (and interpolated) document to a Spec, collecting every problem on the way.
+import type { ServiceSpec, SiteSpec, Spec } from './types.js';
+import { isMap } from './_fields.js';
+import { fromZod, type Problem } from './_problems.js';
+import { applyOverlays } from './_overlays.js';
+import { documentSchema } from './schema.js';
+import { lenientSite, siteSchema } from './schema-site.js';
+import { lenientService, serviceSchema } from './schema-service.js';
+import { checkRules } from './_rules.js';
+import { describeValue } from './_words.js';
+
+function entries(value: unknown): [string, unknown][] {
+  return isMap(value) ? Object.entries(value) : [];
+}
+
+export function build(raw: unknown, file: string, problems: Problem[]): Spec | undefined {
+  if (raw === null || raw === undefined) {
+    problems.push({ path: [], message: 'the file is empty', hint: 'start with version: 1, project, sites and services' });
+    return undefined;
+  }
+  if (!isMap(raw)) {
+    problems.push({ path: [], message: `expected a map with version, project, sites and services, found ${describeValue(raw)}` });
+    return undefined;
+  }
+  const top = documentSchema.safeParse(raw);
+  if (!top.success) problems.push(...fromZod(top.error.issues, raw, []));
+
+  const sites: Record<string, SiteSpec> = {};
+  for (const [name, value] of entries(raw.sites)) {
+    const parsed = siteSchema.safeParse(value);
+    // An invalid site still takes part in the rules; the Spec is only returned when there are no problems.
+    sites[name] = { name, ...(parsed.success ? parsed.data : lenientSite(value)) };
+    if (!parsed.success) problems.push(...fromZod(parsed.error.issues, value, ['sites', name]));
+  }
+  const siteNames = entries(raw.sites).map(([name]) => name);
+  // Default placement follows the role as written, so a site with other problems still counts.
+  const edgeSites = entries(raw.sites)
+    .filter(([, v]) => !(isMap(v) && v.role === 'observer'))
+    .map(([name]) => name);
+
+  const baseProblems: Problem[] = [];
+  const services: Record<string, ServiceSpec> = {};
+  const rawServices = Object.fromEntries(entries(raw.services));
+  for (const [name, value] of entries(raw.services)) {
+    const parsed = serviceSchema.safeParse(value);
+    const fields = parsed.success ? parsed.data : lenientService(value);
+    services[name] = { name, ...fields, sites: fields.sites ?? edgeSites };
+    if (!parsed.success) baseProblems.push(...fromZod(parsed.error.issues, value, ['services', name]));
+  }
+  problems.push(...baseProblems);
+
+  const overlays = applyOverlays({ raw: raw.overlays, rawServices, siteNames, sites, services, baseProblems }, problems);
+  const spec: Spec = { version: 1, project: String(raw.project), sites, services, file };
+  if (Object.keys(overlays).length > 0) spec.overlays = overlays;
+  checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays }, problems);
+  return spec;
+}

@@ -1,0 +1,41 @@
+// Compose's "map or list of KEY=VALUE" fields (environment, labels) → a plain string map.
+import { z } from 'zod';
+import { describeValue } from './_words.js';
+import { fail, isMap } from './_fields.js';
+
+// In a list an empty value is `A=`; in a map it is `A: ""`.
+const HINTS = {
+  environment: (k: string, list: boolean) =>
+    `write ${list ? `${k}=` : `${k}: ""`} for an empty value, or ${k}${list ? '=' : ': '}\${${k}} to take it from the environment`,
+  label: (k: string, list: boolean) => `write ${list ? `${k}=` : `${k}: ""`} for an empty label`,
+};
+
+export function keyValues(kind: keyof typeof HINTS) {
+  const noun = kind === 'environment' ? 'variable' : 'label';
+  return z.unknown().transform((value, ctx): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (isMap(value)) {
+      for (const [key, v] of Object.entries(value)) {
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
+        else if (v === null) fail(ctx, `${noun} \`${key}\` has no value`, { path: [key], hint: HINTS[kind](key, false) });
+        else fail(ctx, `expected a string, number or true/false, found ${describeValue(v)}`, { path: [key] });
+      }
+      return out;
+    }
+    if (!Array.isArray(value))
+      return fail(ctx, `expected a map or a list of KEY=VALUE, found ${describeValue(value)}`);
+    const seen = new Map<string, number>();
+    value.forEach((item, i) => {
+      if (typeof item !== 'string') return fail(ctx, `expected "KEY=VALUE", found ${describeValue(item)}`, { path: [i] });
+      const eq = item.indexOf('=');
+      const key = eq < 0 ? item : item.slice(0, eq);
+      if (key === '') return fail(ctx, `expected "KEY=VALUE", found ${describeValue(item)}`, { path: [i] });
+      if (eq < 0) return fail(ctx, `${noun} \`${key}\` has no value`, { path: [i], hint: HINTS[kind](key, true) });
+      const first = seen.get(key);
+      if (first !== undefined) return fail(ctx, `${noun} \`${key}\` is set twice (first at [${first}])`, { path: [i] });
+      seen.set(key, i);
+      out[key] = item.slice(eq + 1);
+    });
+    return out;
+  });
+}

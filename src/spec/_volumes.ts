@@ -1,0 +1,57 @@
+// `volumes`: Compose short syntax ("./data:/data:ro", "named:/x", "/anon") and long syntax → Mount[].
+import { z } from 'zod';
+import type { Mount } from '../domain/types.js';
+import { describeValue } from './_words.js';
+import { bool, fail, isMap, obj, oneOf, str } from './_fields.js';
+
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function isHostPath(source: string): boolean {
+  return source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
+}
+
+/** Returns the mount, or a message explaining what is wrong. */
+export function parseShortVolume(text: string): Mount | string {
+  const parts = text.split(':');
+  if (parts.length > 3) return 'expected [SOURCE:]TARGET[:ro|rw]';
+  const mode = parts.length === 3 ? parts.pop()! : 'rw';
+  if (mode !== 'ro' && mode !== 'rw') return `mode "${mode}" is not ro or rw`;
+  const target = parts.pop()!;
+  const source = parts.pop();
+  if (!target.startsWith('/')) return `target "${target}" must be an absolute path in the container`;
+  const readOnly = mode === 'ro';
+  if (source === undefined) return { type: 'volume', target, readOnly };
+  if (isHostPath(source)) return { type: 'bind', source, target, readOnly };
+  if (!VOLUME_NAME.test(source)) return `volume name "${source}" may use only letters, digits, _ . - (start a host path with / or ./)`;
+  return { type: 'volume', source, target, readOnly };
+}
+
+const longVolume = obj({
+  type: oneOf(['bind', 'volume', 'tmpfs'] as const),
+  source: str().optional(),
+  target: str({ pattern: /^\//, rule: 'must be an absolute path in the container' }),
+  read_only: bool().optional(),
+})
+  .superRefine((v, ctx) => {
+    if (v.type === 'bind' && v.source === undefined) fail(ctx, 'a bind mount needs `source` (the host path)');
+    if (v.type === 'tmpfs' && v.source !== undefined) fail(ctx, 'a tmpfs mount has no source', { path: ['source'] });
+  })
+  .transform((v): Mount => {
+    const mount: Mount = { type: v.type, target: v.target, readOnly: v.read_only ?? false };
+    if (v.source !== undefined) mount.source = v.source;
+    return mount;
+  });
+
+export const volumeEntry = z.unknown().transform((value, ctx): Mount => {
+  if (typeof value === 'string') {
+    const mount = parseShortVolume(value);
+    if (typeof mount === 'string')
+      return fail(ctx, `${mount}, found ${describeValue(value)}`, { hint: 'e.g. "./data:/data:ro" or "named:/var/lib/x"' });
+    return mount;
+  }
+  if (!isMap(value)) return fail(ctx, `expected a volume such as "./data:/data" or a map with type and target, found ${describeValue(value)}`);
+  const parsed = longVolume.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, input: undefined } as z.core.$ZodRawIssue);
+  return z.NEVER;
+});

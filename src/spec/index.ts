@@ -1,0 +1,6 @@
+// turtle.yaml: schema, loading, validation with located errors, per-site overlays and the reference.
+export { parseSpec, loadSpecFile } from './parse.js';
+export { servicesForSite } from './place.js';
+export { specReference } from './reference.js';
+export type { Spec, SiteSpec, ServiceSpec, SiteRole, DependencyCondition } from './types.js';
+export type { Env } from './_interpolate.js';

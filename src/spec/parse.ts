@@ -1,0 +1,85 @@
+// Reading turtle.yaml: YAML with positions, ${VAR} interpolation, then the schema and the rules.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { ExitCode, InvalidInputError, TurtleError, errorMessage, type Issue } from '../lib/errors.js';
+import type { Spec } from './types.js';
+import { interpolate, type Env } from './_interpolate.js';
+import { Locator } from './_positions.js';
+import { toIssues, type Problem } from './_problems.js';
+import { build } from './_build.js';
+import { isMap } from './_fields.js';
+
+function invalid(file: string, issues: Issue[]): InvalidInputError {
+  const n = issues.length;
+  return new InvalidInputError(`${file}: ${n} problem${n === 1 ? '' : 's'} in the spec`, issues);
+}
+
+function withoutExtensions(value: unknown): unknown {
+  if (!isMap(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value))
+    if (!key.startsWith('x-')) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+function mapValues(value: unknown, f: (v: unknown) => unknown): unknown {
+  if (!isMap(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value))
+    Object.defineProperty(out, key, { value: f(item), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
+ * Keys starting with `x-` (Compose extension fields, handy for YAML anchors) are ignored at the top
+ * level and in a service, also in overlays: drop them before anything else looks.
+ */
+function dropExtensions(loaded: unknown): unknown {
+  const top = withoutExtensions(loaded);
+  if (!isMap(top)) return top;
+  const services = mapValues(top.services, withoutExtensions);
+  const overlays = mapValues(top.overlays, (o) => (isMap(o) && 'services' in o ? { ...o, services: mapValues(o.services, withoutExtensions) } : o));
+  return { ...top, ...('services' in top ? { services } : {}), ...('overlays' in top ? { overlays } : {}) };
+}
+
+/** Parse and validate a spec; throws InvalidInputError carrying every issue found, sorted by position. */
+export function parseSpec(text: string, file: string, env: Env = process.env): Spec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw invalid(file, doc.errors.map((e) => {
+      const pos = lines.linePos(e.pos[0]);
+      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return { where: `${file}:${pos.line}:${pos.col}`, path: '', message: `YAML: ${message}` };
+    }));
+  }
+  const locator = new Locator(doc, lines, file);
+  const problems: Problem[] = [];
+  let loaded: unknown;
+  try {
+    loaded = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // aliases expanding without bound ("billion laughs") and the like
+    throw invalid(file, [{ where: file, path: '', message: `YAML: ${errorMessage(err)}` }]);
+  }
+  const raw = interpolate(dropExtensions(loaded), env, problems);
+  const spec = build(raw, file, problems);
+  if (problems.length > 0 || spec === undefined) throw invalid(file, toIssues(problems, locator));
+  return spec;
+}
+
+/** Read and parse a spec file. */
+export function loadSpecFile(path: string, env?: Env): Spec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new TurtleError(missing ? `${path}: no such file` : `${path}: cannot read: ${errorMessage(err)}`, {
+      exitCode: ExitCode.invalid,
+      hint: missing ? 'run turtle in the folder with turtle.yaml, or pass --file <path>' : 'check the file permissions',
+      cause: err,
+    });
+  }
+  return parseSpec(text, path, env);
+}

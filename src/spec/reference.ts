@@ -1,0 +1,4 @@
+// Placeholder until the generator lands.
+export function specReference(): string {
+  return '# turtle.yaml reference\n';
+}

@@ -1,0 +1,108 @@
+// The schema of one entry under `services:` (Compose names and meanings), producing a ServiceSpec.
+import { z } from 'zod';
+import type { ServiceSpec } from './types.js';
+import { bool, command, doc, num, obj, oneOf, str, stringList } from './_fields.js';
+import { keyValues } from './_collections.js';
+import { portEntry } from './_ports.js';
+import { volumeEntry } from './_volumes.js';
+import { healthcheck } from './_healthcheck.js';
+import { dependsOn, nameList, resources, UNSUPPORTED_SERVICE_KEYS } from './_service-extras.js';
+import { fail, lenient } from './_fields.js';
+
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+const user = z.unknown().transform((v, ctx): string =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : fail(ctx, 'expected "uid[:gid]" or a user name'),
+);
+
+export const serviceShape = {
+  image: doc(str(), { description: 'Image to run, with a tag or digest.', type: 'string', example: 'nginx:1.25' }),
+  command: doc(command().optional(), {
+    description: 'Overrides the image CMD. A string is split into words like a shell (as Compose does); `[]` clears it.',
+    type: 'string | list of strings', default: "the image's CMD", example: '["httpd", "-f"]',
+  }),
+  entrypoint: doc(command().optional(), {
+    description: 'Overrides the image ENTRYPOINT; same forms as `command`.',
+    type: 'string | list of strings', default: "the image's ENTRYPOINT", example: '/docker-entrypoint.sh',
+  }),
+  environment: doc(keyValues('environment').optional(), {
+    description: 'Environment variables. Map values may be strings, numbers or booleans (turned into strings); an empty value is an error, not "take it from my shell": use ${VAR}.',
+    type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ LOG_LEVEL: info, DB_PASSWORD: ${DB_PASSWORD} }',
+  }),
+  ports: doc(z.array(portEntry).optional(), {
+    description: 'Published ports: "[HOST_IP:][HOST:]CONTAINER[/tcp|udp]" (ranges of equal length allowed), or a map with target, published, host_ip, protocol. Without a host port the engine picks one.',
+    type: 'list of string | number | map', default: '[]', example: '["8080:80", "127.0.0.1:8443:443/tcp", "9000"]',
+  }),
+  volumes: doc(z.array(volumeEntry).optional(), {
+    description: 'Mounts: "SOURCE:TARGET[:ro|rw]" where a SOURCE starting with /, . or ~ is a host path (kept as written) and anything else a named volume; "TARGET" alone is an anonymous volume; or a map with type (bind | volume | tmpfs), source, target, read_only.',
+    type: 'list of string | map', default: '[]', example: '["./data:/data:ro", "pgdata:/var/lib/postgresql/data"]',
+  }),
+  healthcheck: doc(healthcheck.optional(), {
+    description: 'How turtle and the engine tell the service is healthy. turtle restarts unhealthy containers (Docker alone does not). Absent: the image\'s own HEALTHCHECK, if any.',
+    type: 'map', example: '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 5s }',
+  }),
+  restart: doc(oneOf(['no', 'always', 'on-failure', 'unless-stopped'] as const).optional(), {
+    description: 'Engine restart policy. turtle\'s default differs from Compose\'s (`no`): services come back after a crash or reboot.',
+    type: 'no | always | on-failure | unless-stopped', default: 'unless-stopped', example: 'always',
+  }),
+  depends_on: doc(dependsOn.optional(), {
+    description: 'Services started first. Each must run on every site this one runs on; cycles are refused.',
+    type: 'list of names | map of name → { condition }', default: '{}', example: '{ db: { condition: service_healthy } }',
+  }),
+  labels: doc(keyValues('label').optional(), {
+    description: 'Container labels (turtle adds its own io.turtle.* labels too).',
+    type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ com.example.team: web }',
+  }),
+  user: doc(user.optional(), { description: 'User (and group) to run as.', type: 'string', default: "the image's user", example: '"1000:1000"' }),
+  read_only: doc(bool().optional(), { description: 'Mount the container\'s root filesystem read-only.', type: 'boolean', default: 'false', example: 'true' }),
+  cap_drop: doc(stringList().optional(), { description: 'Linux capabilities to drop.', type: 'list of strings', default: '[]', example: '[ALL]' }),
+  priority: doc(oneOf(['critical', 'normal', 'background'] as const).optional(), {
+    description: 'Who yields first when a site is busy: background services are slowed or paused before normal ones; critical ones are left alone.',
+    type: 'critical | normal | background', default: 'normal', example: 'critical',
+  }),
+  resources: doc(resources.optional(), {
+    description: 'Limits. Declared limits × replicas must fit each site\'s budget; a service without limits counts 0 there and is governed at runtime instead.',
+    type: 'map', default: 'no limits', example: '{ cpus: 0.5, memory: 256m, memory_reservation: 128m }',
+  }),
+  sites: doc(nameList('site').optional(), {
+    description: 'Sites this service runs on. Observer sites run nothing.',
+    type: 'list of site names', default: 'every edge site', example: '[dc1, dc2]',
+  }),
+  replicas: doc(num({ int: true, min: 1 }).optional(), {
+    description: 'Containers per site.', type: 'integer >= 1', default: '1', example: '2',
+  }),
+};
+
+/** A service as parsed, before placement defaults are known (`sites` absent = every edge site). */
+export type ParsedService = Omit<ServiceSpec, 'name' | 'sites'> & { sites?: string[] };
+type Fields = Partial<z.output<ReturnType<typeof obj<typeof serviceShape>>>>;
+
+function toService(s: Fields): ParsedService {
+  const out: ParsedService = {
+    image: s.image ?? '',
+    env: s.environment ?? {},
+    ports: (s.ports ?? []).flat(),
+    mounts: s.volumes ?? [],
+    restart: s.restart ?? 'unless-stopped',
+    dependsOn: s.depends_on ?? {},
+    labels: s.labels ?? {},
+    readOnly: s.read_only ?? false,
+    capDrop: s.cap_drop ?? [],
+    priority: s.priority ?? 'normal',
+    resources: s.resources ?? {},
+    replicas: s.replicas ?? 1,
+  };
+  if (s.command !== undefined) out.command = s.command;
+  if (s.entrypoint !== undefined) out.entrypoint = s.entrypoint;
+  if (s.healthcheck !== undefined) out.healthcheck = s.healthcheck;
+  if (s.user !== undefined) out.user = s.user;
+  if (s.sites !== undefined) out.sites = s.sites;
+  return out;
+}
+
+export const serviceSchema = obj(serviceShape, { unsupported: UNSUPPORTED_SERVICE_KEYS, extensions: true }).transform(toService);
+
+/** What can be read of an invalid service, so the rules across services can still run and report. */
+export function lenientService(raw: unknown): ParsedService {
+  return toService(lenient(serviceShape, raw) as Fields);
+}

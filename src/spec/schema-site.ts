@@ -1,0 +1,108 @@
+// The schema of one entry under `sites:` and of the document's top level.
+import { z } from 'zod';
+import type { RuntimeKind } from '../domain/types.js';
+import type { SiteSpec } from './types.js';
+import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields.js';
+import { keyValues } from './_collections.js';
+
+export const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+export const PROJECT_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export const DEFAULT_ENGINE: Record<RuntimeKind, string> = {
+  docker: 'unix:///var/run/docker.sock',
+  podman: 'unix:///run/podman/podman.sock',
+};
+
+const ENGINE = /^(unix:\/\/\/.+|tcp:\/\/[^/:]+:\d+|https?:\/\/[^/:]+:\d+\/?)$/;
+const AGENT = /^https?:\/\/[^/\s]+(\/\S*)?$/;
+
+const budgetPercent = num({ min: 1, max: 100 });
+
+export const siteShape = {
+  role: doc(oneOf(['edge', 'observer'] as const).optional(), {
+    description: 'edge sites run services; an observer is a read-only twin that mirrors the others and runs nothing.',
+    type: 'edge | observer', default: 'edge', example: 'observer',
+  }),
+  runtime: doc(oneOf(['docker', 'podman'] as const, ['native', 'swarm', 'fly']).optional(), {
+    description: 'Container engine on the site. native, swarm and fly are reserved for later.',
+    type: 'docker | podman', default: 'docker', example: 'podman',
+  }),
+  engine: doc(str({ pattern: ENGINE, rule: 'expected unix:///path, tcp://host:port or http(s)://host:port' }).optional(), {
+    description: 'Where the engine API listens, as seen from the agent.',
+    type: 'string', default: 'unix:///var/run/docker.sock (docker), unix:///run/podman/podman.sock (podman)', example: 'tcp://10.0.0.1:2375',
+  }),
+  agent: doc(str({ pattern: AGENT, rule: 'expected http(s)://host[:port][/path]' }).optional(), {
+    description: "URL of this site's turtle agent.", type: 'string', example: 'https://10.0.0.1:7443',
+  }),
+  capacity: doc(
+    obj({
+      cpus: doc(num({ above: 0 }), { description: 'CPU cores of the host.', type: 'number > 0', example: '4' }),
+      memory: doc(size({ min: 1 }), { description: 'Memory of the host.', type: 'size', example: '4g' }),
+    }).optional(),
+    { description: 'What the host has. Required on edge sites: the budget is a share of it.', type: 'map', example: '{ cpus: 4, memory: 4g }' },
+  ),
+  budget: doc(
+    obj({
+      cpu: doc(budgetPercent.optional(), { description: 'Percent of capacity.cpus.', type: 'number 1..100', default: '10', example: '25' }),
+      memory: doc(budgetPercent.optional(), { description: 'Percent of capacity.memory.', type: 'number 1..100', default: '10', example: '25' }),
+    }).optional(),
+    {
+      description: 'The good-citizen budget: the share of the host that the declared limits of all services here may add up to.',
+      type: 'map', default: '{ cpu: 10, memory: 10 }', example: '{ cpu: 25, memory: 20 }',
+    },
+  ),
+  labels: doc(keyValues('label').optional(), { description: 'Free-form labels for the site.', type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ region: home }' }),
+};
+
+export const siteSchema = obj(siteShape)
+  .superRefine(
+    (s, ctx) => {
+      if (s.role === 'edge' || s.role === undefined)
+        if (s.capacity === undefined)
+          fail(ctx, 'an edge site needs `capacity` so turtle can keep to its budget', {
+            hint: 'add capacity: { cpus: 4, memory: 4g } with what the host has',
+          });
+    },
+    // Runs despite other problems in the site, but not when role or capacity are themselves wrong.
+    { when: (p) => isMap(p.value) && !p.issues.some((i) => i.path?.[0] === 'role' || i.path?.[0] === 'capacity') },
+  )
+  .transform(toSite);
+
+type Fields = Partial<z.output<ReturnType<typeof obj<typeof siteShape>>>>;
+
+function toSite(s: Fields): Omit<SiteSpec, 'name'> {
+  const runtime = s.runtime ?? 'docker';
+  const site: Omit<SiteSpec, 'name'> = {
+    role: s.role ?? 'edge',
+    runtime,
+    engine: s.engine ?? DEFAULT_ENGINE[runtime],
+    capacity: s.capacity ?? { cpus: 0, memory: 0 },
+    budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10 },
+    labels: s.labels ?? {},
+  };
+  if (s.agent !== undefined) site.agent = s.agent;
+  return site;
+}
+
+/** What can be read of an invalid site, so the rules across sites can still run and report. */
+export function lenientSite(raw: unknown): Omit<SiteSpec, 'name'> {
+  return toSite(lenient(siteShape, raw) as Fields);
+}
+
+/** A map of named entries; names are checked here so each bad name is reported at its key. */
+export function namedMap(what: string, pattern: RegExp, rule: string) {
+  return z.unknown().transform((value, ctx): Record<string, unknown> => {
+    if (!isMap(value)) return fail(ctx, `expected a map of ${what}s by name, found ${value === null ? 'an empty value' : Array.isArray(value) ? 'a list' : typeof value}`);
+    for (const name of Object.keys(value))
+      if (!pattern.test(name)) fail(ctx, `${what} name "${name}" is not valid: ${rule}`, { path: [name], at: 'key' });
+    return value;
+  });
+}
+
+export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
+  name: 'use `project`',
+  volumes: 'not needed: named volumes are created on first use',
+  networks: 'services reach each other through published ports for now',
+  configs: 'mount files with `volumes`',
+  secrets: 'use ${VAR} interpolation in `environment` to keep secrets out of the file',
+};

@@ -1,0 +1,47 @@
+// The top level of turtle.yaml. Sites and services are parsed one by one (schema-site, schema-service)
+// so that one bad entry does not hide problems in the others.
+import { z } from 'zod';
+import { describeValue } from './_words.js';
+import { doc, fail, isMap, obj, str } from './_fields.js';
+import { namedMap, PROJECT_NAME, SITE_NAME, UNSUPPORTED_TOP_KEYS } from './schema-site.js';
+import { SERVICE_NAME } from './schema-service.js';
+
+const version = z.unknown().transform((v, ctx): 1 => {
+  if (v === 1 || v === '1') return 1;
+  if (typeof v === 'number') return fail(ctx, `version ${v} is not supported; this turtle reads version 1`);
+  return fail(ctx, `expected 1, found ${describeValue(v)}`);
+});
+
+const overlays = z.unknown().transform((value, ctx): Record<string, unknown> => {
+  if (!isMap(value)) return fail(ctx, `expected a map of site name → { services: … }, found ${describeValue(value)}`);
+  for (const [site, overlay] of Object.entries(value)) {
+    if (!isMap(overlay)) {
+      fail(ctx, `expected a map with \`services\`, found ${describeValue(overlay)}`, { path: [site] });
+      continue;
+    }
+    for (const key of Object.keys(overlay))
+      if (key !== 'services') fail(ctx, `unknown key \`${key}\``, { path: [site, key], at: 'key', hint: 'an overlay holds only `services`' });
+    if ('services' in overlay && !isMap(overlay.services))
+      fail(ctx, `expected a map of service name → fields, found ${describeValue(overlay.services)}`, { path: [site, 'services'] });
+  }
+  return value;
+});
+
+export const documentShape = {
+  version: doc(version, { description: 'Format version of this file.', type: '1', example: '1' }),
+  project: doc(str({ pattern: PROJECT_NAME, rule: 'lower-case letters, digits and -, starting with a letter or digit' }), {
+    description: 'Name of the project; part of every container name.', type: 'string [a-z0-9][a-z0-9-]*', example: 'shop',
+  }),
+  sites: doc(namedMap('site', SITE_NAME, 'lower-case letters, digits and -, starting with a letter or digit'), {
+    description: 'Where services run, by name. See [Sites](#sites).', type: 'map of name → site', example: '{ dc1: { capacity: { cpus: 4, memory: 4g } } }',
+  }),
+  services: doc(namedMap('service', SERVICE_NAME, 'lower-case letters, digits, _ and -, starting with a letter or digit').optional(), {
+    description: 'What runs, by name. See [Services](#services).', type: 'map of name → service', default: '{}', example: '{ web: { image: nginx:1.25 } }',
+  }),
+  overlays: doc(overlays.optional(), {
+    description: 'Per-site values over the shared ones: `overlays.<site>.services.<service>` holds any service fields except `sites`. Maps are merged key by key; lists and other values replace.',
+    type: 'map of site → { services: map of service → fields }', default: '{}', example: '{ dc2: { services: { web: { environment: { A: "2" } } } } }',
+  }),
+};
+
+export const documentSchema = obj(documentShape, { unsupported: UNSUPPORTED_TOP_KEYS, extensions: true });
