@@ -5,7 +5,7 @@ import { TurtleError, errorMessage } from '../lib/errors.js';
 import { hashOf } from '../domain/hash.js';
 import { renderSite } from '../domain/render.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
-import type { ContainerRuntime } from '../runtime/types.js';
+import { countsCalls, type ContainerRuntime } from '../runtime/types.js';
 import type { Store, Outcome } from '../store/index.js';
 import { convergeSite, type ConvergeHooks, type ConvergeResult } from './site.js';
 
@@ -25,6 +25,8 @@ export interface SiteOutcome {
   result?: ConvergeResult;
   error?: TurtleError;
   durationMs: number;
+  /** requests sent to the engine during this deployment, where the adapter counts them */
+  engineCalls?: { mutating: number; read: number };
 }
 
 export interface DeployResult {
@@ -58,8 +60,10 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
   const started = Date.now();
   let result: ConvergeResult | undefined;
   let error: TurtleError | undefined;
+  let engineCalls: SiteOutcome['engineCalls'];
   try {
     const runtime = await opts.connect(site);
+    const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
     const desired = renderSite(servicesForSite(spec, site.name), {
       project: spec.project,
       site: site.name,
@@ -67,6 +71,9 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
     });
     result = await convergeSite(runtime, site.name, spec.project, desired, opts.hooks?.(site.name));
     error = result.error;
+    if (before && countsCalls(runtime)) {
+      engineCalls = { mutating: runtime.calls.mutating - before.mutating, read: runtime.calls.read - before.read };
+    }
   } catch (err) {
     error = err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err });
   }
@@ -89,5 +96,12 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
       data: { deployment: id },
     });
   }
-  return { site: site.name, outcome, durationMs, ...(result ? { result } : {}), ...(error ? { error } : {}) };
+  return {
+    site: site.name,
+    outcome,
+    durationMs,
+    ...(result ? { result } : {}),
+    ...(error ? { error } : {}),
+    ...(engineCalls ? { engineCalls } : {}),
+  };
 }

@@ -54,13 +54,13 @@ export function formatResources(r: Resources): string {
 }
 
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  if (unit === 0 && bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)}MiB`;
-  return `${value}${units[unit]}`;
+  const shown = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${shown}${units[unit]}`;
 }

@@ -79,3 +79,12 @@ export interface ContainerRuntime {
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
   stats(id: string): Promise<ContainerStats>;
 }
+
+/** Optional capability: an adapter that counts the requests it sends to the engine. */
+export interface CountsCalls {
+  readonly calls: { readonly mutating: number; readonly read: number };
+}
+
+export function countsCalls(runtime: ContainerRuntime): runtime is ContainerRuntime & CountsCalls {
+  return typeof (runtime as Partial<CountsCalls>).calls === 'object';
+}

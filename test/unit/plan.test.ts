@@ -114,3 +114,11 @@ test("other sites' containers on a shared engine are never touched", () => {
   const steps = plan({ site: 'dc1', actual: [observed('web', { site: 'dc2' })], desired: [desired('web')] });
   assert.deepEqual(lines(steps), ['create web#1 (web:1)']);
 });
+
+test('formatBytes: exact units stay whole, others get one decimal', async () => {
+  const { formatBytes } = await import('../../src/domain/index.js');
+  assert.deepEqual(
+    [0, 512, 1024, 64 * 1024 * 1024, 1_205_964 * 1024, 1536].map(formatBytes),
+    ['0B', '512B', '1KiB', '64MiB', '1.2GiB', '1.5KiB'],
+  );
+});

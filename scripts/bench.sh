@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs one benchmark after making sure turtle is built and the private engines run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc -p tsconfig.json
+bash scripts/engines.sh start
+exec npx tsx "bench/$1.ts"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh machine needs, then every test, unit and integration, on real engines.
+#   bash scripts/test.sh          all tests (installs packages, starts private Docker and Podman engines)
+#   bash scripts/test.sh unit     only the tests that need no engine
+# Engines this script started are stopped again at the end; engines that were already running are left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+
+say() { echo "test: $*"; }
+
+bash scripts/setup.sh
+
+say "type-checking and building (tsc)"
+npx tsc -p tsconfig.json
+
+if [ "$mode" = unit ]; then
+  say "unit tests"
+  exec node --import tsx --test --test-concurrency=2 test/unit/*.test.ts
+fi
+
+answers() { curl -sf --max-time 2 --unix-socket "/run/turtle-test/$1.sock" http://d/_ping >/dev/null 2>&1; }
+if answers docker && answers podman; then
+  say "using the engines already running (bash scripts/engines.sh stop stops them)"
+  bash scripts/engines.sh start
+else
+  trap 'say "stopping the engines it started"; bash scripts/engines.sh stop' EXIT
+  bash scripts/engines.sh start
+fi
+
+say "unit and integration tests (real Docker and Podman, real SQLite)"
+node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/integration/*.test.ts

@@ -1,0 +1,60 @@
+// `turtle start|stop|restart <service>`. A stop is remembered in the store, so a later deploy does not
+// silently start the service again; `turtle start` clears it.
+import type { Command } from 'commander';
+import { TurtleError, ExitCode } from '../../lib/errors.js';
+import { servicesForSite } from '../../spec/index.js';
+import { connect, loadSpec, openStore, requireService, selectSites, type GlobalOptions } from '../context.js';
+
+type Action = 'start' | 'stop' | 'restart';
+
+const descriptions: Record<Action, string> = {
+  start: 'start a stopped service (and let deploys keep it running)',
+  stop: 'stop a service on its sites (deploys keep it stopped until `turtle start`)',
+  restart: "restart a service's containers",
+};
+
+export function register(program: Command, globals: () => GlobalOptions): void {
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    program
+      .command(`${action} <service>`)
+      .description(descriptions[action])
+      .option('--site <names>', 'only these sites (comma-separated, or all)')
+      .action(async (service: string, opts: { site?: string }) => run(action, service, opts.site, globals()));
+  }
+}
+
+async function run(action: Action, service: string, siteOpt: string | undefined, globals: GlobalOptions) {
+  const spec = loadSpec(globals);
+  requireService(spec, service);
+  const sites = selectSites(spec, siteOpt).filter((s) => servicesForSite(spec, s.name).some((x) => x.name === service));
+  if (sites.length === 0) {
+    throw new TurtleError(`service \`${service}\` is not placed on ${siteOpt ?? 'any edge site'}`, {
+      exitCode: ExitCode.invalid,
+      hint: `its sites are set by services.${service}.sites in ${spec.file}`,
+    });
+  }
+  const store = openStore(globals);
+  try {
+    for (const site of sites) {
+      const runtime = await connect(site);
+      const containers = (await runtime.list(spec.project)).filter((c) => c.site === site.name && c.service === service);
+      if (action !== 'restart') store.setStopped(site.name, service, action === 'stop');
+      if (containers.length === 0 && action !== 'stop') {
+        throw new TurtleError(`${site.name}/${service} has no container yet`, {
+          hint: `run \`turtle deploy --site ${site.name}\``,
+        });
+      }
+      for (const c of containers) {
+        if (action === 'start') {
+          if (c.state !== 'running') await runtime.start(c.id);
+        }
+        else if (action === 'stop') await runtime.stop(c.id, 10);
+        else await runtime.restart(c.id, 10);
+      }
+      store.events.append({ site: site.name, type: `service.${action}`, service, message: `${service}: ${action} by operator` });
+      console.log(`${site.name}/${service}: ${action === 'stop' ? 'stopped' : action === 'start' ? 'started' : 'restarted'} (${containers.length} containers)`);
+    }
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,38 @@
+// `turtle plan`: what a deploy would do on each site, without doing it.
+import type { Command } from 'commander';
+import { plan, renderSite, describeStep } from '../../domain/index.js';
+import { servicesForSite } from '../../spec/index.js';
+import { connect, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
+import { printJson } from '../output.js';
+
+export function register(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('plan')
+    .description('show the steps a deploy would take on each site (changes nothing)')
+    .option('--site <names>', 'only these sites (comma-separated, or all)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { site?: string; json?: boolean }) => {
+      const spec = loadSpec(globals());
+      const store = openStore(globals());
+      const out: { site: string; steps: string[] }[] = [];
+      try {
+        for (const site of selectSites(spec, opts.site)) {
+          const runtime = await connect(site);
+          const desired = renderSite(servicesForSite(spec, site.name), {
+            project: spec.project,
+            site: site.name,
+            stopped: store.stoppedServices(site.name),
+          });
+          const steps = plan({ site: site.name, desired, actual: await runtime.list(spec.project) });
+          out.push({ site: site.name, steps: steps.map(describeStep) });
+        }
+      } finally {
+        store.close();
+      }
+      if (opts.json) return printJson(out);
+      for (const { site, steps } of out) {
+        console.log(steps.length === 0 ? `${site}: up to date` : `${site}: ${steps.length} steps`);
+        for (const s of steps) console.log(`  ${s}`);
+      }
+    });
+}

@@ -1,0 +1,26 @@
+// `turtle validate` and `turtle spec`: check a spec, print the reference generated from the schema.
+import type { Command } from 'commander';
+import { specReference, servicesForSite } from '../../spec/index.js';
+import { loadSpec, type GlobalOptions } from '../context.js';
+import { printJson } from '../output.js';
+
+export function register(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('validate')
+    .description('check turtle.yaml and report every problem at once (exit 1 if any)')
+    .option('--json', 'print the normalised spec as JSON')
+    .action((opts: { json?: boolean }) => {
+      const spec = loadSpec(globals());
+      if (opts.json) return printJson(spec);
+      const sites = Object.values(spec.sites);
+      const placed = sites.map((s) => `${s.name}: ${servicesForSite(spec, s.name).length}`).join(', ');
+      console.log(`${spec.file} is valid: ${sites.length} sites, ${Object.keys(spec.services).length} services (${placed})`);
+    });
+
+  program
+    .command('spec')
+    .description('print the turtle.yaml reference (generated from the schema that validates it)')
+    .action(() => {
+      process.stdout.write(specReference());
+    });
+}

@@ -1,0 +1,69 @@
+// What every command needs: the spec, the state store, the sites it acts on and their engines.
+import { dirname, join, resolve } from 'node:path';
+import { TurtleError, ExitCode } from '../lib/errors.js';
+import { loadSpecFile, type SiteSpec, type Spec } from '../spec/index.js';
+import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
+import { Store } from '../store/index.js';
+import { closest } from '../spec/_words.js';
+
+export interface GlobalOptions {
+  file: string;
+  state?: string;
+  verbose: boolean;
+}
+
+export function loadSpec(opts: GlobalOptions): Spec {
+  return loadSpecFile(opts.file);
+}
+
+/** The store lives beside the spec (`.turtle/state.db`) unless --state or TURTLE_STATE says otherwise. */
+export function openStore(opts: GlobalOptions): Store {
+  const path = opts.state ?? process.env.TURTLE_STATE ?? join(dirname(resolve(opts.file)), '.turtle', 'state.db');
+  return Store.open(path);
+}
+
+/** Edge sites named by --site (a name, a comma list, or `all`), in spec order. */
+export function selectSites(spec: Spec, site: string | undefined): SiteSpec[] {
+  const edges = Object.values(spec.sites).filter((s) => s.role === 'edge');
+  if (site === undefined || site === 'all') return edges;
+  return site.split(',').map((name) => {
+    const found = spec.sites[name];
+    if (found === undefined) {
+      const guess = closest(name, Object.keys(spec.sites));
+      throw new TurtleError(`unknown site \`${name}\` (sites in ${spec.file}: ${Object.keys(spec.sites).join(', ')})`, {
+        exitCode: ExitCode.invalid,
+        hint: guess ? `did you mean \`${guess}\`?` : 'pass one of the sites above to --site',
+      });
+    }
+    if (found.role !== 'edge') {
+      throw new TurtleError(`site \`${name}\` is an observer: it runs no services`, {
+        exitCode: ExitCode.invalid,
+        hint: 'pass an edge site to --site',
+      });
+    }
+    return found;
+  });
+}
+
+export function requireService(spec: Spec, service: string): void {
+  if (spec.services[service] !== undefined) return;
+  const guess = closest(service, Object.keys(spec.services));
+  throw new TurtleError(`unknown service \`${service}\` (services in ${spec.file}: ${Object.keys(spec.services).join(', ')})`, {
+    exitCode: ExitCode.invalid,
+    hint: guess ? `did you mean \`${guess}\`?` : 'name a service from the spec',
+  });
+}
+
+/** The site's engine, checked to answer; an unreachable engine names the site, the socket and how to start it. */
+export async function connect(site: SiteSpec): Promise<ContainerRuntime> {
+  const runtime = createRuntime({ kind: site.runtime, endpoint: site.engine });
+  try {
+    await runtime.ping();
+  } catch (err) {
+    if (err instanceof TurtleError) {
+      throw new TurtleError(`site ${site.name}: ${err.message}`, { exitCode: err.exitCode, hint: err.hint, recoverable: err.recoverable, cause: err });
+    }
+    throw err;
+  }
+  return runtime;
+}
