@@ -1,4 +1,5 @@
 // The real engines the integration suites run against (started by `bash scripts/engines.sh start`).
+import { request } from 'node:http';
 import type { RuntimeKind } from '../../src/domain/types.js';
 
 export interface TestEngine {
@@ -32,4 +33,41 @@ export type TestImage = 'web:1' | 'web:2' | 'web:3' | 'web:broken' | 'tools:1';
  */
 export function testImage(_kind: RuntimeKind, name: TestImage): string {
   return `turtle-test/${name}`;
+}
+
+export interface EngineReply {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * One request straight to an engine, bypassing the adapter: to check what it really wrote, and to make
+ * containers turtle did not create. Test-only; production code talks to engines through src/runtime.
+ */
+export function engineRequest(endpoint: string, method: string, path: string, body?: unknown): Promise<EngineReply> {
+  const target = endpoint.startsWith('unix://') ? { socketPath: endpoint.slice('unix://'.length) } : hostOf(endpoint);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ ...target, method, path, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // not JSON (e.g. an empty 204): keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function hostOf(endpoint: string): { host: string; port: number } {
+  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375) };
 }

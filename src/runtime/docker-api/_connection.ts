@@ -42,15 +42,25 @@ export function requestStream(docker: Dockerode, opts: DockerModem.DialOptions):
   return request<IncomingMessage>(docker, { ...opts, isStream: true });
 }
 
-/** Reads a progress stream (pull, import) to its end; the engine reports failures inside it. */
-export function followProgress(
-  docker: Dockerode,
-  stream: NodeJS.ReadableStream,
-  onProgress?: (event: ProgressEvent) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), onProgress);
-  });
+/**
+ * Reads a progress stream (pull, import) to its end and fails on the first error event. Not docker-modem's
+ * followProgress: it passes error events on as progress, and drops Podman's last line (no final newline).
+ */
+export async function followProgress(stream: NodeJS.ReadableStream, onProgress?: (event: ProgressEvent) => void): Promise<void> {
+  let buffered = '';
+  const handle = (line: string) => {
+    if (!line.trim()) return;
+    const event = JSON.parse(line) as ProgressEvent;
+    const error = event.error ?? event.errorDetail?.message;
+    if (error) throw new Error(error);
+    onProgress?.(event);
+  };
+  for await (const chunk of stream) {
+    const lines = (buffered + chunk.toString()).split('\n');
+    buffered = lines.pop() ?? '';
+    lines.forEach(handle);
+  }
+  handle(buffered);
 }
 
 export interface ProgressEvent {
@@ -58,4 +68,5 @@ export interface ProgressEvent {
   id?: string;
   progressDetail?: { current?: number; total?: number };
   error?: string;
+  errorDetail?: { message?: string };
 }

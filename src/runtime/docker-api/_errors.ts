@@ -14,7 +14,7 @@ export function statusOf(err: unknown): number | undefined {
 export function engineMessage(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;
   if (json && typeof json.message === 'string') return json.message.trim();
-  return errorMessage(err).trim();
+  return errorMessage(err).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
 export function isUnreachable(err: unknown): boolean {

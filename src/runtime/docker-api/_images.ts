@@ -1,8 +1,9 @@
 // Images on a site: does one exist, pull one (when a registry is reachable), import a root filesystem tarball.
+import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { ImageProgress } from '../types.js';
-import { followProgress, type ProgressEvent } from './_connection.js';
+import { followProgress, request, type ProgressEvent } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { engineMessage, isUnreachable, statusOf, unreachableError } from './_errors.js';
 
@@ -19,7 +20,7 @@ export async function imageExists(ctx: EngineContext, ref: string): Promise<bool
 export async function pullImage(ctx: EngineContext, ref: string, onProgress?: (p: ImageProgress) => void): Promise<void> {
   try {
     const stream = await ctx.docker.pull(ref);
-    await followProgress(ctx.docker, stream, (e) => onProgress?.(progressOf(ref, e)));
+    await followProgress(stream, (e) => onProgress?.(progressOf(ref, e)));
   } catch (err) {
     if (isUnreachable(err)) throw unreachableError(ctx.kind, ctx.endpoint, err);
     throw new TurtleError(`could not pull image ${ref} (${ctx.kind} at ${ctx.endpoint}): ${engineMessage(err)}`, {
@@ -34,10 +35,27 @@ export async function importImage(ctx: EngineContext, tarPath: string, ref: stri
   await access(tarPath).catch((err: unknown) => {
     throw new TurtleError(`image tarball ${tarPath} cannot be read`, { exitCode: ExitCode.invalid, cause: err });
   });
-  const { repo, tag } = splitRef(ref);
   await attempt(ctx, `import ${tarPath} as image ${ref}`, async () => {
-    const stream = await ctx.docker.importImage(tarPath, { repo, tag });
-    await followProgress(ctx.docker, stream);
+    if (ctx.kind === 'podman') return podmanImport(ctx, tarPath, ref);
+    const stream = await ctx.docker.importImage(tarPath, splitRef(ref));
+    await followProgress(stream);
+  });
+}
+
+/**
+ * Podman's compat import drops the tag and files the image under docker.io/, where a short name does not
+ * find it. libpod's import takes the full reference; unqualified names go under localhost/, as `podman
+ * import` does, and short names then resolve to them.
+ */
+async function podmanImport(ctx: EngineContext, tarPath: string, ref: string): Promise<void> {
+  const first = ref.split('/')[0] ?? '';
+  const qualified = ref.includes('/') && /[.:]|^localhost$/.test(first) ? ref : `localhost/${ref}`;
+  await request(ctx.docker, {
+    path: '/v4.0.0/libpod/images/import?',
+    method: 'POST',
+    options: { reference: qualified },
+    file: createReadStream(tarPath),
+    statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
   });
 }
 

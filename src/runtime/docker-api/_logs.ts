@@ -23,8 +23,14 @@ export async function* readLogs(ctx: EngineContext, id: string, tty: boolean, op
   signal?.addEventListener('abort', close, { once: true });
   const decoder = new LogDecoder(tty);
   try {
-    for await (const chunk of stream) yield* decoder.push(chunk as Buffer);
-    yield* decoder.flush();
+    for await (const chunk of stream) {
+      // One chunk can hold many lines; none is delivered once the caller has aborted.
+      for (const line of decoder.push(chunk as Buffer)) {
+        if (signal?.aborted) return;
+        yield line;
+      }
+    }
+    if (!signal?.aborted) yield* decoder.flush();
   } catch (err) {
     if (!signal?.aborted) throw engineError(ctx.kind, ctx.endpoint, `read logs of container ${id}`, err);
   } finally {
