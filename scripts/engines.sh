@@ -30,23 +30,21 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Without CAP_SYS_RESOURCE every Podman container fails with "error setting rlimit type 7"; there is no
-# systemd here, so Podman must not try systemd cgroups or journald events. (Without systemd Podman also
-# never runs health checks on its own: it schedules them as systemd timers. The runtime adapter copes.)
+# Without CAP_SYS_RESOURCE every Podman container fails with "error setting rlimit type 7". Podman picks
+# cgroupfs and file events by itself when systemd is not running (checked with `podman info`), so only the
+# ulimits need setting. (Without systemd Podman also never runs health checks on its own: it schedules
+# them as systemd timers. The runtime adapter runs due checks itself; see src/runtime/docker-api.)
 configure_podman() {
   local conf=/etc/containers/containers.conf
   if [ -f "$conf" ] && grep -q 'turtle-test' "$conf"; then return 0; fi
-  [ -f "$conf" ] && [ ! -f "$conf.turtle-orig" ] && cp "$conf" "$conf.turtle-orig"
-  say "writing $conf (default_ulimits = [], cgroupfs, file events)"
+  local conf_backup=
+  if [ -f "$conf" ]; then conf_backup=y; [ -f "$conf.turtle-orig" ] || cp "$conf" "$conf.turtle-orig"; fi
+  say "writing $conf (default_ulimits = [])${conf_backup:+, the old one kept as $conf.turtle-orig}"
   mkdir -p /etc/containers
   cat >"$conf" <<'EOF'
-# written by turtle scripts/engines.sh (turtle-test): the sandbox lacks CAP_SYS_RESOURCE and systemd
+# written by turtle scripts/engines.sh (turtle-test): containers may not raise rlimits without CAP_SYS_RESOURCE
 [containers]
 default_ulimits = []
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
 EOF
 }
 
