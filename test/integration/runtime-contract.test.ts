@@ -175,12 +175,14 @@ for (const engine of engines()) {
       await rt.remove(id);
     });
 
-    test('stats: a busy container limited to half a core uses about half a core', async () => {
+    test('stats: a busy container limited to half a core uses at most about half a core', async () => {
       const id = await run(spec({ image: testImage(engine.kind, 'tools:1'), command: ['sh', '-c', 'while :; do :; done'], resources: { cpus: 0.5, memory: 64 * MiB } }));
       await sleep(1_000);
       const s = await rt.stats(id);
       assert.equal(s.id, id);
-      assert.ok(s.cpuPercent > 25 && s.cpuPercent < 75, `cpuPercent ${s.cpuPercent}`);
+      // Above zero proves both samples were read (Podman's one-shot stats lack the previous one); the
+      // quota caps it near 50. Not tighter: on a loaded machine the container may get less than its quota.
+      assert.ok(s.cpuPercent > 5 && s.cpuPercent < 75, `cpuPercent ${s.cpuPercent}`);
       assert.ok(s.memoryBytes > 0 && s.memoryBytes < 64 * MiB, `memoryBytes ${s.memoryBytes}`);
       assert.equal(s.memoryLimitBytes, 64 * MiB);
       await rt.remove(id);

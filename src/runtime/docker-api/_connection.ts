@@ -17,8 +17,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 export function connect(endpoint: string, calls: CallCounts): Dockerode {
   const target = parseEndpoint(endpoint);
-  // `host: undefined` on purpose: docker-modem would otherwise take DOCKER_HOST from the environment.
-  const options = { host: undefined, ...target, connectionTimeout: CONNECT_TIMEOUT_MS } as Dockerode.DockerOptions;
+  // Explicit undefineds on purpose: docker-modem would otherwise mix in DOCKER_HOST, DOCKER_TLS_VERIFY and
+  // DOCKER_CLIENT_TIMEOUT from the environment; the endpoint alone says where the engine is.
+  const blank = { host: undefined, port: undefined, protocol: 'http', timeout: undefined, ca: undefined, cert: undefined, key: undefined };
+  const options = { ...blank, ...target, connectionTimeout: CONNECT_TIMEOUT_MS } as Dockerode.DockerOptions;
   const docker = new Dockerode(options);
   const modem = docker.modem;
   const dial = modem.dial.bind(modem);

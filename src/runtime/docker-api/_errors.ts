@@ -13,8 +13,10 @@ export function statusOf(err: unknown): number | undefined {
 /** The engine's own message, without docker-modem's `(HTTP code 404) no such container - ` prefix. */
 export function engineMessage(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;
-  if (json && typeof json.message === 'string') return json.message.trim();
-  return errorMessage(err).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+  if (json && typeof json.message === 'string' && json.message.trim()) return json.message.trim();
+  const text = errorMessage(err).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
+  // Something that is not an engine (a proxy, another service) may answer with an empty body.
+  return text || `HTTP ${statusOf(err) ?? 'error'} with no message (is this a container engine?)`;
 }
 
 export function isUnreachable(err: unknown): boolean {
