@@ -133,7 +133,7 @@ export function size(options: { min?: number; minText?: string } = {}) {
 export function duration(options: { positive?: boolean } = {}) {
   return z.unknown().transform((value, ctx): number => {
     if (typeof value !== 'string')
-      return fail(ctx, `expected a duration such as 10s or 1m30s, found ${describeValue(value)}`, {
+      return fail(ctx, `expected a duration such as 500ms, 10s or 1m30s, found ${describeValue(value)}`, {
         ...(typeof value === 'number' ? { hint: `add a unit: ${value}s or ${value}ms` } : {}),
       });
     try {

@@ -22,7 +22,7 @@ const test = z.unknown().transform((value, ctx): string[] => {
   });
 });
 
-export const healthcheck = obj({
+export const healthcheckShape = {
   test: doc(test.optional(), {
     description: 'The check. A string runs in the container\'s shell (CMD-SHELL); a list starts with CMD or CMD-SHELL.',
     type: 'string | list of strings',
@@ -43,7 +43,9 @@ export const healthcheck = obj({
   disable: doc(bool().optional(), {
     description: 'Turn off the image\'s own HEALTHCHECK (normalised to test ["NONE"]).', type: 'boolean', default: 'false', example: 'true',
   }),
-})
+};
+
+export const healthcheck = obj(healthcheckShape)
   .superRefine((h, ctx) => {
     if (h.disable && h.test !== undefined) fail(ctx, '`disable: true` cannot be combined with `test`', { path: ['disable'], hint: 'remove one of them' });
     if (!h.disable && h.test === undefined) fail(ctx, 'missing required key `test`', { hint: 'or write `disable: true` to turn the image\'s check off' });

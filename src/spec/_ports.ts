@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { PortBinding } from '../domain/types.js';
 import { describeValue } from './_words.js';
-import { fail, isMap, num, obj, oneOf, str } from './_fields.js';
+import { doc, fail, isMap, num, obj, oneOf, str } from './_fields.js';
 
 class PortError extends Error {}
 
@@ -52,13 +52,14 @@ export function parseShortPort(text: string): PortBinding[] {
 
 const portNumber = num({ int: true, min: 1, max: 65535 });
 
-const longPort = obj(
-  {
-    target: portNumber,
-    published: portNumber.optional(),
-    host_ip: str().optional(),
-    protocol: oneOf(['tcp', 'udp'] as const).optional(),
-  },
+export const portShape = {
+  target: doc(portNumber, { description: 'Port inside the container.', type: 'integer 1..65535', example: '80' }),
+  published: doc(portNumber.optional(), { description: 'Port on the host.', type: 'integer 1..65535', default: 'picked by the engine', example: '8080' }),
+  host_ip: doc(str().optional(), { description: 'Host address to listen on.', type: 'string', default: 'all addresses', example: '127.0.0.1' }),
+  protocol: doc(oneOf(['tcp', 'udp'] as const).optional(), { description: 'Transport protocol.', type: 'tcp | udp', default: 'tcp', example: 'udp' }),
+};
+
+const longPort = obj(portShape,
   { unsupported: { mode: 'ports are always published on the host of each site', app_protocol: '', name: '' } },
 ).transform((p): PortBinding[] => {
   const binding: PortBinding = { container: p.target, protocol: p.protocol ?? 'tcp' };
@@ -69,10 +70,9 @@ const longPort = obj(
 
 /** One entry of `ports`; may expand to several bindings (ranges). */
 export const portEntry = z.unknown().transform((value, ctx): PortBinding[] => {
-  if (typeof value === 'number') value = String(value);
-  if (typeof value === 'string') {
+  if (typeof value === 'string' || typeof value === 'number') {
     try {
-      return parseShortPort(value);
+      return parseShortPort(String(value));
     } catch (err) {
       if (!(err instanceof PortError)) throw err;
       return fail(ctx, `${err.message}, found ${describeValue(value)}`, { hint: 'e.g. "8080:80", "127.0.0.1:8443:443/tcp" or "9000"' });

@@ -1,6 +1,6 @@
 // Per-site rules about shared host resources: published host ports, and the good-citizen budget.
 import type { PortBinding } from '../domain/types.js';
-import type { SiteSpec, Spec } from './types.js';
+import type { ServiceSpec, SiteSpec, Spec } from './types.js';
 import type { Problem } from './_problems.js';
 import { fieldPath, type RuleContext } from './_rule-context.js';
 import type { PathKey } from './_words.js';
@@ -25,14 +25,21 @@ function published(ctx: RuleContext, site: string, service: string): { port: Por
   });
 }
 
+/** The services on `site` (overlays applied) in the order the file lists them, as messages read best. */
+function inFileOrder(spec: Spec, site: string): ServiceSpec[] {
+  const here = new Map(placedOn(spec, site).map((s) => [s.name, s]));
+  return Object.keys(spec.services).flatMap((name) => here.get(name) ?? []);
+}
+
 const show = (p: PortBinding) => `${p.hostIp && !WILDCARD.has(p.hostIp) ? `${p.hostIp}:` : ''}${p.host}/${p.protocol}`;
 
 export function checkPorts(spec: Spec, ctx: RuleContext, site: string, problems: Problem[]): void {
   const taken: { service: string; port: PortBinding }[] = [];
-  for (const service of placedOn(spec, site)) {
+  // file order, so the clash is reported at the later of the two
+  for (const service of inFileOrder(spec, site)) {
     for (const { port, path } of published(ctx, site, service.name)) {
       if (service.replicas > 1)
-        problems.push({ path, message: `${service.name} publishes host port ${show(port)} but runs ${service.replicas} replicas on ${site}, which cannot all bind it`, hint: 'publish only the container port (e.g. "80") so the engine picks free host ports, or use replicas: 1' });
+        problems.push({ path, message: `${service.name} publishes host port ${show(port)} but runs ${service.replicas} replicas on ${site}, which cannot all bind it`, hint: 'publish only the container port, e.g. "80", so the engine picks free host ports; or use replicas: 1' });
       const other = taken.find((t) => collide(t.port, port));
       if (other)
         problems.push({ path, message: other.service === service.name ? `${service.name} publishes host port ${show(port)} twice` : `host port ${show(port)} on ${site} is published by both ${other.service} and ${service.name}`, hint: 'change the published port of one of them' });
@@ -42,7 +49,7 @@ export function checkPorts(spec: Spec, ctx: RuleContext, site: string, problems:
 }
 
 export function checkBudget(spec: Spec, site: SiteSpec, problems: Problem[]): void {
-  const here = placedOn(spec, site.name);
+  const here = inFileOrder(spec, site.name);
   const check = (kind: 'cpu' | 'memory', amount: (r: { cpus?: number; memory?: number }) => number | undefined, fmt: (n: number) => string) => {
     const asks = here.flatMap((s) => {
       const each = amount(s.resources);
@@ -53,7 +60,7 @@ export function checkBudget(spec: Spec, site: SiteSpec, problems: Problem[]): vo
     const budget = (capacity * site.budget[kind]) / 100;
     if (capacity <= 0 || total <= budget + 1e-9) return;
     const parts = asks.map((a) => `${a.s.name} ${a.s.replicas > 1 ? `${a.s.replicas} × ${fmt(a.each)}` : fmt(a.each)}`);
-    const what = kind === 'cpu' ? `${fmt(total)} CPUs` : `${fmt(total)} of memory`;
+    const what = kind === 'cpu' ? `${fmt(total)} CPU${total === 1 ? '' : 's'}` : `${fmt(total)} of memory`;
     problems.push({
       path: ['sites', site.name, 'budget', kind],
       message: `services on ${site.name} ask for ${what} (${parts.join(', ')}) but its budget is ${fmt(budget)} (${site.budget[kind]}% of ${fmt(capacity)})`,

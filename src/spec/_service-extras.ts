@@ -8,14 +8,15 @@ import { formatBytes } from './_units.js';
 
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
 
-const dependency = obj({
+export const dependencyShape = {
   condition: doc(oneOf(CONDITIONS).optional(), {
     description: 'What the dependency must reach before this service starts.',
     type: CONDITIONS.join(' | '),
     default: 'service_started',
     example: 'service_healthy',
   }),
-});
+};
+const dependency = obj(dependencyShape);
 
 export const dependsOn = z.unknown().transform((value, ctx): Record<string, DependencyCondition> => {
   const out: Record<string, DependencyCondition> = {};
@@ -40,7 +41,7 @@ export const dependsOn = z.unknown().transform((value, ctx): Record<string, Depe
 /** Docker refuses memory limits under 6 MiB. */
 const MIN_MEMORY = 6 * 2 ** 20;
 
-export const resources = obj({
+export const resourcesShape = {
   cpus: doc(num({ above: 0 }).optional(), {
     description: 'CPU limit in cores. Counts against the site budget (× replicas).', type: 'number > 0', example: '0.5',
   }),
@@ -50,7 +51,9 @@ export const resources = obj({
   memory_reservation: doc(size().optional(), {
     description: 'Soft memory limit the engine reclaims towards under pressure; at most `memory`.', type: 'size', example: '128m',
   }),
-})
+};
+
+export const resources = obj(resourcesShape)
   .superRefine((r, ctx) => {
     if (r.memory !== undefined && r.memory_reservation !== undefined && r.memory_reservation > r.memory)
       fail(ctx, `memory_reservation (${formatBytes(r.memory_reservation)}) is more than memory (${formatBytes(r.memory)})`, {

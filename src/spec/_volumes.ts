@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Mount } from '../domain/types.js';
 import { describeValue } from './_words.js';
-import { bool, fail, isMap, obj, oneOf, str } from './_fields.js';
+import { bool, doc, fail, isMap, obj, oneOf, str } from './_fields.js';
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -26,12 +26,14 @@ export function parseShortVolume(text: string): Mount | string {
   return { type: 'volume', source, target, readOnly };
 }
 
-const longVolume = obj({
-  type: oneOf(['bind', 'volume', 'tmpfs'] as const),
-  source: str().optional(),
-  target: str({ pattern: /^\//, rule: 'must be an absolute path in the container' }),
-  read_only: bool().optional(),
-})
+export const volumeShape = {
+  type: doc(oneOf(['bind', 'volume', 'tmpfs'] as const), { description: 'bind: a host path; volume: a named (or anonymous) engine volume; tmpfs: memory-backed.', type: 'bind | volume | tmpfs', example: 'bind' }),
+  source: doc(str().optional(), { description: 'Host path (bind, required) or volume name (volume; absent = anonymous). Not allowed for tmpfs.', type: 'string', example: './data' }),
+  target: doc(str({ pattern: /^\//, rule: 'must be an absolute path in the container' }), { description: 'Absolute path in the container.', type: 'string', example: '/data' }),
+  read_only: doc(bool().optional(), { description: 'Mount read-only.', type: 'boolean', default: 'false', example: 'true' }),
+};
+
+const longVolume = obj(volumeShape)
   .superRefine((v, ctx) => {
     if (v.type === 'bind' && v.source === undefined) fail(ctx, 'a bind mount needs `source` (the host path)');
     if (v.type === 'tmpfs' && v.source !== undefined) fail(ctx, 'a tmpfs mount has no source', { path: ['source'] });

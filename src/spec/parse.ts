@@ -1,6 +1,6 @@
 // Reading turtle.yaml: YAML with positions, ${VAR} interpolation, then the schema and the rules.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ExitCode, InvalidInputError, TurtleError, errorMessage, type Issue } from '../lib/errors.js';
 import type { Spec } from './types.js';
 import { interpolate, type Env } from './_interpolate.js';
@@ -8,6 +8,7 @@ import { Locator } from './_positions.js';
 import { toIssues, type Problem } from './_problems.js';
 import { build } from './_build.js';
 import { isMap } from './_fields.js';
+import type { PathKey } from './_words.js';
 
 function invalid(file: string, issues: Issue[]): InvalidInputError {
   const n = issues.length;
@@ -42,16 +43,44 @@ function dropExtensions(loaded: unknown): unknown {
   return { ...top, ...('services' in top ? { services } : {}), ...('overlays' in top ? { overlays } : {}) };
 }
 
+function yamlIssue(e: YAMLError, text: string, lines: LineCounter, file: string): Issue {
+  const pos = lines.linePos(e.pos[0]);
+  const where = `${file}:${pos.line}:${pos.col}`;
+  if (e.code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(text.slice(e.pos[0]))![0].trim();
+    return { where, path: '', message: `duplicate key \`${key}\``, hint: 'a key may appear once in a map: remove or merge the repeats' };
+  }
+  const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return { where, path: '', message: `YAML: ${message}` };
+}
+
+/** No real spec comes near this; refusing deeper documents keeps every later step's recursion bounded. */
+const MAX_DEPTH = 32;
+
+/** The path of the first value nested deeper than MAX_DEPTH, found without recursion. */
+function tooDeep(root: unknown): PathKey[] | undefined {
+  const stack: [unknown, PathKey[]][] = [[root, []]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (path.length > MAX_DEPTH) return path;
+    if (typeof value === 'object' && value !== null)
+      for (const [key, item] of Object.entries(value)) stack.push([item, [...path, Array.isArray(value) ? Number(key) : key]]);
+  }
+  return undefined;
+}
+
 /** Parse and validate a spec; throws InvalidInputError carrying every issue found, sorted by position. */
 export function parseSpec(text: string, file: string, env: Env = process.env): Spec {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, merge: true, uniqueKeys: true, prettyErrors: false });
+  } catch (err) {
+    // the YAML library recurses; absurd nesting can exhaust the stack
+    throw invalid(file, [{ where: file, path: '', message: `YAML: cannot parse: ${errorMessage(err)}` }]);
+  }
   if (doc.errors.length > 0) {
-    throw invalid(file, doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      return { where: `${file}:${pos.line}:${pos.col}`, path: '', message: `YAML: ${message}` };
-    }));
+    throw invalid(file, doc.errors.map((e) => yamlIssue(e, text, lines, file)));
   }
   const locator = new Locator(doc, lines, file);
   const problems: Problem[] = [];
@@ -62,6 +91,8 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
     // aliases expanding without bound ("billion laughs") and the like
     throw invalid(file, [{ where: file, path: '', message: `YAML: ${errorMessage(err)}` }]);
   }
+  const deep = tooDeep(loaded);
+  if (deep) throw invalid(file, toIssues([{ path: deep, message: `nested more than ${MAX_DEPTH} levels deep` }], locator));
   const raw = interpolate(dropExtensions(loaded), env, problems);
   const spec = build(raw, file, problems);
   if (problems.length > 0 || spec === undefined) throw invalid(file, toIssues(problems, locator));

@@ -1,4 +1,56 @@
-// Placeholder until the generator lands.
+// The turtle.yaml reference, generated from the schema's own field docs so the two cannot drift apart.
+import { z } from 'zod';
+import type { FieldDoc } from './_fields.js';
+import { documentShape } from './schema.js';
+import { budgetShape, capacityShape, DEFAULT_ENGINE, siteShape } from './schema-site.js';
+import { serviceShape } from './schema-service.js';
+import { healthcheckShape } from './_healthcheck.js';
+import { dependencyShape, resourcesShape } from './_service-extras.js';
+import { portShape } from './_ports.js';
+import { volumeShape } from './_volumes.js';
+import { REFERENCE_PROSE } from './_reference-prose.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
+
+function table(shape: z.ZodRawShape): string {
+  const rows = Object.entries(shape).map(([key, schema]) => {
+    const meta = (z.globalRegistry.get(schema as z.ZodType) ?? {}) as Partial<FieldDoc>;
+    const required = !(schema as z.ZodType).safeParse(undefined).success;
+    const fallback = meta.default ?? (required ? '**required**' : '—');
+    // literal values are shown as code, prose ("every edge site") as text
+    const literal = meta.default !== undefined && (!meta.default.includes(' ') || /^[{[]/.test(meta.default));
+    const dflt = literal ? code(meta.default!) : fallback;
+    return `| \`${key}\` | ${cell(meta.type ?? '')} | ${cell(dflt)} | ${cell(meta.description ?? '')} | ${meta.example ? cell(code(meta.example)) : ''} |`;
+  });
+  return ['| Key | Type | Default | Meaning | Example |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 export function specReference(): string {
-  return '# turtle.yaml reference\n';
+  const sections: string[] = [
+    REFERENCE_PROSE.intro,
+    '## Top level\n\nKeys starting with `x-` are ignored here and in a service (Compose extension fields, handy for YAML anchors).',
+    table(documentShape),
+    '## Sites\n\n`sites.<name>`: a name of lower-case letters, digits and `-`.',
+    table(siteShape),
+    `Default \`engine\` per runtime: ${Object.entries(DEFAULT_ENGINE).map(([k, v]) => `${k} \`${v}\``).join(', ')}.`,
+    '### `capacity`',
+    table(capacityShape),
+    '### `budget`',
+    table(budgetShape),
+    '## Services\n\n`services.<name>`: a name of lower-case letters, digits, `_` and `-`. Field names and meanings follow Compose.',
+    table(serviceShape),
+    '### `ports` entries in map form',
+    table(portShape),
+    '### `volumes` entries in map form',
+    table(volumeShape),
+    '### `healthcheck`',
+    table(healthcheckShape),
+    '### `depends_on` entries in map form\n\n`depends_on: { db: { condition: service_healthy } }`; the list form `[db]` means `service_started`.',
+    table(dependencyShape),
+    '### `resources`',
+    table(resourcesShape),
+    REFERENCE_PROSE.rest,
+  ];
+  return `${sections.join('\n\n')}\n`;
 }

@@ -78,26 +78,26 @@ export type ParsedService = Omit<ServiceSpec, 'name' | 'sites'> & { sites?: stri
 type Fields = Partial<z.output<ReturnType<typeof obj<typeof serviceShape>>>>;
 
 function toService(s: Fields): ParsedService {
-  const out: ParsedService = {
+  // built in the field order of ServiceSpec, so printed specs read like the file
+  return {
     image: s.image ?? '',
+    ...(s.command !== undefined ? { command: s.command } : {}),
+    ...(s.entrypoint !== undefined ? { entrypoint: s.entrypoint } : {}),
     env: s.environment ?? {},
     ports: (s.ports ?? []).flat(),
     mounts: s.volumes ?? [],
+    ...(s.healthcheck !== undefined ? { healthcheck: s.healthcheck } : {}),
     restart: s.restart ?? 'unless-stopped',
     dependsOn: s.depends_on ?? {},
     labels: s.labels ?? {},
+    ...(s.user !== undefined ? { user: s.user } : {}),
     readOnly: s.read_only ?? false,
     capDrop: s.cap_drop ?? [],
     priority: s.priority ?? 'normal',
     resources: s.resources ?? {},
+    ...(s.sites !== undefined ? { sites: s.sites } : {}),
     replicas: s.replicas ?? 1,
   };
-  if (s.command !== undefined) out.command = s.command;
-  if (s.entrypoint !== undefined) out.entrypoint = s.entrypoint;
-  if (s.healthcheck !== undefined) out.healthcheck = s.healthcheck;
-  if (s.user !== undefined) out.user = s.user;
-  if (s.sites !== undefined) out.sites = s.sites;
-  return out;
 }
 
 export const serviceSchema = obj(serviceShape, { unsupported: UNSUPPORTED_SERVICE_KEYS, extensions: true }).transform(toService);

@@ -18,6 +18,16 @@ const AGENT = /^https?:\/\/[^/\s]+(\/\S*)?$/;
 
 const budgetPercent = num({ min: 1, max: 100 });
 
+export const capacityShape = {
+  cpus: doc(num({ above: 0 }), { description: 'CPU cores of the host.', type: 'number > 0', example: '4' }),
+  memory: doc(size({ min: 1 }), { description: 'Memory of the host.', type: 'size', example: '4g' }),
+};
+
+export const budgetShape = {
+  cpu: doc(budgetPercent.optional(), { description: 'Percent of capacity.cpus.', type: 'number 1..100', default: '10', example: '25' }),
+  memory: doc(budgetPercent.optional(), { description: 'Percent of capacity.memory.', type: 'number 1..100', default: '10', example: '25' }),
+};
+
 export const siteShape = {
   role: doc(oneOf(['edge', 'observer'] as const).optional(), {
     description: 'edge sites run services; an observer is a read-only twin that mirrors the others and runs nothing.',
@@ -35,17 +45,11 @@ export const siteShape = {
     description: "URL of this site's turtle agent.", type: 'string', example: 'https://10.0.0.1:7443',
   }),
   capacity: doc(
-    obj({
-      cpus: doc(num({ above: 0 }), { description: 'CPU cores of the host.', type: 'number > 0', example: '4' }),
-      memory: doc(size({ min: 1 }), { description: 'Memory of the host.', type: 'size', example: '4g' }),
-    }).optional(),
-    { description: 'What the host has. Required on edge sites: the budget is a share of it.', type: 'map', example: '{ cpus: 4, memory: 4g }' },
+    obj(capacityShape).optional(),
+    { description: 'What the host has. Required on edge sites: the budget is a share of it.', type: 'map', default: 'required on edge sites', example: '{ cpus: 4, memory: 4g }' },
   ),
   budget: doc(
-    obj({
-      cpu: doc(budgetPercent.optional(), { description: 'Percent of capacity.cpus.', type: 'number 1..100', default: '10', example: '25' }),
-      memory: doc(budgetPercent.optional(), { description: 'Percent of capacity.memory.', type: 'number 1..100', default: '10', example: '25' }),
-    }).optional(),
+    obj(budgetShape).optional(),
     {
       description: 'The good-citizen budget: the share of the host that the declared limits of all services here may add up to.',
       type: 'map', default: '{ cpu: 10, memory: 10 }', example: '{ cpu: 25, memory: 20 }',
