@@ -4,15 +4,20 @@
 # touch a system engine), and imports the busybox test images (no registry is reachable here).
 set -euo pipefail
 
-RUN=/run/turtle-test
-DATA=/var/lib/turtle-test
+# Overridable only to try a second, throw-away set of engines; everything else uses the defaults.
+RUN=${TURTLE_ENGINES_RUN:-/run/turtle-test}
+DATA=${TURTLE_ENGINES_DATA:-/var/lib/turtle-test}
 DOCKER_SOCK=$RUN/docker.sock
 PODMAN_SOCK=$RUN/podman.sock
-# A /24 well away from Docker's 172.17/16 default and Podman's 10.88/16, so a system engine can run beside.
-DOCKER_BIP=172.31.250.1/24
+# dockerd gets its own bridge: `--bip` would re-address docker0, which a system Docker may own (and --bip
+# and --bridge exclude each other, so the bridge's own address sets the subnet). A /24 away from Docker's
+# 172.17/16 and Podman's 10.88/16 defaults.
+DOCKER_BRIDGE=${TURTLE_ENGINES_BRIDGE:-turtle0}
+DOCKER_BRIDGE_ADDR=${TURTLE_ENGINES_BRIDGE_ADDR:-172.31.249.1/24}
 PODMAN=(podman --root "$DATA/podman" --runroot "$RUN/podman-run")
 DOCKER=(docker -H "unix://$DOCKER_SOCK")
-PACKAGES=(docker.io podman busybox-static docker-compose glpk-utils iproute2)
+# curl: this script asks the engines for /_ping itself.
+PACKAGES=(docker.io podman busybox-static docker-compose glpk-utils iproute2 curl)
 WAIT_S=${TURTLE_ENGINE_WAIT_S:-60}
 
 say() { echo "engines: $*"; }
@@ -63,10 +68,16 @@ wait_ping() { # name socket log
 
 start_docker() {
   if ping_sock "$DOCKER_SOCK"; then say "dockerd already answers on unix://$DOCKER_SOCK"; return 0; fi
+  if ! ip link show "$DOCKER_BRIDGE" >/dev/null 2>&1; then
+    say "creating bridge $DOCKER_BRIDGE ($DOCKER_BRIDGE_ADDR) for dockerd"
+    ip link add "$DOCKER_BRIDGE" type bridge
+    ip addr add "$DOCKER_BRIDGE_ADDR" dev "$DOCKER_BRIDGE"
+    ip link set "$DOCKER_BRIDGE" up
+  fi
   say "starting dockerd on unix://$DOCKER_SOCK"
   mkdir -p "$RUN" "$DATA/docker"
   setsid dockerd --host "unix://$DOCKER_SOCK" --data-root "$DATA/docker" --exec-root "$RUN/docker-exec" \
-    --pidfile "$RUN/docker.pid" --bip "$DOCKER_BIP" >"$RUN/dockerd.log" 2>&1 </dev/null &
+    --pidfile "$RUN/docker.pid" --bridge "$DOCKER_BRIDGE" >"$RUN/dockerd.log" 2>&1 </dev/null &
   wait_ping dockerd "$DOCKER_SOCK" "$RUN/dockerd.log"
 }
 
