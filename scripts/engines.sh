@@ -102,27 +102,45 @@ make_rootfs() { # dir version health(yes|no)
   return 0
 }
 
+# Bump when the images change: `start` rebuilds images carrying an older TURTLE_TEST_IMAGE.
+IMAGE_REV=2
+
+has_image() { # cli... ref: present and of this revision
+  local ref=${*: -1}
+  "${@:1:$#-1}" image inspect --format '{{json .Config.Env}}' "$ref" 2>/dev/null | grep -q "TURTLE_TEST_IMAGE=$IMAGE_REV\""
+}
+
 build_image() { # name:tag version health cmd-json
-  local ref=$1 dir tar
-  local have_d have_p
-  have_d=$("${DOCKER[@]}" image inspect "$ref" >/dev/null 2>&1 && echo y || echo n)
-  have_p=$("${PODMAN[@]}" image exists "localhost/$ref" && echo y || echo n)
+  local ref=$1 dir tar have_d=n have_p=n
+  has_image "${DOCKER[@]}" "$ref" && have_d=y
+  has_image "${PODMAN[@]}" "localhost/$ref" && have_p=y
   [ "$have_d$have_p" = yy ] && return 0
   dir=$(mktemp -d) && tar=$dir.tar
   make_rootfs "$dir" "$2" "$3"
   tar -C "$dir" -cf "$tar" .
-  if [ "$have_d" = n ]; then say "building $ref in docker"; "${DOCKER[@]}" import -c "CMD $4" "$tar" "$ref" >/dev/null; fi
+  if [ "$have_d" = n ]; then
+    say "building $ref in docker"
+    "${DOCKER[@]}" import -c "CMD $4" -c "ENV TURTLE_TEST_IMAGE=$IMAGE_REV" "$tar" "$ref" >/dev/null
+  fi
   # Podman stores it as localhost/<ref>; short-name lookups through the compat API resolve to it locally.
-  if [ "$have_p" = n ]; then say "building $ref in podman"; "${PODMAN[@]}" import -q -c "CMD=$4" "$tar" "localhost/$ref" >/dev/null; fi
+  if [ "$have_p" = n ]; then
+    say "building $ref in podman"
+    "${PODMAN[@]}" import -q -c "CMD $4" -c "ENV TURTLE_TEST_IMAGE=$IMAGE_REV" "$tar" "localhost/$ref" >/dev/null
+  fi
   rm -rf "$dir" "$tar"
 }
 
+# A process that is PID 1 gets no default SIGTERM action, so bare httpd or sleep would make every stop wait
+# out the whole timeout (10 s); the shell's trap ends the container at once, as a real service would.
+on_term() { echo "[\"sh\",\"-c\",\"trap 'exit 0' TERM; $1 & wait\"]"; }
+
 build_images() {
   say "building test images (skipping those present)"
-  local web='["httpd","-f","-p","80","-h","/www"]' n
+  local web n
+  web=$(on_term 'httpd -f -p 80 -h /www')
   for n in 1 2 3; do build_image "turtle-test/web:$n" "$n" yes "$web"; done
   build_image turtle-test/web:broken broken no "$web"
-  build_image turtle-test/tools:1 tools no '["sleep","1000000"]'
+  build_image turtle-test/tools:1 tools no "$(on_term 'sleep 1000000')"
 }
 
 remove_managed() { # engine-cli...
