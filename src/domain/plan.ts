@@ -50,7 +50,13 @@ export function plan({ desired, actual, site }: PlanInput): Step[] {
       removals.push({ kind: 'remove', container: c, reason });
     }
   }
-  return [...removals, ...stops, ...updates, ...inDependencyOrder(launches, desired)];
+  // Engines list containers in no fixed order; sorting keeps plans (and their tests) deterministic.
+  return [...sortBySlot(removals), ...sortBySlot(stops), ...sortBySlot(updates), ...inDependencyOrder(launches, desired)];
+}
+
+function sortBySlot(steps: Step[]): Step[] {
+  const key = (s: Step) => ('container' in s ? s.container : s.spec);
+  return steps.sort((a, b) => key(a).service.localeCompare(key(b).service) || key(a).replica - key(b).replica);
 }
 
 function slotKey(c: { service: string; replica: number }): string {

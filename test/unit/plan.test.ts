@@ -40,7 +40,7 @@ test('changed config: replace; host ports force stop-first', () => {
   assert.equal(steps[0]?.kind === 'replace' && steps[0].old, old);
 });
 
-test('containers of services gone from the spec, scaled-down replicas and duplicates are removed first', () => {
+test('containers of services gone from the spec, scaled-down replicas and duplicates are removed first, by service and replica', () => {
   const steps = plan({
     site: 'dc1',
     actual: [
@@ -54,8 +54,8 @@ test('containers of services gone from the spec, scaled-down replicas and duplic
   });
   assert.deepEqual(lines(steps), [
     'remove db#1 (duplicate)',
-    'remove web#2 (replica scaled down)',
     'remove old#1 (service not in the spec for this site)',
+    'remove web#2 (replica scaled down)',
     'create new#1 (new:1)',
   ]);
 });
