@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = new URL('../dist/src/cli/main.js', import.meta.url);
+const main = new URL('../dist/turtle.mjs', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   console.error('error: turtle is not built yet\nhint: run `npm run build` in ' + fileURLToPath(new URL('..', import.meta.url)));
   process.exit(4);

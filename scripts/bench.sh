@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-npx tsc -p tsconfig.json
+npm run build --silent
 bash scripts/engines.sh start
 exec npx tsx "bench/$1.ts"

@@ -21,7 +21,7 @@ fi
 
 say "installing npm packages and building turtle"
 bash scripts/setup.sh
-npx tsc -p tsconfig.json
+npm run build --silent
 
 say "starting private Docker (dc1) and Podman (dc2) engines with local images"
 bash scripts/engines.sh start

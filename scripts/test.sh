@@ -11,8 +11,8 @@ say() { echo "test: $*"; }
 
 bash scripts/setup.sh
 
-say "type-checking and building (tsc)"
-npx tsc -p tsconfig.json
+say "type-checking and building (tsc, then one bundle for the CLI)"
+npm run build --silent
 
 if [ "$mode" = unit ]; then
   say "unit tests"
