@@ -12,9 +12,10 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('-n, --limit <count>', 'how many deployments', (v) => Number(v), 20)
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { limit: number; json?: boolean }) => {
+      const wanted = id === undefined ? undefined : parseId(id);
       const store = openStore(globals());
       try {
-        if (id !== undefined) return showOne(store.deployments.get(parseId(id)), id, opts.json);
+        if (wanted !== undefined) return showOne(store.deployments.get(wanted), String(wanted), opts.json);
         const list = store.deployments.list(opts.limit);
         if (opts.json) return printJson(list);
         if (list.length === 0) return console.log('no deployments yet (run `turtle deploy`)');
