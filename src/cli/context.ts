@@ -4,7 +4,7 @@ import { TurtleError, ExitCode } from '../lib/errors.js';
 import { loadSpecFile, type SiteSpec, type Spec } from '../spec/index.js';
 import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
 import { Store } from '../store/index.js';
-import { closest } from '../spec/_words.js';
+import { closest } from '../lib/words.js';
 
 export interface GlobalOptions {
   file: string;
