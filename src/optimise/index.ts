@@ -5,6 +5,8 @@ export { renderPlan, describeChange, describeBinding } from './render.js';
 export { toOverlays } from './overlays.js';
 export type { Overlay } from './overlays.js';
 export { validateInput } from './validate.js';
+export { inputFromSpec, DEFAULT_OVERHEAD } from './from-spec.js';
+export type { SpecAdapterOptions } from './from-spec.js';
 export { PRIORITY_WEIGHT } from './build.js';
 export type {
   Amount, Binding, Change, Conflict, CurrentPlacement, OptimiseInput, OptimiseResult, OptimiseService,
