@@ -50,11 +50,15 @@ turtle history
 
 cat <<EOT
 
-Where to look (all commands take -f examples/turtle.yaml; the demo sets TURTLE_DC1_ENGINE, TURTLE_DC2_ENGINE, TURTLE_STATE):
-  node bin/turtle.js -f examples/turtle.yaml ps            what runs on each site
-  node bin/turtle.js -f examples/turtle.yaml logs worker   logs of both replicas, merged in time order
-  node bin/turtle.js -f examples/turtle.yaml top           live CPU and memory
-  node bin/turtle.js -f examples/turtle.yaml history 1     the steps of the first deployment
-  curl http://127.0.0.1:8080/  and  curl http://127.0.0.1:8081/
+Where to look: paste these two lines, then try the commands below.
+  export TURTLE_DC1_ENGINE=$TURTLE_DC1_ENGINE TURTLE_DC2_ENGINE=$TURTLE_DC2_ENGINE TURTLE_STATE=$TURTLE_STATE
+  alias turtle="node $PWD/bin/turtle.js -f $PWD/examples/turtle.yaml"
+
+  turtle ps                what runs on each site
+  turtle logs worker       both replicas' logs, merged in time order
+  turtle top               live CPU and memory (Ctrl-C to quit)
+  turtle history 1         the steps of the first deployment, with timings
+  turtle stop web --site dc2; turtle deploy; turtle start web     a stop survives deploys
+  curl http://127.0.0.1:8080/   (dc1)    curl http://127.0.0.1:8081/   (dc2)
 Remove it with: bash scripts/demo.sh down
 EOT
