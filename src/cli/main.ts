@@ -11,6 +11,7 @@ import * as lifecycle from './commands/lifecycle.js';
 import * as logs from './commands/logs.js';
 import * as top from './commands/top.js';
 import * as history from './commands/history.js';
+import * as ca from './commands/ca.js';
 
 export function buildProgram(): Command {
   const program = new Command('turtle')
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 invalid input (spec, arguments), 2 drift found, 3 an operation failed, 4 an engine, agent or file is unreachable.',
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const command of [validate, plan, deploy, ps, lifecycle, logs, top, history]) command.register(program, globals);
+  for (const command of [validate, plan, deploy, ps, lifecycle, logs, top, history, ca]) command.register(program, globals);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
