@@ -59,6 +59,7 @@ function renderContainer(
     replica,
     ...config,
     resources: service.resources,
+    ...(service.probe ? { probe: service.probe } : {}),
     dependsOn,
     running: !(stopped?.has(service.name) ?? false),
     configHash,

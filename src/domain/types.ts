@@ -40,8 +40,48 @@ export interface Healthcheck {
   startPeriodMs: number;
 }
 
+/** What a container runs and how: the Compose-like fields a service and its containers share. */
+export interface ContainerConfig {
+  image: string;
+  /** absent: the image's CMD; `[]`: explicitly none */
+  command?: string[];
+  /** absent: the image's ENTRYPOINT; `[]`: explicitly none */
+  entrypoint?: string[];
+  env: Record<string, string>;
+  ports: PortBinding[];
+  mounts: Mount[];
+  /** absent: the image's own HEALTHCHECK; `disable: true` gives `{test: ['NONE'], …}` */
+  healthcheck?: Healthcheck;
+  /** turtle's own probe (site agent), outside configHash */
+  probe?: Probe;
+  restart: RestartPolicy;
+  /** the user's labels; turtle's own are added by the runtime adapter */
+  labels: Record<string, string>;
+  user?: string;
+  readOnly: boolean;
+  capDrop: string[];
+  priority: Priority;
+  resources: Resources;
+  /** services this one waits for, with Compose's condition */
+  dependsOn: Record<string, DependsCondition>;
+}
+
+/** turtle's own probe, run by the site agent (not the engine); not part of configHash (changing it restarts nothing). */
+export type ProbeCheck =
+  | { kind: 'http'; port: number; path: string }
+  | { kind: 'tcp'; port: number }
+  | { kind: 'exec'; command: string[] };
+
+export interface Probe {
+  check: ProbeCheck;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  startPeriodMs: number;
+}
+
 /** One container as the spec wants it on one site: the fully rendered form of a service replica. */
-export interface ContainerSpec {
+export interface ContainerSpec extends ContainerConfig {
   /** engine container name, unique per rendered config: `<project>-<service>-<replica>-<hash8>` */
   name: string;
   project: string;
@@ -49,23 +89,6 @@ export interface ContainerSpec {
   service: string;
   /** 1-based replica index */
   replica: number;
-  image: string;
-  command?: string[];
-  entrypoint?: string[];
-  env: Record<string, string>;
-  ports: PortBinding[];
-  mounts: Mount[];
-  healthcheck?: Healthcheck;
-  restart: RestartPolicy;
-  /** the user's labels; turtle's own are added by the runtime adapter from the fields here */
-  labels: Record<string, string>;
-  user?: string;
-  readOnly: boolean;
-  capDrop: string[];
-  resources: Resources;
-  priority: Priority;
-  /** services this one waits for, with Compose's condition (only those on the same site) */
-  dependsOn: Record<string, DependsCondition>;
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */
@@ -93,6 +116,8 @@ export interface ObservedContainer {
   createdAt?: string;
   startedAt?: string;
   exitCode?: number;
+  /** where turtle's own probes reach it (running containers on a bridge network) */
+  ipAddress?: string;
 }
 
 /** Labels turtle writes on every container it creates; ownership and drift are read back from these. */

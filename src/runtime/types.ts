@@ -80,6 +80,36 @@ export interface ContainerRuntime {
   stats(id: string): Promise<ContainerStats>;
 }
 
+/** A change the engine reports about one container (start, die, destroy, `health_status: unhealthy`, …). */
+export interface EngineEvent {
+  id: string;
+  action: string;
+  service?: string;
+  /** ISO time the engine stamped */
+  time: string;
+}
+
+/**
+ * Optional capability: the engine's event stream for one project's containers. The iterable ends (or
+ * throws) when the engine goes away; callers reconnect and resync.
+ */
+export interface WatchesEvents {
+  events(project: string, signal?: AbortSignal): AsyncIterable<EngineEvent>;
+}
+
+export function watchesEvents(runtime: ContainerRuntime): runtime is ContainerRuntime & WatchesEvents {
+  return typeof (runtime as Partial<WatchesEvents>).events === 'function';
+}
+
+/** Optional capability: run a command in a running container and return its exit code (-1 on timeout). */
+export interface ExecsCommands {
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<number>;
+}
+
+export function execsCommands(runtime: ContainerRuntime): runtime is ContainerRuntime & ExecsCommands {
+  return typeof (runtime as Partial<ExecsCommands>).exec === 'function';
+}
+
 /** Optional capability: an adapter that counts the requests it sends to the engine. */
 export interface CountsCalls {
   readonly calls: { readonly mutating: number; readonly read: number };

@@ -5,6 +5,7 @@ import { documentShape } from './schema.js';
 import { budgetShape, capacityShape, DEFAULT_ENGINE, siteShape } from './schema-site.js';
 import { serviceShape } from './schema-service.js';
 import { healthcheckShape } from './_healthcheck.js';
+import { probeShape } from './_probe.js';
 import { dependencyShape, resourcesShape } from './_service-extras.js';
 import { portShape } from './_ports.js';
 import { volumeShape } from './_volumes.js';
@@ -46,6 +47,8 @@ export function specReference(): string {
     table(volumeShape),
     '### `healthcheck`',
     table(healthcheckShape),
+    '### `probe`\n\nExactly one of `http`, `tcp`, `exec`. With the defaults a dead or failing service is noticed within 3 s.',
+    table(probeShape),
     '### `depends_on` entries in map form\n\n`depends_on: { db: { condition: service_healthy } }`; the list form `[db]` means `service_started`.',
     table(dependencyShape),
     '### `resources`',

@@ -6,6 +6,7 @@ import { keyValues } from './_collections.js';
 import { portEntry } from './_ports.js';
 import { volumeEntry } from './_volumes.js';
 import { healthcheck } from './_healthcheck.js';
+import { probe } from './_probe.js';
 import { dependsOn, nameList, resources, UNSUPPORTED_SERVICE_KEYS } from './_service-extras.js';
 import { fail, lenient } from './_fields.js';
 
@@ -40,6 +41,10 @@ export const serviceShape = {
   healthcheck: doc(healthcheck.optional(), {
     description: 'How turtle and the engine tell the service is healthy. turtle restarts unhealthy containers (Docker alone does not). Absent: the image\'s own HEALTHCHECK, if any.',
     type: 'map', example: '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 5s }',
+  }),
+  probe: doc(probe.optional(), {
+    description: 'turtle\'s own health probe (http, tcp or exec), run by the site agent every second by default; failing or exited containers are restarted with capped backoff.',
+    type: 'map', example: '{ http: { port: 80, path: /health } }',
   }),
   restart: doc(oneOf(['no', 'always', 'on-failure', 'unless-stopped'] as const).optional(), {
     description: 'Engine restart policy. turtle\'s default differs from Compose\'s (`no`): services come back after a crash or reboot.',
@@ -87,6 +92,7 @@ function toService(s: Fields): ParsedService {
     ports: (s.ports ?? []).flat(),
     mounts: s.volumes ?? [],
     ...(s.healthcheck !== undefined ? { healthcheck: s.healthcheck } : {}),
+    ...(s.probe !== undefined ? { probe: s.probe } : {}),
     restart: s.restart ?? 'unless-stopped',
     dependsOn: s.depends_on ?? {},
     labels: s.labels ?? {},

@@ -1,14 +1,5 @@
 // The normalised, typed form of turtle.yaml that every other layer codes against.
-import type {
-  DependsCondition,
-  Healthcheck,
-  Mount,
-  PortBinding,
-  Priority,
-  Resources,
-  RestartPolicy,
-  RuntimeKind,
-} from '../domain/types.js';
+import type { ContainerConfig, DependsCondition, RuntimeKind } from '../domain/types.js';
 
 export type SiteRole = 'edge' | 'observer';
 export type DependencyCondition = DependsCondition;
@@ -28,26 +19,9 @@ export interface SiteSpec {
   labels: Record<string, string>;
 }
 
-export interface ServiceSpec {
+/** A service as written (overlays applied by servicesForSite); its container fields are the domain's. */
+export interface ServiceSpec extends ContainerConfig {
   name: string;
-  image: string;
-  /** absent: the image's CMD; `[]`: explicitly none */
-  command?: string[];
-  /** absent: the image's ENTRYPOINT; `[]`: explicitly none */
-  entrypoint?: string[];
-  env: Record<string, string>;
-  ports: PortBinding[];
-  mounts: Mount[];
-  /** absent: the image's own HEALTHCHECK; `disable: true` gives `{test: ['NONE'], …}` */
-  healthcheck?: Healthcheck;
-  restart: RestartPolicy;
-  dependsOn: Record<string, DependencyCondition>;
-  labels: Record<string, string>;
-  user?: string;
-  readOnly: boolean;
-  capDrop: string[];
-  priority: Priority;
-  resources: Resources;
   /** sites this service runs on, in the order written (default: every edge site, in file order) */
   sites: string[];
   replicas: number;

@@ -9,6 +9,7 @@ import { documentShape } from '../../src/spec/schema.js';
 import { budgetShape, capacityShape, siteShape } from '../../src/spec/schema-site.js';
 import { serviceShape } from '../../src/spec/schema-service.js';
 import { healthcheckShape } from '../../src/spec/_healthcheck.js';
+import { probeShape } from '../../src/spec/_probe.js';
 import { dependencyShape, resourcesShape } from '../../src/spec/_service-extras.js';
 import { portShape } from '../../src/spec/_ports.js';
 import { volumeShape } from '../../src/spec/_volumes.js';
@@ -19,7 +20,7 @@ test('docs/spec.md is up to date (regenerate: npx tsx scripts/gen-spec-doc.ts)',
 });
 
 test('every field has a meaning, a type and an example, and appears in the reference', () => {
-  const shapes = { documentShape, siteShape, capacityShape, budgetShape, serviceShape, portShape, volumeShape, healthcheckShape, dependencyShape, resourcesShape };
+  const shapes = { documentShape, siteShape, capacityShape, budgetShape, serviceShape, portShape, volumeShape, healthcheckShape, probeShape, dependencyShape, resourcesShape };
   const reference = specReference();
   let fields = 0;
   for (const [shapeName, shape] of Object.entries(shapes)) {
@@ -30,7 +31,7 @@ test('every field has a meaning, a type and an example, and appears in the refer
       fields++;
     }
   }
-  assert.equal(fields, 51);
+  assert.equal(fields, 59);
 });
 
 test('the reference states turtle\'s own defaults', () => {

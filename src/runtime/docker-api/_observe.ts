@@ -8,6 +8,7 @@ export interface InspectDoc {
   Created?: string;
   Config: { Image: string; Labels?: Record<string, string> | null; Tty?: boolean; Healthcheck?: { Test?: string[]; Interval?: number } | null };
   State: { Status: string; StartedAt?: string; ExitCode?: number; Health?: { Status?: string; Log?: Array<{ End?: string }> | null } | null };
+  NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null } | null;
   HostConfig: { NanoCpus?: number; CpuQuota?: number; CpuPeriod?: number; Memory?: number; MemoryReservation?: number };
 }
 
@@ -31,7 +32,15 @@ export function toObserved(doc: InspectDoc, kind: RuntimeKind): ObservedContaine
     // Engines write year 1 for "never started".
     ...(startedAt && !startedAt.startsWith('0001-01-01') ? { startedAt } : {}),
     ...(state === 'exited' || state === 'dead' ? { exitCode: doc.State.ExitCode ?? 0 } : {}),
+    ...(ipOf(doc) ? { ipAddress: ipOf(doc) } : {}),
   };
+}
+
+/** The address turtle's own probes reach the container on (the default bridge, else its first network). */
+function ipOf(doc: InspectDoc): string | undefined {
+  const settings = doc.NetworkSettings;
+  if (settings?.IPAddress) return settings.IPAddress;
+  return Object.values(settings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || undefined;
 }
 
 /** Podman reports short-named local images as `localhost/<name>`; turtle's specs use the short name. */

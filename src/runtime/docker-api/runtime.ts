@@ -2,7 +2,9 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ContainerRuntime, ContainerStats, EngineInfo, ImageProgress, LogLine, LogOptions } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, WatchesEvents } from '../types.js';
+import { readEvents } from './_events.js';
+import { execIn } from './_exec.js';
 import { connect, request, type CallCounts } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { createBody } from './_create-body.js';
@@ -23,7 +25,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime {
+export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -129,6 +131,14 @@ export class DockerApiRuntime implements ContainerRuntime {
 
   stats(id: string): Promise<ContainerStats> {
     return readStats(this.ctx, id);
+  }
+
+  events(project: string, signal?: AbortSignal): AsyncIterable<EngineEvent> {
+    return readEvents(this.ctx, project, signal);
+  }
+
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<number> {
+    return execIn(this.ctx, id, command, timeoutMs);
   }
 
   private async inspectDoc(id: string): Promise<InspectDoc | undefined> {
