@@ -40,4 +40,64 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (site, service)
   );
   `,
+  // 2: the site agent: its desired state (pushed by the CLI) and a journal of the steps it runs, so a
+  // kill -9 in the middle of a step is finished or undone after restart
+  `
+  CREATE TABLE agent_desired (
+    site       TEXT PRIMARY KEY,
+    project    TEXT NOT NULL,
+    spec_hash  TEXT NOT NULL,
+    containers TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE agent_journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    site        TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'recovered'))
+  );
+  CREATE INDEX agent_journal_open ON agent_journal (site, status);
+  `,
+  // 3: operations research: site probes, the observations derived from them (and written by agents), decision
+  // records and the predictions they make
+  `
+  CREATE TABLE probes (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    site    TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    engine  TEXT NOT NULL,
+    version TEXT NOT NULL,
+    data    TEXT NOT NULL
+  );
+  CREATE INDEX probes_site_at ON probes (site, at);
+  CREATE TABLE observations (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    metric TEXT NOT NULL,
+    site   TEXT NOT NULL,
+    value  REAL NOT NULL,
+    at     TEXT NOT NULL,
+    source TEXT NOT NULL
+  );
+  CREATE INDEX observations_metric_site_at ON observations (metric, site, at);
+  CREATE TABLE decisions (
+    number INTEGER PRIMARY KEY,
+    title  TEXT NOT NULL,
+    date   TEXT NOT NULL,
+    winner TEXT NOT NULL,
+    file   TEXT NOT NULL,
+    record TEXT NOT NULL
+  );
+  CREATE TABLE predictions (
+    decision INTEGER NOT NULL REFERENCES decisions(number) ON DELETE CASCADE,
+    id       TEXT NOT NULL,
+    metric   TEXT NOT NULL,
+    site     TEXT NOT NULL,
+    op       TEXT NOT NULL CHECK (op IN ('<=', '>=')),
+    value    REAL NOT NULL,
+    text     TEXT NOT NULL,
+    PRIMARY KEY (decision, id)
+  );
+  `,
 ];

@@ -6,14 +6,20 @@ import { TurtleError, ExitCode, errorMessage } from '../lib/errors.js';
 import { migrations } from './_migrations.js';
 import { DeploymentLog } from './deployments.js';
 import { EventLog } from './events.js';
+import { ProbeLog } from './probes.js';
+import { DecisionLog } from './decisions.js';
 
 export class Store {
   readonly deployments: DeploymentLog;
   readonly events: EventLog;
+  readonly probes: ProbeLog;
+  readonly decisions: DecisionLog;
 
   private constructor(private readonly db: Database.Database) {
     this.deployments = new DeploymentLog(db);
     this.events = new EventLog(db);
+    this.probes = new ProbeLog(db);
+    this.decisions = new DecisionLog(db);
   }
 
   /** Opens (creating if needed) and migrates the store at `path`; `:memory:` for tests. */

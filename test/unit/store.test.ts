@@ -16,7 +16,7 @@ function tempPath(): { path: string; done: () => void } {
 test('migrates a new store to the latest version, and reopening keeps the data', () => {
   const { path, done } = tempPath();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 1);
+  assert.equal(store.schemaVersion, 3);
   const id = store.deployments.begin('abc', 'deploy');
   store.deployments.recordSite(id, {
     site: 'dc1',
@@ -75,7 +75,7 @@ test('a store from a newer turtle is refused with a hint, not corrupted', () => 
   db.close();
   assert.throws(() => Store.open(path), (err: unknown) => {
     assert.ok(err instanceof TurtleError);
-    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (1)`);
+    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (3)`);
     assert.equal(err.hint, 'upgrade turtle, or point --state at another store');
     return true;
   });
