@@ -58,7 +58,7 @@ export function requireService(spec: Spec, service: string): void {
 export async function connect(site: SiteSpec): Promise<ContainerRuntime> {
   const runtime = createRuntime({ kind: site.runtime, endpoint: site.engine });
   try {
-    await runtime.ping();
+    await runtime.check();
   } catch (err) {
     if (err instanceof TurtleError) {
       throw new TurtleError(`site ${site.name}: ${err.message}`, { exitCode: err.exitCode, hint: err.hint, recoverable: err.recoverable, cause: err });

@@ -47,7 +47,13 @@ export interface ContainerRuntime {
   /** where the engine is, for messages (`unix:///run/docker.sock`) */
   readonly endpoint: string;
 
-  /** Throws TurtleError (unreachable, with a hint how to start the engine) when the engine does not answer. */
+  /**
+   * Cheap check that the engine answers and is of `kind` (one request). Throws TurtleError (unreachable,
+   * with a hint how to start the engine) when it does not answer.
+   */
+  check(): Promise<void>;
+
+  /** Like check(), and reports the engine's version, CPUs and memory (slower: Podman's /info takes ~1 s). */
   ping(): Promise<EngineInfo>;
 
   /** Every turtle-owned container of `project` (all states). Containers without turtle's labels are never returned. */

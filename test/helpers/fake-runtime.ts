@@ -21,6 +21,7 @@ export class FakeRuntime implements ContainerRuntime {
   canUpdate = true;
   private next = 1;
 
+  async check(): Promise<void> {}
   async ping(): Promise<EngineInfo> {
     return { kind: 'docker', version: 'fake', apiVersion: '1.41', os: 'linux', arch: 'x86_64', cpus: 2, memoryBytes: 1 };
   }

@@ -61,6 +61,20 @@ for (const engine of engines()) {
       assert.ok(info.cpus >= 1 && info.memoryBytes > 0);
     });
 
+    test('check answers with one request; the wrong kind of engine is named', async () => {
+      const before = rt.calls.read + rt.calls.mutating;
+      await rt.check();
+      assert.equal(rt.calls.read + rt.calls.mutating - before, 1);
+      const other = engine.kind === 'docker' ? 'podman' : 'docker';
+      await assert.rejects(createRuntime({ kind: other, endpoint: engine.endpoint }).check(), (err: unknown) => {
+        assert.ok(err instanceof TurtleError);
+        assert.match(err.message, new RegExp(`^${engine.endpoint} is ${engine.kind} (Docker|Libpod)/\\d+\\.\\d+\\.\\d+\\S*, not ${other}$`));
+        assert.equal(err.hint, `set the site's runtime to ${engine.kind}, or point it at a ${other} endpoint`);
+        assert.equal(err.exitCode, ExitCode.invalid);
+        return true;
+      });
+    });
+
     test('create, start, inspect and list round-trip exactly, labels included', async () => {
       const s = spec({ resources: { cpus: 0.5, memory: 64 * MiB, memoryReservation: 32 * MiB } });
       const before = rt.calls.mutating;
@@ -219,14 +233,16 @@ for (const engine of engines()) {
         docker: 'start Docker: `systemctl start docker`, or `dockerd --host unix:///run/turtle-test/no-such-engine.sock`',
         podman: "start Podman's API service: `podman system service --time=0 unix:///run/turtle-test/no-such-engine.sock` (or `systemctl start podman.socket`)",
       };
-      await assert.rejects(createRuntime({ kind: engine.kind, endpoint }).ping(), (err: unknown) => {
-        assert.ok(err instanceof TurtleError);
-        assert.equal(err.message, `${engine.kind} engine at ${endpoint} is not reachable (ENOENT)`);
+      for (const call of ['check', 'ping'] as const) {
+        await assert.rejects(createRuntime({ kind: engine.kind, endpoint })[call](), (err: unknown) => {
+          assert.ok(err instanceof TurtleError);
+          assert.equal(err.message, `${engine.kind} engine at ${endpoint} is not reachable (ENOENT)`);
         assert.equal(err.exitCode, ExitCode.unreachable);
         assert.equal(err.recoverable, true);
-        assert.equal(err.hint, hints[engine.kind]);
-        return true;
-      });
+          assert.equal(err.hint, hints[engine.kind]);
+          return true;
+        });
+      }
     });
 
     test('an imported root filesystem becomes a runnable image', async () => {

@@ -5,7 +5,7 @@ import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, WatchesEvents } from '../types.js';
 import { readEvents } from './_events.js';
 import { execIn } from './_exec.js';
-import { connect, request, type CallCounts } from './_connection.js';
+import { connect, request, requestStream, type CallCounts } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { createBody } from './_create-body.js';
 import { engineMessage, statusOf } from './_errors.js';
@@ -40,20 +40,33 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
     this.ctx = { docker: this.docker, kind, endpoint };
   }
 
+  /** Reachability and engine kind from one GET /_ping: its headers say Podman or not. Cheap enough for every command. */
+  async check(): Promise<void> {
+    await attempt(this.ctx, 'answer a ping', async () => {
+      const res = await requestStream(this.docker, { path: '/_ping', method: 'GET', statusCodes: { 200: true } });
+      res.resume();
+      const server = String(res.headers.server ?? '');
+      this.expectKind(res.headers['libpod-api-version'] !== undefined, server.replace(/\s.*$/, ''));
+    });
+  }
+
   async ping(): Promise<EngineInfo> {
     return attempt(this.ctx, 'answer a ping', async () => {
       await this.docker.ping();
       const [version, info] = await Promise.all([this.engineVersion(), this.docker.info() as Promise<{ NCPU: number; MemTotal: number }>]);
       const isPodman = (version.Components ?? []).some((c) => /podman/i.test(c.Name));
-      if (isPodman !== (this.kind === 'podman')) {
-        const actual = isPodman ? 'podman' : 'docker';
-        throw new TurtleError(`${this.endpoint} is ${actual} ${version.Version}, not ${this.kind}`, {
-          exitCode: ExitCode.invalid,
-          hint: `set the site's runtime to ${actual}, or point it at a ${this.kind} endpoint`,
-        });
-      }
+      this.expectKind(isPodman, version.Version);
       const { Version, ApiVersion, Os, Arch } = version;
       return { kind: this.kind, version: Version, apiVersion: ApiVersion, os: Os, arch: Arch, cpus: info.NCPU, memoryBytes: info.MemTotal };
+    });
+  }
+
+  private expectKind(isPodman: boolean, version: string): void {
+    if (isPodman === (this.kind === 'podman')) return;
+    const actual = isPodman ? 'podman' : 'docker';
+    throw new TurtleError(`${this.endpoint} is ${actual} ${version}, not ${this.kind}`, {
+      exitCode: ExitCode.invalid,
+      hint: `set the site's runtime to ${actual}, or point it at a ${this.kind} endpoint`,
     });
   }
 
