@@ -6,6 +6,8 @@ export interface Comparison {
   a: string;
   b: string;
   value: number;
+  /** the reason for the judgement, printed in the decision record */
+  why?: string;
 }
 
 export interface AhpResult {

@@ -22,7 +22,7 @@ export function renderDecisionRecord(record: DecisionRecord): string {
   for (const i of problem.inputs) out.push(`- ${i.option} / ${i.criterion} = ${num(i.value)}: ${i.source}`);
   out.push('', '## Weights', '');
   out.push(`AHP from ${problem.comparisons.length} pairwise comparisons (principal eigenvector); λmax ${ahp.lambdaMax.toFixed(3)}, consistency ratio ${ahp.consistencyRatio.toFixed(3)} (accepted at ≤ 0.1).`, '');
-  out.push(...problem.comparisons.map((c) => `- ${c.a} vs ${c.b}: ${c.value >= 1 ? num(c.value) : `1/${num(1 / c.value)}`}`), '');
+  out.push(...problem.comparisons.map((c) => `- ${c.a} vs ${c.b}: ${c.value >= 1 ? num(c.value) : `1/${num(1 / c.value)}`}${c.why ? `: ${c.why}` : ''}`), '');
   out.push(row(['criterion', 'weight']), row(['---', '---:']));
   problem.criteria.forEach((c, j) => out.push(row([`${c.name}: ${c.description}`, ahp.weights[j]!.toFixed(3)])));
   out.push('', '## Scores', '', 'TOPSIS closeness to the ideal option (1 = best on every criterion).', '');

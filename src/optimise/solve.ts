@@ -1,5 +1,7 @@
 // Runs an LP-format model through HiGHS (WebAssembly) and returns values by variable and row name.
 import highsLoader, { type Highs } from 'highs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { TurtleError } from '../lib/errors.js';
 
 export interface LpSolution {
@@ -20,9 +22,13 @@ export interface LpSolution {
 const loadHighs = highsLoader as unknown as typeof highsLoader.default;
 let loaded: Promise<Highs> | undefined;
 
-/** The Wasm module is loaded once per process; loading takes ~50 ms. */
+/**
+ * The Wasm module is loaded once per process; loading takes ~50 ms. It is found through the package itself, since
+ * the bundled CLI (dist/turtle.mjs) would otherwise look for highs.wasm beside the bundle.
+ */
 export function highs(): Promise<Highs> {
-  loaded ??= loadHighs();
+  const wasm = join(dirname(createRequire(import.meta.url).resolve('highs')), 'highs.wasm');
+  loaded ??= loadHighs({ locateFile: (file: string) => (file.endsWith('.wasm') ? wasm : file) });
   return loaded;
 }
 

@@ -5,7 +5,7 @@ import type { DecisionRecord, Prediction } from '../decide/types.js';
 export interface StoredDecision {
   number: number;
   title: string;
-  /** ISO date the decision was made; predictions are checked against observations from then on */
+  /** ISO time the decision was made; predictions are checked against observations from then on */
   date: string;
   winner: string;
   /** the markdown file it was written to, relative to where `turtle decide` ran */
@@ -17,9 +17,13 @@ export interface StoredDecision {
 export class DecisionLog {
   constructor(private readonly db: Database.Database) {}
 
-  /** Stores (or replaces, when re-decided under the same number) a record and its predictions. */
-  save(record: DecisionRecord, file: string): void {
-    const { number, title, date } = record.problem;
+  /**
+   * Stores (or replaces, when re-decided under the same number) a record and its predictions. `decidedAt` (ISO
+   * time) is when observations start to count, so the probes the decision was made from do not confirm it.
+   */
+  save(record: DecisionRecord, file: string, decidedAt = record.problem.date): void {
+    const { number, title } = record.problem;
+    const date = decidedAt;
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM decisions WHERE number = ?').run(number);
       this.db
