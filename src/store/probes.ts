@@ -21,19 +21,24 @@ export interface StoredObservation {
 
 const MB = 1e6;
 
-/** The metrics a probe yields, by the names decision records use in their predictions. */
+/**
+ * The metrics a probe yields, by the names decision records use in their predictions. What the engine itself
+ * costs is named with its kind (`engine_rss_mb.docker`), so a prediction about Podman on a site is not checked
+ * against a probe of that site's Docker.
+ */
 export function probeObservations(p: SiteProbe): Omit<StoredObservation, 'source'>[] {
+  const kind = p.engine.kind;
   const metrics: [string, number][] = [
-    ['engine_rss_mb', p.daemonRssBytes.median / MB],
-    ['per_container_mb', p.perContainerBytes.median / MB],
-    ['start_latency_ms', p.startLatencyMs.median],
-    ['cpu_overhead_percent', p.cpuOverheadPercent],
+    [`engine_rss_mb.${kind}`, p.daemonRssBytes.median / MB],
+    [`per_container_mb.${kind}`, p.perContainerBytes.median / MB],
+    [`start_latency_ms.${kind}`, p.startLatencyMs.median],
+    [`cpu_overhead_percent.${kind}`, p.cpuOverheadPercent],
     ['free_cpus', p.free.cpus],
     ['free_memory_mb', p.free.memoryBytes / MB],
   ];
   // a remote engine's daemons and free capacity cannot be measured: no observation rather than a zero or NaN
   return metrics
-    .filter(([metric, value]) => Number.isFinite(value) && !(metric === 'engine_rss_mb' && p.daemons.length === 0))
+    .filter(([metric, value]) => Number.isFinite(value) && !(metric.startsWith('engine_rss_mb') && p.daemons.length === 0))
     .map(([metric, value]) => ({ metric, site: p.site, value, at: p.at }));
 }
 

@@ -39,8 +39,8 @@ services:
       assert.deepEqual(stored?.probe.daemons.map((d) => d.name), ['dockerd', 'containerd']);
       assert.equal(stored?.probe.startLatencyMs.n, 2);
       assert.deepEqual(store.probes.observations().map((o) => `${o.metric} ${o.site} ${o.source}`), [
-        'engine_rss_mb dc1 probe 1', 'per_container_mb dc1 probe 1', 'start_latency_ms dc1 probe 1',
-        'cpu_overhead_percent dc1 probe 1', 'free_cpus dc1 probe 1', 'free_memory_mb dc1 probe 1',
+        'engine_rss_mb.docker dc1 probe 1', 'per_container_mb.docker dc1 probe 1', 'start_latency_ms.docker dc1 probe 1',
+        'cpu_overhead_percent.docker dc1 probe 1', 'free_cpus dc1 probe 1', 'free_memory_mb dc1 probe 1',
       ]);
     } finally {
       store.close();

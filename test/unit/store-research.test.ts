@@ -31,8 +31,8 @@ test('a probe is stored with its observations, read back whole, newest first', (
   assert.deepEqual(
     store.probes.observations('2026-01-02').filter((o) => o.site === 'dc1').map((o) => [o.metric, o.value, o.source]),
     [
-      ['engine_rss_mb', 150, `probe ${b}`], ['per_container_mb', 13, `probe ${b}`], ['start_latency_ms', 600, `probe ${b}`],
-      ['cpu_overhead_percent', 2, `probe ${b}`], ['free_cpus', 1.5, `probe ${b}`], ['free_memory_mb', 2000, `probe ${b}`],
+      ['engine_rss_mb.docker', 150, `probe ${b}`], ['per_container_mb.docker', 13, `probe ${b}`], ['start_latency_ms.docker', 600, `probe ${b}`],
+      ['cpu_overhead_percent.docker', 2, `probe ${b}`], ['free_cpus', 1.5, `probe ${b}`], ['free_memory_mb', 2000, `probe ${b}`],
     ],
   );
   store.close();
@@ -42,7 +42,7 @@ test('a remote engine gives no engine RSS and no free capacity, rather than zero
   const store = Store.open(':memory:');
   const remote = { ...sampleProbe('dc1', '2026-01-01T10:00:00.000Z', 0), daemons: [], free: { cpus: Number.NaN, memoryBytes: Number.NaN } };
   store.probes.add(remote);
-  assert.deepEqual(store.probes.observations().map((o) => o.metric), ['per_container_mb', 'start_latency_ms', 'cpu_overhead_percent']);
+  assert.deepEqual(store.probes.observations().map((o) => o.metric), ['per_container_mb.docker', 'start_latency_ms.docker', 'cpu_overhead_percent.docker']);
   store.close();
 });
 

@@ -42,3 +42,11 @@ export function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** A sentence for the context when a probe ran on a busy host: CPU-time comparisons are then noisy. */
+export function loadNote(refs: readonly (ProbeRef | undefined)[]): string {
+  const busy = refs.filter((r): r is ProbeRef => r !== undefined && Number.isFinite(r.probe.free.cpus) && r.probe.free.cpus < r.probe.host.cpus / 2);
+  if (busy.length === 0) return '';
+  const idle = busy.map((r) => `probe ${r.id}: ${r.probe.free.cpus.toFixed(2)} of ${r.probe.host.cpus} cores idle`).join('; ');
+  return `The host was busy while it was probed (${idle}), so start latency and the CPU overhead of a container are noisy: CPU time is compared rather than wall time, but contention still inflates it unevenly.`;
+}

@@ -31,12 +31,12 @@ function options(site: string): DecisionOption[] {
     {
       name: 'Docker in a Machine', description: 'dockerd inside a Fly Machine, the observer as a container in it',
       consequences: ['needs a 512 MB machine and a privileged setup inside Firecracker'],
-      predictions: [{ id: 'engine-rss', metric: 'engine_rss_mb', site, op: '<=', value: 250, text: `dockerd + containerd RSS ≤ 250 MB on ${site}` }],
+      predictions: [{ id: 'engine-rss', metric: 'engine_rss_mb.docker', site, op: '<=', value: 250, text: `dockerd + containerd RSS ≤ 250 MB on ${site}` }],
     },
     {
       name: 'Podman in a Machine', description: 'podman system service inside a Fly Machine, the observer as a container in it',
       consequences: ['a second layer of isolation with nothing to isolate from'],
-      predictions: [{ id: 'engine-rss', metric: 'engine_rss_mb', site, op: '<=', value: 80, text: `podman system service RSS ≤ 80 MB on ${site}` }],
+      predictions: [{ id: 'engine-rss', metric: 'engine_rss_mb.podman', site, op: '<=', value: 80, text: `podman system service RSS ≤ 80 MB on ${site}` }],
     },
   ];
 }

@@ -50,7 +50,7 @@ function options(): DecisionOption[] {
     {
       name: 'Docker Swarm', description: 'Swarm mode built into dockerd: a manager (raft) and workers, services with rolling updates',
       consequences: ['every site runs Docker, dc2 included', 'managers need quorum over the WAN links'],
-      predictions: [{ id: 'engine-rss-dc2', metric: 'engine_rss_mb', site: 'dc2', op: '<=', value: 250, text: 'dockerd + containerd RSS ≤ 250 MB on dc2' }],
+      predictions: [{ id: 'engine-rss-dc2', metric: 'engine_rss_mb.docker', site: 'dc2', op: '<=', value: 250, text: 'dockerd + containerd RSS ≤ 250 MB on dc2' }],
     },
     {
       name: 'K3s', description: 'K3s: a server (API, datastore) and an agent per node with its own containerd',

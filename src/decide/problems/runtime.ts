@@ -4,7 +4,7 @@ import type { SiteSpec } from '../../spec/types.js';
 import type { Comparison } from '../ahp.js';
 import type { Criterion, DecisionOption, DecisionProblem, Input, Prediction } from '../types.js';
 import { figure } from '../figures.js';
-import { figureSource, inputs, latestProbe, mbRange, probeSource, round, type ProbeRef } from './_measured.js';
+import { figureSource, inputs, latestProbe, loadNote, mbRange, probeSource, round, type ProbeRef } from './_measured.js';
 
 const MB = 1e6;
 
@@ -61,29 +61,29 @@ function options(site: SiteSpec): DecisionOption[] {
       name: 'docker', description: 'Docker Engine: dockerd and containerd resident, one containerd shim per container',
       consequences: [`${n} keeps dockerd and containerd resident, inside the good-citizen budget`, 'limits change in place (docker update); turtle drives it through the Docker API it already tests'],
       predictions: [
-        prediction(n, 'engine-rss', 'engine_rss_mb', '<=', 250, `dockerd + containerd RSS ≤ 250 MB on ${n}`),
-        prediction(n, 'per-container', 'per_container_mb', '<=', 20, `each container costs ≤ 20 MB outside itself (shim) on ${n}`),
-        prediction(n, 'cpu-overhead', 'cpu_overhead_percent', '<=', 5, `a container's CPU time is within 5% of native on ${n}`),
+        prediction(n, 'engine-rss', 'engine_rss_mb.docker', '<=', 250, `dockerd + containerd RSS ≤ 250 MB on ${n}`),
+        prediction(n, 'per-container', 'per_container_mb.docker', '<=', 20, `each container costs ≤ 20 MB outside itself (shim) on ${n}`),
+        prediction(n, 'cpu-overhead', 'cpu_overhead_percent.docker', '<=', 5, `a container's CPU time is within 5% of native on ${n}`),
       ],
     },
     {
       name: 'podman', description: "Podman: turtle talks to `podman system service`; one conmon per container, no other daemon",
       consequences: [`${n} runs podman system service and one conmon per container`, 'limits cannot change in place on Podman 4.3 (podman#22322): turtle replaces the container instead', 'health checks run by turtle, since Podman schedules them as systemd timers'],
       predictions: [
-        prediction(n, 'engine-rss', 'engine_rss_mb', '<=', 80, `podman system service RSS ≤ 80 MB on ${n}`),
-        prediction(n, 'per-container', 'per_container_mb', '<=', 5, `each container costs ≤ 5 MB outside itself (conmon) on ${n}`),
-        prediction(n, 'cpu-overhead', 'cpu_overhead_percent', '<=', 5, `a container's CPU time is within 5% of native on ${n}`),
+        prediction(n, 'engine-rss', 'engine_rss_mb.podman', '<=', 80, `podman system service RSS ≤ 80 MB on ${n}`),
+        prediction(n, 'per-container', 'per_container_mb.podman', '<=', 5, `each container costs ≤ 5 MB outside itself (conmon) on ${n}`),
+        prediction(n, 'cpu-overhead', 'cpu_overhead_percent.podman', '<=', 5, `a container's CPU time is within 5% of native on ${n}`),
       ],
     },
     {
       name: 'containerd', description: 'containerd alone (as under Docker), driven through its gRPC API',
       consequences: ['turtle needs a new runtime adapter for containerd (gRPC), with its own contract suite'],
-      predictions: [prediction(n, 'engine-rss', 'engine_rss_mb', '<=', 80, `containerd RSS ≤ 80 MB on ${n}`)],
+      predictions: [prediction(n, 'engine-rss', 'engine_rss_mb.containerd', '<=', 80, `containerd RSS ≤ 80 MB on ${n}`)],
     },
     {
       name: 'none', description: "plain processes under the site's init (procd on OpenWrt), no container engine",
       consequences: ['turtle needs a process runtime (procd services), and images become plain binaries', 'only rlimits, unless cgroups are set up by hand'],
-      predictions: [prediction(n, 'per-container', 'per_container_mb', '<=', 1, `a service costs ≤ 1 MB outside itself on ${n}`)],
+      predictions: [prediction(n, 'per-container', 'per_container_mb.none', '<=', 1, `a service costs ≤ 1 MB outside itself on ${n}`)],
     },
   ];
 }
@@ -170,7 +170,8 @@ export function runtimeProblem(site: SiteSpec, probes: readonly ProbeRef[], head
       `turtle.yaml declares runtime \`${engine}\` for it today. Memory is counted for the engine plus ${containers} containers (${small ? 'a small router' : 'a router with room for a few services'}).`,
       small ? 'The weights treat it as a small router: memory first.' : 'The weights treat it as a router with room: limits and support first, memory next.',
       'Measured figures come from `turtle probe` on the engines this machine runs; where a probe ran on another site than this one, its site is named in the source.',
-    ].join(' '),
+      loadNote([docker, podman]),
+    ].filter(Boolean).join(' '),
     criteria: RUNTIME_CRITERIA,
     comparisons: runtimeComparisons(small),
     options: options(site),
