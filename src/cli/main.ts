@@ -12,6 +12,7 @@ import * as logs from './commands/logs.js';
 import * as top from './commands/top.js';
 import * as history from './commands/history.js';
 import * as ca from './commands/ca.js';
+import * as agent from './commands/agent.js';
 import * as probe from './commands/probe.js';
 import * as decide from './commands/decide.js';
 import * as optimise from './commands/optimise.js';
@@ -30,7 +31,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 invalid input (spec, arguments), 2 drift found, 3 an operation failed, 4 an engine, agent or file is unreachable.',
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const command of [validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, decide, optimise]) command.register(program, globals);
+  for (const command of [validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise]) command.register(program, globals);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -8,18 +8,21 @@ import { DeploymentLog } from './deployments.js';
 import { EventLog } from './events.js';
 import { ProbeLog } from './probes.js';
 import { DecisionLog } from './decisions.js';
+import { AgentState } from './agent-state.js';
 
 export class Store {
   readonly deployments: DeploymentLog;
   readonly events: EventLog;
   readonly probes: ProbeLog;
   readonly decisions: DecisionLog;
+  readonly agent: AgentState;
 
   private constructor(private readonly db: Database.Database) {
     this.deployments = new DeploymentLog(db);
     this.events = new EventLog(db);
     this.probes = new ProbeLog(db);
     this.decisions = new DecisionLog(db);
+    this.agent = new AgentState(db);
   }
 
   /** Opens (creating if needed) and migrates the store at `path`; `:memory:` for tests. */

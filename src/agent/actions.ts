@@ -1,0 +1,22 @@
+// Operator actions on one service of the site. A stop is remembered (the reconciler keeps it stopped);
+// start forgets it. Actions run under the reconciler's lock, so they never race a reconcile or a heal.
+import type { ApiContext } from './api/routes.js';
+
+export type ServiceAction = 'start' | 'stop' | 'restart';
+
+export async function serviceAction(ctx: ApiContext, project: string, service: string, action: ServiceAction): Promise<number> {
+  if (action !== 'restart') ctx.store.setStopped(ctx.site, service, action === 'stop');
+  const count = await ctx.reconciler.exclusive(async () => {
+    const runtime = ctx.runtime();
+    const containers = (await runtime.list(project)).filter((c) => c.site === ctx.site && c.service === service);
+    for (const c of containers) {
+      if (action === 'stop') await runtime.stop(c.id, 10);
+      else if (action === 'restart') await runtime.restart(c.id, 10);
+      else if (c.state !== 'running') await runtime.start(c.id);
+    }
+    return containers.length;
+  });
+  ctx.store.events.append({ site: ctx.site, type: `service.${action}`, service, message: `${service}: ${action} by operator` });
+  if (action === 'start') void ctx.reconciler.trigger();
+  return count;
+}

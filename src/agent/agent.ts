@@ -1,0 +1,120 @@
+// The site agent: its desired state in its own SQLite store, a reconcile loop driven by the engine's
+// events and a periodic resync, turtle's health monitor, and the mutual-TLS API.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from '../lib/backoff.js';
+import { errorMessage } from '../lib/errors.js';
+import type { RuntimeKind } from '../domain/types.js';
+import { createRuntime, watchesEvents, type ContainerRuntime } from '../runtime/index.js';
+import type { Store } from '../store/index.js';
+import { HealthMonitor } from '../health/index.js';
+import { AgentApi } from './api/server.js';
+import { AgentMetrics } from './metrics.js';
+import { Reconciler } from './reconciler.js';
+
+export interface AgentOptions {
+  site: string;
+  runtime: RuntimeKind;
+  engine: string;
+  store: Store;
+  tlsDir: string;
+  host: string;
+  port: number;
+  /** full observe -> plan -> execute even without events (default 30 s) */
+  resyncMs?: number;
+}
+
+export class Agent {
+  readonly metrics = new AgentMetrics();
+  readonly reconciler: Reconciler;
+  readonly monitor: HealthMonitor;
+  private readonly runtime: ContainerRuntime;
+  private readonly closing = new AbortController();
+  private api: AgentApi | undefined;
+  private resync: NodeJS.Timeout | undefined;
+  private watching: Promise<void> | undefined;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.runtime = createRuntime({ kind: opts.runtime, endpoint: opts.engine });
+    const runtime = () => this.runtime;
+    this.reconciler = new Reconciler({
+      site: opts.site,
+      store: opts.store,
+      runtime,
+      onReconciled: ({ failed, durationMs }) => {
+        this.metrics.reconciles.inc({ outcome: failed ? 'failed' : 'succeeded' });
+        this.metrics.reconcileSeconds.observe(durationMs / 1000);
+      },
+    });
+    this.monitor = new HealthMonitor({
+      site: opts.site,
+      store: opts.store,
+      runtime,
+      desired: () => this.reconciler.desired(),
+      exclusive: (fn) => this.reconciler.exclusive(fn),
+    });
+  }
+
+  async start(): Promise<{ port: number }> {
+    this.api = new AgentApi(
+      { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal },
+    );
+    const address = await this.api.listen();
+    this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });
+    this.watching = this.watchEngine();
+    this.resync = setInterval(() => {
+      void this.reconciler.trigger();
+      void this.monitor.refresh();
+    }, this.opts.resyncMs ?? 30_000);
+    this.monitor.start();
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    this.closing.abort();
+    if (this.resync) clearInterval(this.resync);
+    this.monitor.stop();
+    await this.api?.close();
+    await this.reconciler.stop();
+    await this.watching;
+  }
+
+  /** Follows the engine's events; when the engine goes away, waits for it and reconverges. */
+  private async watchEngine(): Promise<void> {
+    const signal = this.closing.signal;
+    let attempt = 0;
+    let wasDown = false;
+    while (!signal.aborted) {
+      try {
+        await this.runtime.ping();
+        this.metrics.engineUp.set(1);
+        if (wasDown) this.opts.store.events.append({ site: this.opts.site, type: 'engine.reconnected', message: `${this.runtime.kind} at ${this.runtime.endpoint} answers again` });
+        wasDown = false;
+        attempt = 0;
+        void this.reconciler.trigger();
+        void this.monitor.refresh();
+        const project = this.reconciler.desired()?.project;
+        if (!project || !watchesEvents(this.runtime)) {
+          // nothing to watch yet: look again at the next resync
+          await sleep(this.opts.resyncMs ?? 30_000, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
+        for await (const event of this.runtime.events(project, signal)) {
+          this.monitor.noteEvent(event);
+          if (event.action === 'destroy') void this.reconciler.trigger(); // exits are the health monitor's
+          if (this.reconciler.desired()?.project !== project) break;
+        }
+        if (signal.aborted) return;
+        throw new Error('the event stream ended');
+      } catch (err) {
+        if (signal.aborted) return;
+        this.metrics.engineUp.set(0);
+        if (!wasDown) {
+          this.opts.store.events.append({ site: this.opts.site, type: 'engine.unreachable', message: `${this.runtime.kind} at ${this.runtime.endpoint}: ${errorMessage(err)}` });
+        }
+        wasDown = true;
+        await sleep(backoffMs(++attempt, 500, 10_000), undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+}

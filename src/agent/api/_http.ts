@@ -1,0 +1,55 @@
+// Small HTTP helpers: JSON answers, errors as JSON, and a body reader with a hard size cap.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const MAX_BODY = 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly issues?: string[]) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** The request's JSON body; 413 past 1 MiB (the rest is not read), 415 unless JSON, 400 when it does not parse. */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'expected content-type: application/json');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Query parameters, refusing any not in `allowed` and any given twice. */
+export function query(url: URL, allowed: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (!allowed.includes(k)) throw new HttpError(400, `unknown query parameter \`${k.slice(0, 64)}\``, allowed.length ? [`allowed: ${allowed.join(', ')}`] : []);
+    if (k in out) throw new HttpError(400, `query parameter \`${k}\` given twice`);
+    out[k] = v;
+  }
+  return out;
+}
+
+export function intParam(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, `\`${name}\` must be a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new HttpError(400, `\`${name}\` must be between ${min} and ${max}`);
+  return n;
+}

@@ -1,0 +1,80 @@
+// Strict validation of everything the API accepts: unknown fields, wrong types, odd names are refused.
+import { z } from 'zod';
+import type { DesiredState } from '../../store/index.js';
+
+/** Printable, no control characters, no path tricks. */
+const plain = z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'control characters are not allowed');
+export const SERVICE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const name = (pattern: RegExp, what: string) => z.string().max(253).regex(pattern, `not a valid ${what}`);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const ms = int(0, 86_400_000);
+
+const port = z.strictObject({ host: int(1, 65_535).optional(), hostIp: plain.optional(), container: int(1, 65_535), protocol: z.enum(['tcp', 'udp']) });
+const mount = z.strictObject({ type: z.enum(['bind', 'volume', 'tmpfs']), source: plain.optional(), target: plain, readOnly: z.boolean() });
+const healthcheck = z.strictObject({ test: z.array(plain).min(1).max(64), intervalMs: ms, timeoutMs: ms, retries: int(1, 1000), startPeriodMs: ms });
+const check = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('http'), port: int(1, 65_535), path: z.string().max(2048).regex(/^\/[\x21-\x7e]*$/, 'a path starting with /') }),
+  z.strictObject({ kind: z.literal('tcp'), port: int(1, 65_535) }),
+  z.strictObject({ kind: z.literal('exec'), command: z.array(plain).min(1).max(64) }),
+]);
+const probe = z.strictObject({ check, intervalMs: int(100, 3_600_000), timeoutMs: int(10, 3_600_000), failureThreshold: int(1, 100), startPeriodMs: ms });
+const record = z.record(z.string().max(256).regex(/^[^\x00-\x1f\x7f=]+$/, 'not a valid key'), z.string().max(65_536).regex(/^[^\x00\x7f]*$/, 'control characters are not allowed'));
+
+export const containerSpec = z.strictObject({
+  name: name(/^[a-z0-9][a-z0-9_.-]*$/, 'container name'),
+  project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
+  site: name(/^[a-z0-9][a-z0-9-]*$/, 'site name'),
+  service: name(SERVICE, 'service name'),
+  replica: int(1, 1000),
+  image: plain,
+  command: z.array(plain).max(256).optional(),
+  entrypoint: z.array(plain).max(256).optional(),
+  env: record,
+  ports: z.array(port).max(256),
+  mounts: z.array(mount).max(256),
+  healthcheck: healthcheck.optional(),
+  probe: probe.optional(),
+  restart: z.enum(['no', 'always', 'on-failure', 'unless-stopped']),
+  labels: record,
+  user: plain.optional(),
+  readOnly: z.boolean(),
+  capDrop: z.array(plain).max(64),
+  resources: z.strictObject({ cpus: z.number().positive().max(1024).optional(), memory: int(1, 2 ** 50).optional(), memoryReservation: int(1, 2 ** 50).optional() }),
+  priority: z.enum(['critical', 'normal', 'background']),
+  cgroupParent: z.string().max(1024).regex(/^\/[a-zA-Z0-9_./-]*$/, 'an absolute cgroup path').refine((p) => !p.split('/').includes('..'), 'no .. in a cgroup path').optional(),
+  dependsOn: z.record(name(SERVICE, 'service name'), z.enum(['service_started', 'service_healthy', 'service_completed_successfully'])),
+  running: z.boolean(),
+  configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+});
+
+export const desiredState = z.strictObject({
+  project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
+  specHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+  containers: z.array(containerSpec).max(1000),
+});
+
+export interface Invalid {
+  status: 400;
+  error: string;
+  issues: string[];
+}
+
+/** The desired state for `site`, or why not: every container must be for this site and named once. */
+export function parseDesired(body: unknown, site: string): { ok: true; value: DesiredState } | { ok: false; invalid: Invalid } {
+  const parsed = desiredState.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+    return { ok: false, invalid: { status: 400, error: 'invalid desired state', issues } };
+  }
+  const issues: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, c] of parsed.data.containers.entries()) {
+    if (c.site !== site) issues.push(`containers.${i}.site: is ${c.site}, but this agent runs site ${site}`);
+    if (c.project !== parsed.data.project) issues.push(`containers.${i}.project: is ${c.project}, not ${parsed.data.project}`);
+    const slot = `${c.service}#${c.replica}`;
+    if (seen.has(slot)) issues.push(`containers.${i}: ${slot} appears twice`);
+    seen.add(slot);
+  }
+  if (issues.length > 0) return { ok: false, invalid: { status: 400, error: 'invalid desired state', issues } };
+  return { ok: true, value: parsed.data as DesiredState };
+}

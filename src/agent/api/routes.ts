@@ -1,0 +1,180 @@
+// The agent's endpoints. Each route names itself (for 403 messages and metrics) and says whether it writes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Role } from '../../pki/index.js';
+import type { ContainerRuntime } from '../../runtime/types.js';
+import type { Store } from '../../store/index.js';
+import type { HealthMonitor } from '../../health/index.js';
+import type { Reconciler } from '../reconciler.js';
+import type { AgentMetrics } from '../metrics.js';
+import { HttpError, intParam, query, readJson, sendJson } from './_http.js';
+import { SERVICE, parseDesired } from './_validate.js';
+import { serviceAction, type ServiceAction } from '../actions.js';
+
+export interface ApiContext {
+  site: string;
+  store: Store;
+  reconciler: Reconciler;
+  monitor: HealthMonitor;
+  metrics: AgentMetrics;
+  runtime: () => ContainerRuntime;
+  /** resolves when the agent shuts down: long-lived answers end then */
+  closing: AbortSignal;
+}
+
+export interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+  role: Role;
+  ctx: ApiContext;
+}
+
+export interface Route {
+  name: string;
+  method: string;
+  path: RegExp;
+  write: boolean;
+  run: (call: Call) => Promise<void>;
+}
+
+export const routes: Route[] = [
+  { name: 'read desired state', method: 'GET', path: /^\/v1\/desired$/, write: false, run: getDesired },
+  { name: 'replace desired state', method: 'PUT', path: /^\/v1\/desired$/, write: true, run: putDesired },
+  { name: 'read observed state', method: 'GET', path: /^\/v1\/observed$/, write: false, run: getObserved },
+  { name: 'read events', method: 'GET', path: /^\/v1\/events$/, write: false, run: getEvents },
+  { name: 'read logs', method: 'GET', path: /^\/v1\/services\/([^/]+)\/logs$/, write: false, run: getLogs },
+  { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, write: false, run: getStats },
+  { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, write: true, run: postAction },
+  { name: 'read metrics', method: 'GET', path: /^\/metrics$/, write: false, run: getMetrics },
+];
+
+async function getDesired({ res, url, ctx }: Call) {
+  query(url, []);
+  const state = ctx.store.agent.desired(ctx.site);
+  sendJson(res, 200, { site: ctx.site, desired: state ?? null, stopped: [...ctx.store.stoppedServices(ctx.site)].sort() });
+}
+
+async function putDesired({ req, res, url, ctx }: Call) {
+  query(url, []);
+  const parsed = parseDesired(await readJson(req), ctx.site);
+  if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
+  ctx.store.agent.setDesired(ctx.site, parsed.value);
+  ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
+  void ctx.reconciler.trigger();
+  sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length });
+}
+
+async function getObserved({ res, url, ctx }: Call) {
+  const q = query(url, ['wait']);
+  // wait=1: answer after the reconcile this request triggers (the CLI's deploy uses it)
+  if (q.wait !== undefined && q.wait !== '1') throw new HttpError(400, '`wait` must be 1');
+  if (q.wait === '1') await ctx.reconciler.trigger();
+  const desired = ctx.store.agent.desired(ctx.site);
+  const containers = desired ? (await ctx.runtime().list(desired.project)).filter((c) => c.site === ctx.site) : [];
+  const lastReconcile = ctx.store.events.list({ site: ctx.site, after: 0, limit: 100_000 }).filter((e) => e.type.startsWith('reconcile.')).at(-1);
+  sendJson(res, 200, { site: ctx.site, containers, health: ctx.monitor.health(), reconciling: ctx.reconciler.busy, failures: ctx.reconciler.consecutiveFailures, lastReconcile: lastReconcile ?? null });
+}
+
+async function getEvents({ req, res, url, ctx }: Call) {
+  const q = query(url, ['after', 'wait', 'limit']);
+  const lastId = req.headers['last-event-id'];
+  let after = intParam(q.after ?? (typeof lastId === 'string' ? lastId : undefined), 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const wait = intParam(q.wait, 'wait', 0, 300) ?? 0;
+  const limit = intParam(q.limit, 'limit', 1, 10_000) ?? 1000;
+  const sse = /text\/event-stream/.test(req.headers.accept ?? '');
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+  const signal = AbortSignal.any([closed.signal, ctx.closing]);
+  if (!sse) {
+    // long-poll: answer at once when there are events, else when one arrives or `wait` seconds pass
+    const until = Date.now() + wait * 1000;
+    let events = ctx.store.events.list({ after, limit, site: ctx.site });
+    while (events.length === 0 && Date.now() < until && !signal.aborted) {
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+      events = ctx.store.events.list({ after, limit, site: ctx.site });
+    }
+    return sendJson(res, 200, { site: ctx.site, events, next: events.at(-1)?.seq ?? after });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.write(': turtle agent events\n\n');
+  let idle = 0;
+  while (!signal.aborted) {
+    const events = ctx.store.events.list({ after, limit, site: ctx.site });
+    for (const e of events) res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    after = events.at(-1)?.seq ?? after;
+    if (events.length === 0 && ++idle % 75 === 0) res.write(': keep-alive\n\n');
+    await sleep(200, undefined, { signal }).catch(() => undefined);
+  }
+  res.end();
+}
+
+async function getLogs({ res, url, params, ctx }: Call) {
+  const service = serviceParam(params[0]);
+  const q = query(url, ['tail', 'follow']);
+  const tail = intParam(q.tail, 'tail', 0, 100_000) ?? 100;
+  if (q.follow !== undefined && q.follow !== '0' && q.follow !== '1') throw new HttpError(400, '`follow` must be 0 or 1');
+  const desired = ctx.store.agent.desired(ctx.site);
+  const runtime = ctx.runtime();
+  const containers = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && c.service === service) : [];
+  if (containers.length === 0) throw new HttpError(404, `${ctx.site}/${service} has no containers`);
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+  const signal = AbortSignal.any([closed.signal, ctx.closing]);
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  await Promise.all(
+    containers.map(async (c) => {
+      try {
+        for await (const line of runtime.logs(c.id, { tail, follow: q.follow === '1', signal })) {
+          res.write(JSON.stringify({ site: ctx.site, service, replica: c.replica, ...line }) + '\n');
+        }
+      } catch {
+        // a container removed while following: its stream simply ends
+      }
+    }),
+  );
+  res.end();
+}
+
+async function getStats({ res, url, ctx }: Call) {
+  query(url, []);
+  const desired = ctx.store.agent.desired(ctx.site);
+  const runtime = ctx.runtime();
+  const running = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && c.state === 'running') : [];
+  const stats = await Promise.all(running.map(async (c) => ({ service: c.service, replica: c.replica, id: c.id, ...(await runtime.stats(c.id).catch(() => undefined)) })));
+  sendJson(res, 200, { site: ctx.site, containers: stats });
+}
+
+async function postAction({ res, url, params, ctx }: Call) {
+  const service = serviceParam(params[0]);
+  query(url, []);
+  const action = params[1] as ServiceAction;
+  const desired = ctx.store.agent.desired(ctx.site);
+  if (!desired?.containers.some((c) => c.service === service)) throw new HttpError(404, `${service} is not in ${ctx.site}'s desired state`);
+  const count = await serviceAction(ctx, desired.project, service, action);
+  sendJson(res, 200, { site: ctx.site, service, action, containers: count });
+}
+
+async function getMetrics({ res, url, ctx }: Call) {
+  query(url, []);
+  const health = ctx.monitor.health();
+  ctx.metrics.containers.reset();
+  for (const status of ['healthy', 'failing', 'crash-loop', 'starting']) ctx.metrics.containers.set({ status }, health.filter((h) => h.status === status).length);
+  for (const [service, n] of ctx.monitor.restartsByService) ctx.metrics.restarts.set({ service }, n);
+  ctx.metrics.lastSeq.set(ctx.store.events.list({ after: 0, limit: 1_000_000, site: ctx.site }).at(-1)?.seq ?? 0);
+  const text = await ctx.metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+  res.end(text);
+}
+
+function serviceParam(raw: string | undefined): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError(400, 'the service name is not valid URL encoding');
+  }
+  if (!SERVICE.test(value)) throw new HttpError(400, 'not a valid service name (lower-case letters, digits, _ and -)');
+  return value;
+}

@@ -1,0 +1,225 @@
+// Continuous health on the site: turtle's own probes plus the engine's state and health. A container that
+// exited or failed `failureThreshold` probes in a row is restarted; repeated restarts wait longer each time
+// (capped), and three in a row without a stable spell in between are reported as a crash loop.
+import { backoffMs } from '../lib/backoff.js';
+import { errorMessage } from '../lib/errors.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
+import type { EngineEvent } from '../runtime/types.js';
+import type { ContainerRuntime } from '../runtime/types.js';
+import type { Store } from '../store/index.js';
+import { runProbe } from './probes.js';
+
+export interface MonitorOptions {
+  site: string;
+  store: Store;
+  runtime: () => ContainerRuntime;
+  desired: () => { project: string; containers: ContainerSpec[] } | undefined;
+  /** runs an engine change when nothing else changes the engine (the reconciler's lock) */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+  tickMs?: number;
+  restartBaseMs?: number;
+  restartCapMs?: number;
+  /** healthy this long and the restart streak (backoff, crash loop) starts over */
+  stableMs?: number;
+  crashLoopRestarts?: number;
+}
+
+interface Slot {
+  failures: number;
+  nextProbeAt: number;
+  probing: boolean;
+  healing: boolean;
+  /** set while the slot is failing: when it was first noticed */
+  failingSince?: number;
+  reason?: string;
+  healthySince?: number;
+  restarts: number;
+  notBefore: number;
+  crashLoop: boolean;
+}
+
+export interface SlotHealth {
+  service: string;
+  replica: number;
+  status: 'healthy' | 'failing' | 'crash-loop' | 'starting';
+  restarts: number;
+  reason?: string;
+}
+
+export class HealthMonitor {
+  private observed: ObservedContainer[] = [];
+  private readonly slots = new Map<string, Slot>();
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  /** restarts turtle made, by service (for metrics) */
+  readonly restartsByService = new Map<string, number>();
+
+  constructor(private readonly opts: MonitorOptions) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.opts.tickMs ?? 200);
+    void this.refresh();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Re-reads the containers (after engine events, heals and resyncs); concurrent calls coalesce. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const desired = this.opts.desired();
+        if (!desired) return;
+        try {
+          this.observed = (await this.opts.runtime().list(desired.project)).filter((c) => c.site === this.opts.site);
+        } catch {
+          // engine away: the agent reconnects; keep the last view
+        }
+      } while (this.refreshAgain);
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  noteEvent(event: EngineEvent): void {
+    if (/^(start|die|stop|destroy|oom|kill|health_status|restart|create)/.test(event.action)) void this.refresh().then(() => this.tick());
+  }
+
+  health(): SlotHealth[] {
+    const desired = this.opts.desired()?.containers ?? [];
+    return desired.map((spec) => {
+      const slot = this.slots.get(key(spec));
+      const status = !slot ? 'starting' : slot.crashLoop ? 'crash-loop' : slot.failingSince !== undefined ? 'failing' : slot.healthySince !== undefined ? 'healthy' : 'starting';
+      return { service: spec.service, replica: spec.replica, status, restarts: slot?.restarts ?? 0, ...(slot?.reason ? { reason: slot.reason } : {}) };
+    });
+  }
+
+  /** One pass: judge every desired running container; probes run in the background. */
+  tick(now = Date.now()): void {
+    const desired = this.opts.desired();
+    if (!desired) return;
+    for (const spec of desired.containers) {
+      if (!spec.running) continue;
+      const container = this.keeper(spec);
+      if (!container) continue; // missing containers are the reconciler's job
+      const slot = this.slot(spec);
+      if (slot.healing) continue;
+      if (container.state === 'exited' || container.state === 'dead') {
+        this.failing(spec, container, slot, `exited with code ${container.exitCode ?? '?'}`, now);
+      } else if (container.state !== 'running') {
+        continue;
+      } else if (container.health === 'unhealthy') {
+        this.failing(spec, container, slot, "the engine's health check failed", now);
+      } else if (spec.probe) {
+        this.probe(spec, container, slot, now);
+      } else if (container.health !== 'starting') {
+        this.passing(spec, slot, now);
+      }
+    }
+  }
+
+  private probe(spec: ContainerSpec, container: ObservedContainer, slot: Slot, now: number): void {
+    const probe = spec.probe;
+    if (!probe || slot.probing || now < slot.nextProbeAt) return;
+    const started = Date.parse(container.startedAt ?? '') || 0;
+    const inGrace = now - started < probe.startPeriodMs;
+    slot.probing = true;
+    slot.nextProbeAt = now + probe.intervalMs;
+    void runProbe(probe.check, { id: container.id, ...(container.ipAddress ? { ip: container.ipAddress } : {}) }, probe.timeoutMs, this.opts.runtime())
+      .then((why) => {
+        slot.probing = false;
+        if (why === '') {
+          slot.failures = 0;
+          this.passing(spec, slot, Date.now());
+          return;
+        }
+        if (inGrace) return;
+        slot.failures++;
+        if (slot.failures >= probe.failureThreshold) this.failing(spec, container, slot, `probe failed ${slot.failures} times: ${why}`, Date.now());
+      });
+  }
+
+  private passing(spec: ContainerSpec, slot: Slot, now: number): void {
+    if (slot.failingSince !== undefined) {
+      this.event(spec, 'health.recovered', `${spec.service}#${spec.replica} is healthy again after ${now - slot.failingSince} ms`, { downMs: now - slot.failingSince });
+      slot.failingSince = undefined;
+      slot.reason = undefined;
+    }
+    slot.healthySince ??= now;
+    if (slot.restarts > 0 && now - slot.healthySince >= (this.opts.stableMs ?? 30_000)) {
+      slot.restarts = 0;
+      slot.crashLoop = false;
+    }
+  }
+
+  private failing(spec: ContainerSpec, container: ObservedContainer, slot: Slot, reason: string, now: number): void {
+    slot.healthySince = undefined;
+    if (slot.failingSince === undefined) {
+      slot.failingSince = now;
+      slot.reason = reason;
+      this.event(spec, 'health.failed', `${spec.service}#${spec.replica}: ${reason}`, { reason });
+    }
+    if (now < slot.notBefore) return;
+    slot.healing = true;
+    void this.opts
+      .exclusive(async () => {
+        const runtime = this.opts.runtime();
+        const current = await runtime.inspect(container.id);
+        if (!current) return; // removed meanwhile: the reconciler makes a new one
+        if (current.state === 'running') await runtime.restart(container.id, 2);
+        else await runtime.start(container.id);
+      })
+      .then(
+        () => {
+          slot.restarts++;
+          this.restartsByService.set(spec.service, (this.restartsByService.get(spec.service) ?? 0) + 1);
+          slot.notBefore = Date.now() + backoffMs(slot.restarts, this.opts.restartBaseMs ?? 1_000, this.opts.restartCapMs ?? 60_000);
+          this.event(spec, 'health.restarted', `${spec.service}#${spec.replica} restarted (${reason}); restart ${slot.restarts} in a row`, { restarts: slot.restarts });
+          if (slot.restarts >= (this.opts.crashLoopRestarts ?? 3) && !slot.crashLoop) {
+            slot.crashLoop = true;
+            this.event(spec, 'service.crash-loop', `${spec.service}#${spec.replica} is crash-looping: ${slot.restarts} restarts without a stable spell (${reason})`, { restarts: slot.restarts });
+          }
+        },
+        (err: unknown) => {
+          slot.notBefore = Date.now() + backoffMs(slot.restarts + 1, this.opts.restartBaseMs ?? 1_000, this.opts.restartCapMs ?? 60_000);
+          this.event(spec, 'health.restart-failed', `${spec.service}#${spec.replica}: restart failed: ${errorMessage(err)}`);
+        },
+      )
+      .finally(() => {
+        slot.healing = false;
+        slot.failures = 0;
+        slot.nextProbeAt = 0;
+        void this.refresh();
+      });
+  }
+
+  /** The container that serves the slot: the desired config, running first. */
+  private keeper(spec: ContainerSpec): ObservedContainer | undefined {
+    const mine = this.observed.filter((c) => c.service === spec.service && c.replica === spec.replica && c.configHash === spec.configHash);
+    return mine.find((c) => c.state === 'running') ?? mine[0];
+  }
+
+  private slot(spec: ContainerSpec): Slot {
+    let slot = this.slots.get(key(spec));
+    if (!slot) {
+      slot = { failures: 0, nextProbeAt: 0, probing: false, healing: false, restarts: 0, notBefore: 0, crashLoop: false };
+      this.slots.set(key(spec), slot);
+    }
+    return slot;
+  }
+
+  private event(spec: ContainerSpec, type: string, message: string, data?: Record<string, unknown>): void {
+    this.opts.store.events.append({ site: this.opts.site, type, service: spec.service, message, data: { replica: spec.replica, ...data } });
+  }
+}
+
+function key(c: { service: string; replica: number }): string {
+  return `${c.service}#${c.replica}`;
+}
