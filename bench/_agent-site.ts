@@ -1,0 +1,50 @@
+// Shared by bench:agent and bench:heal: a real agent process on the private Docker engine, supervising
+// N copies of the busybox web image with turtle's http probe. Everything it starts is removed by `close`.
+import { readFileSync } from 'node:fs';
+import { parseSpec, servicesForSite } from '../src/spec/index.js';
+import { renderSite } from '../src/domain/render.js';
+import { specHash } from '../src/converge/deploy.js';
+import { createRuntime } from '../src/runtime/index.js';
+import { AgentFixture, api, until, type Identity } from '../test/helpers/agent.js';
+
+export const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-test/docker.sock';
+
+export async function startSite(services: number) {
+  const project = `bench-agent-${process.pid}`;
+  const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
+  await agent.init();
+  const operator: Identity = await agent.identity('operator', 'bench');
+  await agent.start();
+  const names = Array.from({ length: services }, (_, i) => `web${i + 1}`);
+  const spec = parseSpec(
+    `version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${ENDPOINT}", capacity: { cpus: 2, memory: 2g } }\nservices:\n` +
+      names.map((n) => `  ${n}:\n    image: turtle-test/web:1\n    probe: { http: { port: 80, path: /health } }\n`).join(''),
+    'turtle.yaml', {},
+  );
+  const desired = { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }) };
+  const put = await api(agent.port, operator, 'PUT', '/v1/desired', JSON.stringify(desired));
+  if (put.status !== 202) throw new Error(`push failed: ${put.text}`);
+  const runtime = createRuntime({ kind: 'docker', endpoint: ENDPOINT });
+  await until(`${services} containers running`, async () => ((await runtime.list(project)).filter((c) => c.state === 'running').length === services ? true : undefined), 180_000);
+  return {
+    agent, operator, runtime, project, names,
+    async close() {
+      await agent.kill();
+      for (const c of await runtime.list(project)) await runtime.remove(c.id);
+      agent.remove();
+    },
+  };
+}
+
+/** RSS in bytes and CPU time (user + system) in seconds of a process, from /proc. */
+export function sample(pid: number): { rss: number; cpuS: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rss, cpuS: ticks / 100 };
+}
+
+export function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}

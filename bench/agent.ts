@@ -1,0 +1,29 @@
+// bench:agent — the agent's idle RSS and CPU over 60 s while it supervises 20 services (probes every 1 s),
+// with dockerd's RSS measured in the same run. Targets: RSS <= 60 MB, CPU <= 1% of one core.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sample, startSite } from './_agent-site.js';
+
+const SERVICES = 20;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const site = await startSite(SERVICES);
+try {
+  const pid = site.agent.child!.pid!;
+  await sleep(5_000); // let start-up work settle
+  const first = sample(pid);
+  let peak = first.rss;
+  for (let t = 0; t < SECONDS; t += 5) {
+    await sleep(5_000);
+    peak = Math.max(peak, sample(pid).rss);
+  }
+  const last = sample(pid);
+  const cpu = ((last.cpuS - first.cpuS) / SECONDS) * 100;
+  const dockerd = sample(Number(readFileSync('/run/turtle-test/docker.pid', 'utf8').trim()));
+  const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+  console.log(`agent supervising ${SERVICES} services for ${SECONDS} s:`);
+  console.log(`  RSS ${mb(last.rss)} MB (peak ${mb(peak)} MB; target <= 60 MB)`);
+  console.log(`  CPU ${cpu.toFixed(2)}% of one core (target <= 1%)`);
+  console.log(`  dockerd RSS ${mb(dockerd.rss)} MB (agent/dockerd = ${(last.rss / dockerd.rss).toFixed(2)})`);
+} finally {
+  await site.close();
+}
