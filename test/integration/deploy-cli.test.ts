@@ -1,5 +1,6 @@
 // The whole single-site lifecycle through the real CLI, on real Docker and real Podman.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
@@ -15,12 +16,23 @@ interface DeployJson {
 /** `create web#1 (…) done`, with the error when a step failed so a failing assertion shows why */
 const line = (s: { step: string; status: string; error?: string }) => `${s.step} ${s.status}${s.error ? `: ${s.error}` : ''}`;
 
-const HEALTH = '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 500ms, timeout: 1s, retries: 2 }';
+const HEALTH = '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 500ms, timeout: 3s, retries: 2 }';
 
-for (const [index, engine] of engines().entries()) {
+/** A port nothing listens on now, so leftovers of an earlier run cannot collide with this one. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+for (const engine of engines()) {
   describe(`turtle CLI on ${engine.kind}`, { skip: skipEngines }, () => {
     const project = `cli-${engine.kind}-${process.pid}`;
-    const port = 18_080 + index * 10 + (process.pid % 5);
+    let port = 0;
     const work = new Workdir();
     const rt = createRuntime(engine);
     const spec = (web: { image?: string; memory?: string; extra?: string } = {}) => `
@@ -46,7 +58,10 @@ ${web.extra ?? ''}
     const mine = async () => (await rt.list(project)).sort((a, b) => a.service.localeCompare(b.service) || a.replica - b.replica);
     const slot = (cs: ObservedContainer[], service: string) => cs.find((c) => c.service === service && c.replica === 1);
 
-    before(() => work.write(spec()));
+    before(async () => {
+      port = await freePort();
+      work.write(spec());
+    });
     after(async () => {
       for (const c of await rt.list(project)) await rt.remove(c.id);
       work.remove();
@@ -54,7 +69,7 @@ ${web.extra ?? ''}
 
     test('deploy from empty creates every replica, dependencies first, with ownership labels', async () => {
       const r = await work.json<DeployJson>(['deploy']);
-      assert.equal(r.outcome, 'succeeded');
+      assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
       const steps = r.sites[0]?.steps.map(line);
       assert.deepEqual(steps, [
         'create db#1 (turtle-test/web:1) done',
