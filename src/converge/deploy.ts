@@ -17,6 +17,8 @@ export interface DeployOptions {
   connect: (site: SiteSpec) => Promise<ContainerRuntime>;
   command?: string;
   hooks?: (site: string) => ConvergeHooks;
+  /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
+  prepareHost?: (site: SiteSpec) => { ok: boolean; message: string } | undefined;
 }
 
 export interface SiteOutcome {
@@ -63,6 +65,10 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
   let engineCalls: SiteOutcome['engineCalls'];
   try {
     const runtime = await opts.connect(site);
+    const prepared = opts.prepareHost?.(site);
+    if (prepared) {
+      store.events.append({ site: site.name, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
+    }
     const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
     const desired = renderSite(servicesForSite(spec, site.name), {
       project: spec.project,

@@ -2,6 +2,7 @@
 // containers, names and hashes on every machine, which is what makes drift and no-op deploys detectable.
 import type { ServiceSpec } from '../spec/index.js';
 import { hashOf } from './hash.js';
+import { cgroupParent } from './cgroup.js';
 import type { ContainerSpec } from './types.js';
 
 export interface RenderOptions {
@@ -46,6 +47,7 @@ function renderContainer(
     readOnly: service.readOnly,
     capDrop: service.capDrop,
     priority: service.priority,
+    cgroupParent: cgroupParent(service.priority),
   };
   // Resources are not in configHash (they can change in place), but they are in the name, so a
   // container re-created for new limits never collides with the one it replaces.

@@ -89,6 +89,12 @@ export interface ContainerSpec extends ContainerConfig {
   service: string;
   /** 1-based replica index */
   replica: number;
+  /**
+   * The cgroup the container is created under, in cgroupfs form (`/turtle/normal`): one low-weight parent
+   * for all of turtle, a child per priority class (governor/cgroups.ts). Part of configHash. Absent: the
+   * engine's default (probes use that, to measure the engine as it comes).
+   */
+  cgroupParent?: string;
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */

@@ -21,6 +21,7 @@ export function desired(service: string, over: Partial<ContainerSpec> = {}): Con
     priority: 'normal',
     dependsOn: {},
     running: true,
+    cgroupParent: '/turtle/normal',
     configHash: `${service}-h1`,
     ...over,
   };

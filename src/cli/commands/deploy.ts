@@ -7,6 +7,8 @@ import type { ConvergeHooks } from '../../converge/index.js';
 import { connect, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson, seconds } from '../output.js';
 import { Progress } from '../progress.js';
+import { prepareLocalHost } from '../../governor/prepare.js';
+import type { SiteSpec } from '../../spec/index.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
   program
@@ -21,7 +23,12 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const progress = new Progress(process.stderr, !opts.json);
       let result: DeployResult;
       try {
-        result = await deploy({ spec, sites, store, connect, hooks: (site) => hooksFor(site, progress) });
+        const prepareHost = (site: SiteSpec) => {
+          const prepared = prepareLocalHost(site);
+          if (prepared && !prepared.ok) progress.line(`${site.name}: warning: ${prepared.message}`);
+          return prepared;
+        };
+        result = await deploy({ spec, sites, store, connect, prepareHost, hooks: (site) => hooksFor(site, progress) });
       } finally {
         progress.done();
         store.close();

@@ -33,7 +33,11 @@ export interface HostConfigBody {
   NanoCpus?: number;
   Memory?: number;
   MemoryReservation?: number;
+  CgroupParent?: string;
 }
+
+/** How the engine names cgroups: paths (cgroupfs) or systemd slices. */
+export type CgroupDriver = 'cgroupfs' | 'systemd';
 
 export interface MountBody {
   Type: Mount['type'];
@@ -44,7 +48,7 @@ export interface MountBody {
 
 const NS_PER_MS = 1_000_000;
 
-export function createBody(spec: ContainerSpec): CreateBody {
+export function createBody(spec: ContainerSpec, driver: CgroupDriver = 'cgroupfs'): CreateBody {
   return {
     name: spec.name,
     Image: spec.image,
@@ -62,8 +66,15 @@ export function createBody(spec: ContainerSpec): CreateBody {
       ReadonlyRootfs: spec.readOnly,
       CapDrop: spec.capDrop,
       ...resourceFields(spec.resources),
+      ...(spec.cgroupParent ? { CgroupParent: cgroupParentFor(spec.cgroupParent, driver) } : {}),
     },
   };
+}
+
+/** `/turtle/normal` as the engine's driver wants it: a path, or the nested slice `turtle-normal.slice`. */
+export function cgroupParentFor(path: string, driver: CgroupDriver): string {
+  if (driver === 'cgroupfs') return path;
+  return `${path.split('/').filter(Boolean).join('-')}.slice`;
 }
 
 /** CPU and memory limits in the engine's units; absent limits are left out (engine default: none). */

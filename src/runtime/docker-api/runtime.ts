@@ -7,7 +7,7 @@ import { readEvents } from './_events.js';
 import { execIn } from './_exec.js';
 import { connect, request, requestStream, type CallCounts } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
-import { createBody } from './_create-body.js';
+import { createBody, type CgroupDriver } from './_create-body.js';
 import { engineMessage, statusOf } from './_errors.js';
 import { importImage, imageExists, pullImage } from './_images.js';
 import { projectFilter } from './_labels.js';
@@ -31,6 +31,7 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   private readonly ctx: EngineContext;
   private readonly docker: Dockerode;
   private version: Promise<VersionDoc> | undefined;
+  private driver: Promise<CgroupDriver> | undefined;
 
   constructor(
     readonly kind: RuntimeKind,
@@ -81,7 +82,8 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
 
   async create(spec: ContainerSpec): Promise<string> {
     try {
-      const container = await this.docker.createContainer(createBody(spec) as Dockerode.ContainerCreateOptions);
+      const driver = spec.cgroupParent ? await this.cgroupDriver() : 'cgroupfs';
+      const container = await this.docker.createContainer(createBody(spec, driver) as Dockerode.ContainerCreateOptions);
       return container.id;
     } catch (err) {
       const message = engineMessage(err);
@@ -166,9 +168,27 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   private async runPodmanHealthcheck(id: string): Promise<void> {
     // A failing check is recorded in the container's health, so the answer itself is not needed; the
     // libpod routes answer only under a version prefix (v4.0.0 is the oldest libpod API Podman 4 and 5 serve).
-    await attempt(this.ctx, `run the health check of container ${id}`, () =>
-      request(this.docker, { path: `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`, method: 'GET', statusCodes: { 200: true, 409: true } }),
+    const path = `/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`;
+    try {
+      await request(this.docker, { path, method: 'GET', statusCodes: { 200: true, 409: true } });
+    } catch (err) {
+      // The engine answered, but the check itself could not finish (it timed out on a busy host, or the
+      // container stopped meanwhile): that is the container's health, not a failure to observe it.
+      if (statusOf(err) !== undefined) return;
+      await attempt(this.ctx, `run the health check of container ${id}`, () => Promise.reject(err));
+    }
+  }
+
+  /** The engine's cgroup driver, asked once (Podman's /info is slow) and only when a container needs it. */
+  private cgroupDriver(): Promise<CgroupDriver> {
+    this.driver ??= (this.docker.info() as Promise<{ CgroupDriver?: string }>).then(
+      (info) => (info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs'),
+      (err: unknown) => {
+        this.driver = undefined;
+        throw err;
+      },
     );
+    return this.driver;
   }
 
   private engineVersion(): Promise<VersionDoc> {

@@ -1,0 +1,90 @@
+// Kernel weights first: every turtle container lives under one `turtle` parent cgroup with the lowest CPU
+// (and IO) weight, so the host's own work wins every contention while turtle still uses idle capacity.
+// Priority classes are children with their own weights. Works on cgroup v1 and v2 (cgroupfs layout).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CGROUP_PARENT as PARENT } from '../domain/cgroup.js';
+import type { Priority } from '../domain/types.js';
+
+export { cgroupParent } from '../domain/cgroup.js';
+export const PRIORITIES: readonly Priority[] = ['critical', 'normal', 'background'];
+
+/**
+ * v1 cpu.shares (2..262144; the host's groups have 1024) and v2 cpu.weight (1..10000; default 100).
+ * The parent gets the minimum the kernel allows; inside it, critical gets 16x background.
+ */
+export const WEIGHTS = {
+  parent: { shares: 2, weight: 1, io: 10 },
+  critical: { shares: 1024, weight: 100, io: 500 },
+  normal: { shares: 512, weight: 50, io: 250 },
+  background: { shares: 64, weight: 6, io: 10 },
+} as const;
+
+export type CgroupVersion = 1 | 2;
+
+export interface Write {
+  path: string;
+  value: string;
+}
+
+export function detectVersion(root = '/sys/fs/cgroup'): CgroupVersion {
+  return existsSync(join(root, 'cgroup.controllers')) ? 2 : 1;
+}
+
+/** The directories and files to write, in order (pure: tested by exact equality). */
+export function hierarchyWrites(version: CgroupVersion, root = '/sys/fs/cgroup'): { dirs: string[]; writes: Write[] } {
+  const classes = PRIORITIES.map((p) => [p, WEIGHTS[p]] as const);
+  if (version === 1) {
+    const cpu = join(root, 'cpu', PARENT);
+    const blkio = join(root, 'blkio', PARENT);
+    return {
+      dirs: [cpu, ...PRIORITIES.map((p) => join(cpu, p)), blkio, ...PRIORITIES.map((p) => join(blkio, p))],
+      writes: [
+        { path: join(cpu, 'cpu.shares'), value: String(WEIGHTS.parent.shares) },
+        ...classes.map(([p, w]) => ({ path: join(cpu, p, 'cpu.shares'), value: String(w.shares) })),
+        { path: join(blkio, 'blkio.weight'), value: String(WEIGHTS.parent.io) },
+        ...classes.map(([p, w]) => ({ path: join(blkio, p, 'blkio.weight'), value: String(w.io) })),
+      ],
+    };
+  }
+  const parent = join(root, PARENT);
+  return {
+    dirs: [parent, ...PRIORITIES.map((p) => join(parent, p))],
+    writes: [
+      // Children can only be weighted if the controllers are enabled one level up (v2's rule).
+      { path: join(root, 'cgroup.subtree_control'), value: '+cpu +io +memory +pids' },
+      { path: join(parent, 'cgroup.subtree_control'), value: '+cpu +io +memory +pids' },
+      { path: join(parent, 'cpu.weight'), value: String(WEIGHTS.parent.weight) },
+      { path: join(parent, 'io.weight'), value: `default ${WEIGHTS.parent.io}` },
+      ...classes.flatMap(([p, w]) => [
+        { path: join(parent, p, 'cpu.weight'), value: String(w.weight) },
+        { path: join(parent, p, 'io.weight'), value: `default ${w.io}` },
+      ]),
+    ],
+  };
+}
+
+export interface PrepareResult {
+  version: CgroupVersion;
+  /** files written; a file the kernel does not offer (no IO scheduler weights, say) is listed in `skipped` */
+  written: string[];
+  skipped: string[];
+}
+
+/** Creates the hierarchy and sets its weights (idempotent; needs root on the site's host). */
+export function prepareHierarchy(root = '/sys/fs/cgroup'): PrepareResult {
+  const version = detectVersion(root);
+  const { dirs, writes } = hierarchyWrites(version, root);
+  for (const dir of dirs) if (existsSync(join(dir, '..'))) mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const skipped: string[] = [];
+  for (const { path, value } of writes) {
+    if (!existsSync(path)) {
+      skipped.push(path);
+      continue;
+    }
+    if (readFileSync(path, 'utf8').trim() !== value) writeFileSync(path, value);
+    written.push(path);
+  }
+  return { version, written, skipped };
+}
