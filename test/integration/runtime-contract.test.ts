@@ -86,8 +86,10 @@ for (const engine of engines()) {
         id, name: s.name, project, site: 'lab', service: 'web', replica: s.replica, image: 'turtle-test/web:1',
         configHash: s.configHash, resources: { cpus: 0.5, memory: 64 * MiB, memoryReservation: 32 * MiB },
         state: 'running', health: 'none', createdAt: observed.createdAt, startedAt: observed.startedAt,
+        ipAddress: observed.ipAddress,
       };
       assert.deepEqual(observed, expected);
+      assert.match(observed.ipAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);
       assert.ok(observed.createdAt && observed.startedAt);
       const reads = rt.calls.read;
       assert.deepEqual(await rt.list(project), [expected]);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resourcesOf } from '../../src/runtime/docker-api/_observe.js';
-import { cpuPercent, hasPreCpu, memoryUsed } from '../../src/runtime/docker-api/_stats.js';
+import { cpuPercent, cpuPercentBetween, hasPreCpu, memoryUsed } from '../../src/runtime/docker-api/_stats.js';
 import { podmanKeepsUpdates, sameResources, updateBody } from '../../src/runtime/docker-api/_update.js';
 
 const MiB = 2 ** 20;
@@ -46,4 +46,15 @@ test('memory used leaves out reclaimable cache (cgroup v1 and v2 names)', () => 
   assert.equal(memoryUsed({ memory_stats: { usage: 10 * MiB, stats: { total_inactive_file: 4 * MiB } } }), 6 * MiB);
   assert.equal(memoryUsed({ memory_stats: { usage: 10 * MiB, stats: { inactive_file: 3 * MiB } } }), 7 * MiB);
   assert.equal(memoryUsed({ memory_stats: { usage: 10 * MiB } }), 10 * MiB);
+});
+
+test('CPU between two samples of our own uses the read stamps, not the host counter', () => {
+  const at = (read: string, total: number, system: number) => ({ read, cpu_stats: { cpu_usage: { total_usage: total }, system_cpu_usage: system, online_cpus: 2 } });
+  // 0.5 s of CPU in 1 s: half a core, whatever the host counter (skewed here) says.
+  const before = at('2026-11-26T23:00:00.000000000Z', 1_000_000_000, 10e9);
+  const after = at('2026-11-26T23:00:01.000000000Z', 1_500_000_000, 10.7e9);
+  assert.equal(cpuPercentBetween(before, after), 50);
+  assert.equal(cpuPercentBetween(after, after), 0);
+  // Without read stamps: the counter-based figure, as before.
+  assert.equal(cpuPercentBetween({ cpu_stats: before.cpu_stats }, { cpu_stats: after.cpu_stats }), cpuPercent(before.cpu_stats, after.cpu_stats));
 });

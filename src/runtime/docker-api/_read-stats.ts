@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerStats } from '../types.js';
 import { attempt, type EngineContext } from './_context.js';
-import { cpuPercent, hasPreCpu, memoryUsed, type StatsDoc } from './_stats.js';
+import { cpuPercent, cpuPercentBetween, hasPreCpu, memoryUsed, type StatsDoc } from './_stats.js';
 
 const SECOND_SAMPLE_AFTER_MS = 1_000;
 
@@ -16,7 +16,7 @@ export async function readStats(ctx: EngineContext, id: string): Promise<Contain
   if (!hasPreCpu(first)) {
     await sleep(SECOND_SAMPLE_AFTER_MS);
     last = await sample();
-    cpu = cpuPercent(first.cpu_stats, last.cpu_stats);
+    cpu = cpuPercentBetween(first, last);
   }
   return { id, cpuPercent: cpu, memoryBytes: memoryUsed(last), memoryLimitBytes: last.memory_stats?.limit ?? 0 };
 }
