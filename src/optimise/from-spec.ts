@@ -22,10 +22,14 @@ export interface SpecAdapterOptions {
   placement?: 'spec' | 'free';
 }
 
-/** Documented figures measured on the build machine (src/decide/figures.ts): engine daemons and shims. */
+/**
+ * Figures measured on the build machine (src/decide/figures.ts, probes 3 and 4), used until a site has
+ * probes of its own: per container a containerd shim (Docker, 13.5 MB) or a conmon (Podman, 2 MB); per site
+ * the engine daemons.
+ */
 export const DEFAULT_OVERHEAD: Record<string, OptimiseSite['overhead']> = {
   docker: { perContainer: { cpus: 0, memory: 13 * MIB }, perSite: { cpus: 0, memory: 142 * MIB } },
-  podman: { perContainer: { cpus: 0, memory: 13 * MIB }, perSite: { cpus: 0, memory: 38 * MIB } },
+  podman: { perContainer: { cpus: 0, memory: 2 * MIB }, perSite: { cpus: 0, memory: 38 * MIB } },
 };
 
 export function inputFromSpec(spec: Spec, options: SpecAdapterOptions = {}): OptimiseInput {
