@@ -9,16 +9,22 @@ import { AgentFixture, api, until, type Identity } from '../test/helpers/agent.j
 
 export const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-test/docker.sock';
 
-export async function startSite(services: number) {
+/**
+ * The image's httpd, but the health file is written at every start: a service whose health endpoint broke
+ * (bench:heal deletes the file) is mended by a restart, as a real one with a wedged state would be.
+ */
+const WEB_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; echo ok > /www/health; httpd -f -p 80 -h /www & wait"];
+
+export async function startSite(services: number, env: Record<string, string> = {}) {
   const project = `bench-agent-${process.pid}`;
   const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
   await agent.init();
   const operator: Identity = await agent.identity('operator', 'bench');
-  await agent.start();
+  await agent.start(env);
   const names = Array.from({ length: services }, (_, i) => `web${i + 1}`);
   const spec = parseSpec(
     `version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${ENDPOINT}", capacity: { cpus: 2, memory: 2g } }\nservices:\n` +
-      names.map((n) => `  ${n}:\n    image: turtle-test/web:1\n    probe: { http: { port: 80, path: /health } }\n`).join(''),
+      names.map((n) => `  ${n}:\n    image: turtle-test/web:1\n    command: ${JSON.stringify(WEB_COMMAND)}\n    probe: { http: { port: 80, path: /health } }\n`).join(''),
     'turtle.yaml', {},
   );
   const desired = { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }) };

@@ -5,8 +5,11 @@ import type { ApiContext } from './api/routes.js';
 export type ServiceAction = 'start' | 'stop' | 'restart';
 
 export async function serviceAction(ctx: ApiContext, project: string, service: string, action: ServiceAction): Promise<number> {
-  if (action !== 'restart') ctx.store.setStopped(ctx.site, service, action === 'stop');
-  const count = await ctx.reconciler.exclusive(async () => {
+  if (action !== 'restart') {
+    ctx.store.setStopped(ctx.site, service, action === 'stop');
+    ctx.reconciler.desiredChanged();
+  }
+  const count = await ctx.monitor.expectingExits(service, () => ctx.reconciler.exclusive(async () => {
     const runtime = ctx.runtime();
     const containers = (await runtime.list(project)).filter((c) => c.site === ctx.site && c.service === service);
     for (const c of containers) {
@@ -15,7 +18,7 @@ export async function serviceAction(ctx: ApiContext, project: string, service: s
       else if (c.state !== 'running') await runtime.start(c.id);
     }
     return containers.length;
-  });
+  }));
   ctx.store.events.append({ site: ctx.site, type: `service.${action}`, service, message: `${service}: ${action} by operator` });
   if (action === 'start') void ctx.reconciler.trigger();
   return count;

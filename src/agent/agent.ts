@@ -32,6 +32,8 @@ export class Agent {
   private api: AgentApi | undefined;
   private resync: NodeJS.Timeout | undefined;
   private watching: Promise<void> | undefined;
+  /** set while the engine watcher waits for a desired state to watch: ends the wait */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.runtime = createRuntime({ kind: opts.runtime, endpoint: opts.engine });
@@ -43,6 +45,9 @@ export class Agent {
       onReconciled: ({ failed, durationMs }) => {
         this.metrics.reconciles.inc({ outcome: failed ? 'failed' : 'succeeded' });
         this.metrics.reconcileSeconds.observe(durationMs / 1000);
+        // the first desired state (or a new project) must be watched now, not after the next resync
+        this.wake?.();
+        void this.monitor.refresh();
       },
     });
     this.monitor = new HealthMonitor({
@@ -95,8 +100,8 @@ export class Agent {
         void this.monitor.refresh();
         const project = this.reconciler.desired()?.project;
         if (!project || !watchesEvents(this.runtime)) {
-          // nothing to watch yet: look again at the next resync
-          await sleep(this.opts.resyncMs ?? 30_000, undefined, { signal }).catch(() => undefined);
+          // nothing to watch yet: look again when a reconcile ran (a desired state arrived) or at the next resync
+          await this.pause(this.opts.resyncMs ?? 30_000, signal);
           continue;
         }
         for await (const event of this.runtime.events(project, signal)) {
@@ -116,5 +121,20 @@ export class Agent {
         await sleep(backoffMs(++attempt, 500, 10_000), undefined, { signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Waits `ms`, until `signal` aborts, or until `wake` is called, whichever comes first. */
+  private pause(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.wake = done;
+    });
   }
 }

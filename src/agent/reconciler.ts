@@ -29,6 +29,8 @@ export class Reconciler {
   private readonly abort = new AbortController();
   private failures = 0;
   private recovered = false;
+  /** desired() is read several times a second (every health tick): kept until `desiredChanged` */
+  private cached: { project: string; containers: ContainerSpec[] } | null | undefined;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -68,10 +70,17 @@ export class Reconciler {
 
   /** The desired containers with the operator's stops applied. */
   desired(): { project: string; containers: ContainerSpec[] } | undefined {
-    const state = this.opts.store.agent.desired(this.opts.site);
-    if (!state) return undefined;
-    const stopped = this.opts.store.stoppedServices(this.opts.site);
-    return { project: state.project, containers: state.containers.map((c) => ({ ...c, running: c.running && !stopped.has(c.service) })) };
+    if (this.cached === undefined) {
+      const state = this.opts.store.agent.desired(this.opts.site);
+      const stopped = this.opts.store.stoppedServices(this.opts.site);
+      this.cached = state ? { project: state.project, containers: state.containers.map((c) => ({ ...c, running: c.running && !stopped.has(c.service) })) } : null;
+    }
+    return this.cached ?? undefined;
+  }
+
+  /** Call after the desired state or a service's stop changed in the store. */
+  desiredChanged(): void {
+    this.cached = undefined;
   }
 
   private async loop(): Promise<void> {

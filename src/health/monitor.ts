@@ -52,6 +52,8 @@ export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  /** services an operator is restarting, until when their exits are expected (not failures) */
+  private readonly expected = new Map<string, number>();
   /** restarts turtle made, by service (for metrics) */
   readonly restartsByService = new Map<string, number>();
 
@@ -89,7 +91,22 @@ export class HealthMonitor {
   }
 
   noteEvent(event: EngineEvent): void {
+    if (event.action === 'die' || event.action === 'died') this.died(event);
     if (/^(start|die|stop|destroy|oom|kill|health_status|restart|create)/.test(event.action)) void this.refresh().then(() => this.tick());
+  }
+
+  /**
+   * Runs an operator's action on `service`; the exits it causes (and those the engine reports up to 1 s
+   * later) are not failures. The reconciler's own steps never stop a container the monitor watches: it
+   * stops only containers not desired running, or of another configuration.
+   */
+  async expectingExits<T>(service: string, fn: () => Promise<T>): Promise<T> {
+    this.expected.set(service, Infinity);
+    try {
+      return await fn();
+    } finally {
+      this.expected.set(service, Date.now() + 1_000);
+    }
   }
 
   health(): SlotHealth[] {
@@ -112,7 +129,7 @@ export class HealthMonitor {
       const slot = this.slot(spec);
       if (slot.healing) continue;
       if (container.state === 'exited' || container.state === 'dead') {
-        this.failing(spec, container, slot, `exited with code ${container.exitCode ?? '?'}`, now);
+        this.failing(spec, container, slot, `exited with code ${container.exitCode ?? '?'}`, now, true);
       } else if (container.state !== 'running') {
         continue;
       } else if (container.health === 'unhealthy') {
@@ -123,6 +140,23 @@ export class HealthMonitor {
         this.passing(spec, slot, now);
       }
     }
+  }
+
+  /**
+   * An exit the engine reports is a failure at once. Waiting for the next look at the container is not
+   * enough: by then the engine's restart policy or a resync may have started it again, and the failure
+   * (and so the recovery) would go unrecorded.
+   */
+  private died(event: EngineEvent, now = Date.now()): void {
+    const container = this.observed.find((c) => c.id === event.id);
+    if (container && (this.expected.get(container.service) ?? 0) > now) return;
+    const spec = container && this.opts.desired()?.containers.find((s) => s.running && s.service === container.service && s.replica === container.replica && s.configHash === container.configHash);
+    if (!spec) return;
+    const slot = this.slot(spec);
+    if (slot.healing) return;
+    slot.failures = 0;
+    slot.nextProbeAt = 0;
+    this.noteFailing(spec, slot, `exited with code ${event.exitCode ?? '?'}`, now);
   }
 
   private probe(spec: ContainerSpec, container: ObservedContainer, slot: Slot, now: number): void {
@@ -159,25 +193,32 @@ export class HealthMonitor {
     }
   }
 
-  private failing(spec: ContainerSpec, container: ObservedContainer, slot: Slot, reason: string, now: number): void {
+  private noteFailing(spec: ContainerSpec, slot: Slot, reason: string, now: number): void {
     slot.healthySince = undefined;
-    if (slot.failingSince === undefined) {
-      slot.failingSince = now;
-      slot.reason = reason;
-      this.event(spec, 'health.failed', `${spec.service}#${spec.replica}: ${reason}`, { reason });
-    }
+    if (slot.failingSince !== undefined) return;
+    slot.failingSince = now;
+    slot.reason = reason;
+    this.event(spec, 'health.failed', `${spec.service}#${spec.replica}: ${reason}`, { reason });
+  }
+
+  private failing(spec: ContainerSpec, container: ObservedContainer, slot: Slot, reason: string, now: number, exited = false): void {
+    this.noteFailing(spec, slot, reason, now);
     if (now < slot.notBefore) return;
     slot.healing = true;
     void this.opts
       .exclusive(async () => {
         const runtime = this.opts.runtime();
         const current = await runtime.inspect(container.id);
-        if (!current) return; // removed meanwhile: the reconciler makes a new one
+        if (!current) return false; // removed meanwhile: the reconciler makes a new one
+        // an exited container that runs again was started meanwhile (a resync, the engine's restart policy)
+        if (current.state === 'running' && exited) return false;
         if (current.state === 'running') await runtime.restart(container.id, 2);
         else await runtime.start(container.id);
+        return true;
       })
       .then(
-        () => {
+        (restarted) => {
+          if (!restarted) return;
           slot.restarts++;
           this.restartsByService.set(spec.service, (this.restartsByService.get(spec.service) ?? 0) + 1);
           slot.notBefore = Date.now() + backoffMs(slot.restarts, this.opts.restartBaseMs ?? 1_000, this.opts.restartCapMs ?? 60_000);

@@ -93,6 +93,8 @@ export interface EngineEvent {
   service?: string;
   /** ISO time the engine stamped */
   time: string;
+  /** on `die`: the exit code the engine reported */
+  exitCode?: number;
 }
 
 /**

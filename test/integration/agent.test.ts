@@ -81,14 +81,20 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
     assert.deepEqual(done?.data?.steps, ['create db#1 (turtle-test/web:1) done', 'create web#1 (turtle-test/web:1) done']);
   });
 
+  // Runs straight after the first push: the agent must already follow the engine's events (it used to wait
+  // a whole resync before subscribing, and a resync then started the container with no health events).
   test('a killed process and a failing health endpoint are detected within 3 s and healed', async () => {
     const from = (await events()).events.at(-1)?.seq ?? 0;
     const web = (await mine()).find((c) => c.service === 'web')!;
+    const killed = Date.now();
     await engineRequest(engine.endpoint, 'POST', `/containers/${web.id}/kill?signal=KILL`);
     const recovered = await until('web healthy again', async () => (await events(from)).events.find((e) => e.type === 'health.recovered' && e.service === 'web'));
-    const failed = (await events(from)).events.find((e) => e.type === 'health.failed' && e.service === 'web');
-    assert.ok(failed, 'a health.failed event');
-    assert.ok(Date.parse(recovered.time) - Date.parse(failed.time) < 10_000);
+    const web1 = (await events(from)).events.filter((e) => e.service === 'web').map((e) => e.type);
+    assert.deepEqual(web1, ['health.failed', 'health.restarted', 'health.recovered']);
+    const failed = (await events(from)).events.find((e) => e.type === 'health.failed' && e.service === 'web')!;
+    assert.equal(failed.data?.reason, 'exited with code 137');
+    assert.ok(Date.parse(failed.time) - killed <= 1_000, `detected after ${Date.parse(failed.time) - killed} ms`);
+    assert.ok(Date.parse(recovered.time) - killed < 10_000);
 
     const db = (await mine()).find((c) => c.service === 'db')!;
     const from2 = (await events()).events.at(-1)?.seq ?? 0;
@@ -100,6 +106,22 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
     const dbFailed = await until('db failing noticed', async () => (await events(from2)).events.find((e) => e.type === 'health.failed' && e.service === 'db'));
     assert.ok(Date.parse(dbFailed.time) - broke <= 3_000, `detected after ${Date.parse(dbFailed.time) - broke} ms`);
     assert.match(String(dbFailed.data?.reason), /^probe failed 2 times: GET \/health answered 404$/);
+  });
+
+  // The engine's restart policy (or a resync) may start a killed container before the agent looks at it:
+  // the exit still counts, from the engine's `die` event, and recovery is reported once the probe passes.
+  test('an exit is a failure even when the container runs again before the agent looks', async () => {
+    const healthy = async () => ((await api(agent.port, observer, 'GET', '/v1/observed')).body as { health: { service: string; status: string }[] }).health.find((h) => h.service === 'web' && h.status === 'healthy');
+    await until('web healthy', healthy);
+    const from = (await events()).events.at(-1)?.seq ?? 0;
+    const web = (await mine()).find((c) => c.service === 'web')!;
+    await engineRequest(engine.endpoint, 'POST', `/containers/${web.id}/kill?signal=KILL`);
+    await engineRequest(engine.endpoint, 'POST', `/containers/${web.id}/start`);
+    const recovered = await until('web healthy again', async () => (await events(from)).events.find((e) => e.type === 'health.recovered' && e.service === 'web'));
+    const failed = (await events(from)).events.find((e) => e.type === 'health.failed' && e.service === 'web')!;
+    assert.equal(failed.data?.reason, 'exited with code 137');
+    assert.ok(Date.parse(recovered.time) >= Date.parse(failed.time));
+    assert.deepEqual((await mine()).filter((c) => c.service === 'web').map((c) => [c.id, c.state]), [[web.id, 'running']]);
   });
 
   test('a container deleted by hand comes back without a human', async () => {

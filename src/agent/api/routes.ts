@@ -61,6 +61,7 @@ async function putDesired({ req, res, url, ctx }: Call) {
   const parsed = parseDesired(await readJson(req), ctx.site);
   if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
   ctx.store.agent.setDesired(ctx.site, parsed.value);
+  ctx.reconciler.desiredChanged();
   ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
   void ctx.reconciler.trigger();
   sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length });

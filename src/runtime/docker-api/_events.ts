@@ -68,5 +68,6 @@ export function parseEvent(line: string): EngineEvent | undefined {
     action: action.startsWith('health_status') ? `health_status${attrs.health_status ? `: ${attrs.health_status}` : action.slice('health_status'.length)}` : action,
     ...(attrs[Label.service] ? { service: attrs[Label.service] } : {}),
     time: new Date(ms || Date.now()).toISOString(),
+    ...(attrs.exitCode !== undefined && /^-?\d+$/.test(attrs.exitCode) ? { exitCode: Number(attrs.exitCode) } : {}),
   };
 }
