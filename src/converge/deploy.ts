@@ -4,6 +4,7 @@
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { hashOf } from '../domain/hash.js';
 import { renderSite } from '../domain/render.js';
+import type { ContainerSpec } from '../domain/types.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
 import { countsCalls, type ContainerRuntime } from '../runtime/types.js';
 import type { Store, Outcome } from '../store/index.js';
@@ -42,6 +43,11 @@ export function specHash(spec: Spec): string {
   return hashOf(content);
 }
 
+/** What `site` should run: its services with overlays, rendered, with the operator's stops applied. */
+export function desiredContainers(spec: Spec, site: string, store: Store): ContainerSpec[] {
+  return renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped: store.stoppedServices(site) });
+}
+
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const { spec, store } = opts;
   const id = store.deployments.begin(specHash(spec), opts.command ?? 'deploy');
@@ -70,11 +76,7 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
       store.events.append({ site: site.name, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
     }
     const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
-    const desired = renderSite(servicesForSite(spec, site.name), {
-      project: spec.project,
-      site: site.name,
-      stopped: store.stoppedServices(site.name),
-    });
+    const desired = desiredContainers(spec, site.name, store);
     result = await convergeSite(runtime, site.name, spec.project, desired, opts.hooks?.(site.name));
     error = result.error;
     if (before && countsCalls(runtime)) {

@@ -1,7 +1,7 @@
 // `turtle plan`: what a deploy would do on each site, without doing it.
 import type { Command } from 'commander';
-import { plan, renderSite, describeStep } from '../../domain/index.js';
-import { servicesForSite } from '../../spec/index.js';
+import { plan, describeStep } from '../../domain/index.js';
+import { desiredContainers } from '../../converge/deploy.js';
 import { connect, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -18,11 +18,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       try {
         for (const site of selectSites(spec, opts.site)) {
           const runtime = await connect(site);
-          const desired = renderSite(servicesForSite(spec, site.name), {
-            project: spec.project,
-            site: site.name,
-            stopped: store.stoppedServices(site.name),
-          });
+          const desired = desiredContainers(spec, site.name, store);
           const steps = plan({ site: site.name, desired, actual: await runtime.list(spec.project) });
           out.push({ site: site.name, steps: steps.map(describeStep) });
         }
