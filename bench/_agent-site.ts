@@ -15,7 +15,10 @@ export const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-te
  */
 const WEB_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; echo ok > /www/health; httpd -f -p 80 -h /www & wait"];
 
-export async function startSite(services: number, env: Record<string, string> = {}) {
+/** The Node options the agent's systemd unit, procd script and container set (test/unit/deploy-files checks). */
+export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=64';
+
+export async function startSite(services: number, env: Record<string, string> = { NODE_OPTIONS: AGENT_NODE_OPTIONS }) {
   const project = `bench-agent-${process.pid}`;
   const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
   await agent.init();

@@ -1,12 +1,17 @@
-// Bundles the compiled CLI (dist/src/cli/main.js) into one file, dist/turtle.mjs, which bin/turtle.js runs.
+// Bundles the compiled CLI (dist/src/cli/main.js) into one file, dist/turtle.mjs, which bin/turtle.js runs,
+// and `turtle agent` alone into dist/turtle-agent.mjs (the long-running daemon loads nothing else).
 // One file loads much faster than hundreds of modules; better-sqlite3 stays outside (native addon).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const empty = fileURLToPath(new URL('./empty-module.cjs', import.meta.url));
-await build({
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/turtle.mjs',
+const bundles = [
+  ['dist/src/cli/main.js', 'dist/turtle.mjs'],
+  ['dist/src/cli/agent-main.js', 'dist/turtle-agent.mjs'],
+];
+for (const [entry, outfile] of bundles) await build({
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -42,12 +42,12 @@ export class Agent {
       site: opts.site,
       store: opts.store,
       runtime,
-      onReconciled: ({ failed, durationMs }) => {
+      onReconciled: ({ steps, failed, durationMs }) => {
         this.metrics.reconciles.inc({ outcome: failed ? 'failed' : 'succeeded' });
         this.metrics.reconcileSeconds.observe(durationMs / 1000);
         // the first desired state (or a new project) must be watched now, not after the next resync
         this.wake?.();
-        void this.monitor.refresh();
+        if (steps > 0) void this.monitor.refresh();
       },
     });
     this.monitor = new HealthMonitor({

@@ -1,8 +1,6 @@
 // The turtle command line: thin commands over the library; errors become messages and exit codes here only.
-import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../lib/errors.js';
-import type { GlobalOptions } from './context.js';
-import { reportError } from './output.js';
+import type { Command } from 'commander';
+import { program, run } from './_program.js';
 import * as validate from './commands/validate.js';
 import * as plan from './commands/plan.js';
 import * as deploy from './commands/deploy.js';
@@ -18,36 +16,9 @@ import * as decide from './commands/decide.js';
 import * as optimise from './commands/optimise.js';
 
 export function buildProgram(): Command {
-  const program = new Command('turtle')
-    .description('Deploy and run containerised services across small sites from one turtle.yaml, as a good citizen.')
-    .version('0.1.0')
-    .option('-f, --file <path>', 'the spec', process.env.TURTLE_FILE ?? 'turtle.yaml')
-    .option('--state <path>', 'state store (default: .turtle/state.db beside the spec, or $TURTLE_STATE)')
-    .option('--verbose', 'show stack traces with errors')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 ok, 1 invalid input (spec, arguments), 2 drift found, 3 an operation failed, 4 an engine, agent or file is unreachable.',
-    );
-  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  for (const command of [validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise]) command.register(program, globals);
-  for (const sub of program.commands) sub.exitOverride();
-  return program;
+  return program([validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise]);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander already printed `error: …`; help and version are not errors
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
-      if (err.code !== 'commander.help') process.stderr.write('hint: see `turtle --help` or `turtle <command> --help`\n');
-      return ExitCode.invalid;
-    }
-    return reportError(err, program.opts<GlobalOptions>().verbose ?? argv.includes('--verbose'));
-  }
+  return run(buildProgram(), argv);
 }

@@ -4,14 +4,12 @@ import type { RuntimeKind } from '../domain/types.js';
 import type { SiteSpec } from './types.js';
 import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields.js';
 import { keyValues } from './_collections.js';
+import { DEFAULT_ENGINE } from './default-engine.js';
 
 export const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
-export const DEFAULT_ENGINE: Record<RuntimeKind, string> = {
-  docker: 'unix:///var/run/docker.sock',
-  podman: 'unix:///run/podman/podman.sock',
-};
+export { DEFAULT_ENGINE };
 
 const ENGINE = /^(unix:\/\/\/.+|tcp:\/\/[^/:]+:\d+|https?:\/\/[^/:]+:\d+\/?)$/;
 const AGENT = /^https?:\/\/[^/\s]+(\/\S*)?$/;

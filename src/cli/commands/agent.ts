@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { RuntimeKind } from '../../domain/types.js';
-import { DEFAULT_ENGINE } from '../../spec/schema-site.js';
-import { loadSpecFile } from '../../spec/index.js';
+import { DEFAULT_ENGINE } from '../../spec/default-engine.js';
 import { Store } from '../../store/index.js';
 import { Agent } from '../../agent/index.js';
 import type { GlobalOptions } from '../context.js';
@@ -30,7 +29,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--resync <seconds>', 'full resync interval', (v) => Number(v), 30)
     .action(async (flags: AgentFlags) => {
       const g = globals();
-      const site = existsSync(g.file) ? loadSpecFile(g.file).sites[flags.site] : undefined;
+      // loaded only when there is a spec to read: a router running just the agent never builds the schema
+      const site = existsSync(g.file) ? (await import('../../spec/index.js')).loadSpecFile(g.file).sites[flags.site] : undefined;
       const runtime = (flags.runtime ?? site?.runtime ?? 'docker') as RuntimeKind;
       if (runtime !== 'docker' && runtime !== 'podman') {
         throw new TurtleError(`unknown runtime \`${runtime}\``, { exitCode: ExitCode.invalid, hint: 'use docker or podman' });
