@@ -107,7 +107,7 @@ test('optimise: an infeasible spec exits 1 with the conflict in plain words, and
     const r = await opt.run(['optimise', '--apply']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^The spec cannot be satisfied\.\n/);
-    assert.match(r.stdout, /\n  - dc2's memory budget is 51\.2 MiB \(5% of 1 GiB\); podman takes 13 MiB per container and 38 MiB once for the site\n/);
+    assert.match(r.stdout, /\n  - dc2's memory budget is 51\.2 MiB \(5% of 1 GiB\); podman takes 2 MiB per container and 38 MiB once for the site\n/);
     assert.equal(r.stderr.replaceAll(opt.spec, 'SPEC'), "error: no plan fits the budgets in SPEC, so nothing was applied\nhint: relax one of the conflicting constraints listed above (a budget, a service's minimum limits, its sites or replicas)\n");
     assert.equal(readFileSync(opt.spec, 'utf8'), tight);
     assert.equal(existsSync(opt.spec), true);
