@@ -7,6 +7,7 @@ import type { RuntimeKind } from '../domain/types.js';
 import { createRuntime, watchesEvents, type ContainerRuntime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { HealthMonitor } from '../health/index.js';
+import { prepareLocalHost } from '../governor/prepare.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
@@ -66,6 +67,11 @@ export class Agent {
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });
+    // Kernel weights before any container: the agent runs on its site's host.
+    const prepared = prepareLocalHost({ name: this.opts.site, engine: this.opts.engine });
+    if (prepared) {
+      this.opts.store.events.append({ site: this.opts.site, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
+    }
     this.watching = this.watchEngine();
     this.resync = setInterval(() => {
       void this.reconciler.trigger();

@@ -10,12 +10,14 @@ export interface HostPreparation {
   result?: PrepareResult;
 }
 
+type SiteRef = Pick<SiteSpec, 'name' | 'engine'>;
+
 /** True when the site's engine listens on a unix socket, i.e. runs on this very host. */
-export function engineIsLocal(site: SiteSpec): boolean {
+export function engineIsLocal(site: SiteRef): boolean {
   return site.engine.startsWith('unix://');
 }
 
-export function prepareLocalHost(site: SiteSpec, root = '/sys/fs/cgroup'): HostPreparation | undefined {
+export function prepareLocalHost(site: SiteRef, root = '/sys/fs/cgroup'): HostPreparation | undefined {
   if (!engineIsLocal(site)) return undefined; // the site's agent does it there
   try {
     const result = prepareHierarchy(root);

@@ -42,7 +42,7 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
   let observer: Identity;
   const mine = async () => (await rt.list(project)).sort((a, b) => a.service.localeCompare(b.service));
   const running = (cs: ObservedContainer[]) => cs.map((c) => `${c.service}#${c.replica}:${c.image}:${c.state}`);
-  const events = async (after = 0) => (await api(agent.port, observer, 'GET', `/v1/events?after=${after}`)).body as { events: { seq: number; type: string; service?: string; site: string; time: string; data?: Record<string, unknown> }[] };
+  const events = async (after = 0) => (await api(agent.port, observer, 'GET', `/v1/events?after=${after}`)).body as { events: { seq: number; type: string; service?: string; site: string; time: string; message: string; data?: Record<string, unknown> }[] };
 
   before(async () => {
     await agent.init();
@@ -77,6 +77,7 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
     const ev = (await events()).events;
     assert.ok(ev.every((e) => e.site === 'dc1' && typeof e.time === 'string' && e.seq > 0));
     assert.deepEqual(ev.map((e) => e.seq), [...ev.map((e) => e.seq)].sort((a, b) => a - b));
+    assert.equal(ev.find((e) => e.type === 'governor.cgroups')?.message.startsWith("turtle's containers run under /turtle (cgroup v"), true);
     const done = ev.find((e) => e.type === 'reconcile.succeeded');
     assert.deepEqual(done?.data?.steps, ['create db#1 (turtle-test/web:1) done', 'create web#1 (turtle-test/web:1) done']);
   });
