@@ -58,9 +58,9 @@ export async function convergeSite(
       hooks.onStepDone?.(step, record);
       return record;
     } catch (err) {
-      error ??= asTurtleError(err);
-      const message = err instanceof Error ? err.message : String(err);
-      const record: StepRecord = { ...base(step), status: 'failed', durationMs: Date.now() - started, error: message };
+      const failure = asTurtleError(err);
+      error ??= failure;
+      const record: StepRecord = { ...base(step), status: 'failed', durationMs: Date.now() - started, error: failure.message };
       hooks.onStepDone?.(step, record);
       return record;
     }
