@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { readReply, type Reply } from './_reply.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,11 +73,7 @@ export class AgentFixture {
   }
 }
 
-export interface Reply {
-  status: number;
-  body: unknown;
-  text: string;
-}
+export type { Reply } from './_reply.js';
 
 /** One request to the agent's API as `who` (undefined: no client certificate). */
 export function api(port: number, who: Identity | undefined, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, ca?: Buffer): Promise<Reply> {
@@ -88,19 +85,7 @@ export function api(port: number, who: Identity | undefined, method: string, pat
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolvePromise({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-        res.on('error', reject);
+        readReply(res).then(resolvePromise, reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));

@@ -1,5 +1,6 @@
 // The real engines the integration suites run against (started by `bash scripts/engines.sh start`).
 import { request } from 'node:http';
+import { readReply } from './_reply.js';
 import type { RuntimeKind } from '../../src/domain/types.js';
 
 export interface TestEngine {
@@ -49,18 +50,7 @@ export function engineRequest(endpoint: string, method: string, path: string, bo
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request({ ...target, method, path, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON (e.g. an empty 204): keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
+      readReply(res).then(({ status, body }) => resolve({ status, body }), reject);
     });
     req.on('error', reject);
     req.end(payload);
