@@ -2,8 +2,8 @@
 import type { RuntimeKind } from '../domain/types.js';
 import { DockerApiRuntime } from './docker-api/index.js';
 
-export type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, WatchesEvents } from './types.js';
-export { execsCommands, watchesEvents } from './types.js';
+export type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, PausesContainers, WatchesEvents } from './types.js';
+export { execsCommands, pausesContainers, watchesEvents } from './types.js';
 export { DockerApiRuntime, type CallCounts } from './docker-api/index.js';
 
 export interface RuntimeTarget {

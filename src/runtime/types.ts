@@ -118,6 +118,18 @@ export function execsCommands(runtime: ContainerRuntime): runtime is ContainerRu
   return typeof (runtime as Partial<ExecsCommands>).exec === 'function';
 }
 
+/** Optional capability: freeze and thaw a container's processes (the governor pauses background services). */
+export interface PausesContainers {
+  /** No error if already paused. */
+  pause(id: string): Promise<void>;
+  /** No error if not paused. */
+  unpause(id: string): Promise<void>;
+}
+
+export function pausesContainers(runtime: ContainerRuntime): runtime is ContainerRuntime & PausesContainers {
+  return typeof (runtime as Partial<PausesContainers>).pause === 'function';
+}
+
 /** Optional capability: an adapter that counts the requests it sends to the engine. */
 export interface CountsCalls {
   readonly calls: { readonly mutating: number; readonly read: number };

@@ -2,7 +2,7 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, WatchesEvents } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, PausesContainers, WatchesEvents } from '../types.js';
 import { readEvents } from './_events.js';
 import { execIn } from './_exec.js';
 import { connect, request, requestStream, type CallCounts } from './_connection.js';
@@ -25,7 +25,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands {
+export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -106,6 +106,14 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
 
   async restart(id: string, timeoutS = 10): Promise<void> {
     await attempt(this.ctx, `restart container ${id}`, () => this.docker.getContainer(id).restart({ t: timeoutS }));
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.ignoringConflict(`pause container ${id}`, () => this.docker.getContainer(id).pause());
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.ignoringConflict(`unpause container ${id}`, () => this.docker.getContainer(id).unpause());
   }
 
   async remove(id: string): Promise<void> {
@@ -197,6 +205,16 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
       throw err;
     });
     return this.version;
+  }
+
+  /** 409: already (un)paused, or not running: nothing to do. */
+  private async ignoringConflict(doing: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (statusOf(err) === 409) return;
+      await attempt(this.ctx, doing, () => Promise.reject(err));
+    }
   }
 
   private async ignoringGone(doing: string, fn: () => Promise<unknown>): Promise<void> {

@@ -1,0 +1,40 @@
+// Where the files of turtle's cgroups are, on v1 (a mount per controller) and v2 (one tree).
+import { join } from 'node:path';
+import { CGROUP_PARENT } from '../domain/cgroup.js';
+import type { Priority } from '../domain/types.js';
+import type { CgroupVersion } from './cgroups.js';
+
+export interface CgroupTree {
+  version: CgroupVersion;
+  root: string;
+  /** the parent's name under the root: `turtle` (a test may use its own) */
+  parent: string;
+}
+
+export function cgroupTree(version: CgroupVersion, root = '/sys/fs/cgroup', parent = CGROUP_PARENT): CgroupTree {
+  return { version, root, parent };
+}
+
+/** A class child of the parent, or the parent itself. */
+export type Group = Priority | 'turtle';
+
+const sub = (t: CgroupTree, controller: string, group: Group) =>
+  t.version === 1 ? join(t.root, controller, t.parent, group === 'turtle' ? '' : group) : join(t.root, t.parent, group === 'turtle' ? '' : group);
+
+export const files = {
+  /** v1 cpuacct.usage (ns); v2 cpu.stat usage_usec */
+  cpuUsage: (t: CgroupTree) => join(sub(t, 'cpuacct', 'turtle'), t.version === 1 ? 'cpuacct.usage' : 'cpu.stat'),
+  /** v1 cpu.cfs_quota_us (-1 = none); v2 cpu.max (`max 100000`) */
+  cpuQuota: (t: CgroupTree) => join(sub(t, 'cpu', 'turtle'), t.version === 1 ? 'cpu.cfs_quota_us' : 'cpu.max'),
+  cpuPeriod: (t: CgroupTree) => join(sub(t, 'cpu', 'turtle'), 'cpu.cfs_period_us'),
+  memoryUsage: (t: CgroupTree, g: Group) => join(sub(t, 'memory', g), t.version === 1 ? 'memory.usage_in_bytes' : 'memory.current'),
+  memoryStat: (t: CgroupTree, g: Group) => join(sub(t, 'memory', g), 'memory.stat'),
+  memoryLimit: (t: CgroupTree, g: Group) => join(sub(t, 'memory', g), t.version === 1 ? 'memory.limit_in_bytes' : 'memory.max'),
+  /** v1 memory.oom_control (`oom_kill N`); v2 memory.events (`oom_kill N`) */
+  oomEvents: (t: CgroupTree, g: Group) => join(sub(t, 'memory', g), t.version === 1 ? 'memory.oom_control' : 'memory.events'),
+  memoryDir: (t: CgroupTree, g: Group) => sub(t, 'memory', g),
+  cpuDir: (t: CgroupTree) => sub(t, 'cpu', 'turtle'),
+};
+
+/** v1 writes -1 for "no limit" and reads back 9223372036854771712; v2 writes and reads `max`. */
+export const UNLIMITED_V1 = 9223372036854771712;

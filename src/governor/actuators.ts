@@ -1,0 +1,79 @@
+// Thin actuators: carry out the controller's decisions on the kernel's cgroup files and the engine.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ContainerRuntime } from '../runtime/types.js';
+import { pausesContainers } from '../runtime/types.js';
+import { errorMessage } from '../lib/errors.js';
+import { files, UNLIMITED_V1, type CgroupTree, type Group } from './_paths.js';
+
+/** The file writes of a CPU cap on the parent (pure: tested by exact equality). */
+export function cpuCapWrite(tree: CgroupTree, cores: number | null, periodUs = 100_000): { path: string; value: string } {
+  const quota = cores === null ? null : Math.max(1000, Math.round(cores * periodUs));
+  if (tree.version === 1) return { path: files.cpuQuota(tree), value: quota === null ? '-1' : String(quota) };
+  return { path: files.cpuQuota(tree), value: `${quota === null ? 'max' : quota} ${periodUs}` };
+}
+
+export function memoryLimitWrite(tree: CgroupTree, group: Group, bytes: number | null): { path: string; value: string } {
+  const none = tree.version === 1 ? '-1' : 'max';
+  // v1 rounds to pages; both take bytes
+  return { path: files.memoryLimit(tree, group), value: bytes === null ? none : String(Math.max(0, Math.round(bytes))) };
+}
+
+export class CgroupActuator {
+  constructor(readonly tree: CgroupTree) {}
+
+  setCpuCap(cores: number | null): void {
+    const period = this.tree.version === 1 ? Number(readOr(files.cpuPeriod(this.tree), '100000')) || 100_000 : 100_000;
+    write(cpuCapWrite(this.tree, cores, period));
+  }
+
+  /** Throws when the kernel refuses (v1: EBUSY, it could not reclaim down to `bytes`). */
+  setMemoryLimit(group: Group, bytes: number | null): void {
+    const dir = files.memoryDir(this.tree, group);
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    write(memoryLimitWrite(this.tree, group, bytes));
+  }
+
+  /** The limits as the kernel has them now (for tests, the API and the bench). */
+  read(): { cpuQuota: string; memoryLimitBytes: number | null } {
+    const raw = readOr(files.memoryLimit(this.tree, 'turtle'), 'max').trim();
+    const bytes = raw === 'max' || Number(raw) >= UNLIMITED_V1 ? null : Number(raw);
+    return { cpuQuota: readOr(files.cpuQuota(this.tree), '').trim(), memoryLimitBytes: bytes };
+  }
+
+  /** Lifts every limit the governor may have set (agent stop, tests). */
+  reset(): void {
+    for (const w of [cpuCapWrite(this.tree, null), ...(['turtle', 'normal', 'background'] as const).map((g) => memoryLimitWrite(this.tree, g, null))]) {
+      try {
+        if (existsSync(w.path)) writeFileSync(w.path, w.value);
+      } catch {
+        // a group the engine removed meanwhile
+      }
+    }
+  }
+}
+
+/** Pauses or resumes containers through the engine, so the health monitor and planner see `paused`. */
+export async function pauseAll(runtime: ContainerRuntime, ids: readonly string[], pause: boolean): Promise<string[]> {
+  if (!pausesContainers(runtime)) return [`${runtime.kind} cannot pause containers`];
+  const problems: string[] = [];
+  for (const id of ids) {
+    try {
+      await (pause ? runtime.pause(id) : runtime.unpause(id));
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
+  return problems;
+}
+
+function write({ path, value }: { path: string; value: string }): void {
+  writeFileSync(path, value);
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,10 @@
+// The governor: kernel weights, host sampling and the adaptive good-citizen policy.
+export { detectVersion, hierarchyWrites, prepareHierarchy, PRIORITIES, WEIGHTS, type CgroupVersion, type PrepareResult } from './cgroups.js';
+export { cpuPercent, sampleHost, type HostSample } from './host.js';
+export { readTurtleUsage, turtleCores, type TurtleUsage } from './share.js';
+export { defaultSettings, initialState, step, type Decision, type GovernorSettings, type GovernorState, type Mode, type Reading } from './controller.js';
+export { CgroupActuator, cpuCapWrite, memoryLimitWrite } from './actuators.js';
+export { Governor, type GovernorOptions, type GovernorSnapshot } from './governor.js';
+export { quietWindow } from './gate.js';
+export { cgroupTree, type CgroupTree } from './_paths.js';
+export { engineIsLocal, prepareLocalHost } from './prepare.js';

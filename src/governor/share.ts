@@ -1,0 +1,56 @@
+// turtle's own share of the host, read from its cgroups: CPU time and memory of the parent and of each
+// priority class, and the kernel's OOM kills inside them.
+import { readFileSync } from 'node:fs';
+import type { Priority } from '../domain/types.js';
+import { PRIORITIES } from './cgroups.js';
+import { parseKeyed } from './_proc.js';
+import { files, type CgroupTree, type Group } from './_paths.js';
+
+export interface GroupMemory {
+  /** what the limit counts (page cache included) */
+  usageBytes: number;
+  /** usage minus inactive file pages: what the kernel could not simply drop */
+  workingSetBytes: number;
+  oomKills: number;
+}
+
+export interface TurtleUsage {
+  time: number;
+  /** CPU time of everything under the parent, in microseconds */
+  cpuUsec: number;
+  memory: GroupMemory;
+  classes: Record<Priority, GroupMemory>;
+}
+
+export function readTurtleUsage(tree: CgroupTree): TurtleUsage {
+  const classes = Object.fromEntries(PRIORITIES.map((p) => [p, readGroupMemory(tree, p)])) as Record<Priority, GroupMemory>;
+  return { time: Date.now(), cpuUsec: readCpuUsec(tree), memory: readGroupMemory(tree, 'turtle'), classes };
+}
+
+/** turtle's CPU between two readings, in cores (1.5 = one and a half cores busy). */
+export function turtleCores(before: TurtleUsage, after: TurtleUsage): number {
+  const wallUs = (after.time - before.time) * 1000;
+  return wallUs > 0 ? Math.max(0, after.cpuUsec - before.cpuUsec) / wallUs : 0;
+}
+
+function readCpuUsec(tree: CgroupTree): number {
+  const text = readOr(files.cpuUsage(tree), '0');
+  return tree.version === 1 ? Number(text.trim()) / 1000 : parseKeyed(text).get('usage_usec') ?? 0;
+}
+
+function readGroupMemory(tree: CgroupTree, group: Group): GroupMemory {
+  const usageBytes = Number(readOr(files.memoryUsage(tree, group), '0').trim()) || 0;
+  const stat = parseKeyed(readOr(files.memoryStat(tree, group), ''));
+  const inactive = (tree.version === 1 ? stat.get('total_inactive_file') : stat.get('inactive_file')) ?? 0;
+  const oomKills = parseKeyed(readOr(files.oomEvents(tree, group), '')).get('oom_kill') ?? 0;
+  return { usageBytes, workingSetBytes: Math.max(0, usageBytes - inactive), oomKills };
+}
+
+/** A group the engine has not created yet (no container of that class) reads as empty. */
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,59 @@
+// The /proc parsers and the cgroup writes of the governor's actuators, v1 and v2, by exact equality.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCpuTimes, parseKeyed, parseLoad, parseMemory, parseNetDev, parsePressure } from '../../src/governor/_proc.js';
+import { cpuCapWrite, memoryLimitWrite } from '../../src/governor/actuators.js';
+import { cgroupTree } from '../../src/governor/_paths.js';
+import { sampleHost } from '../../src/governor/host.js';
+
+test('/proc/stat: busy is everything but idle and iowait; guest is not counted twice', () => {
+  assert.deepEqual(parseCpuTimes('cpu  100 5 50 800 20 1 2 3 7 0\ncpu0 1 2 3 4\n'), { busy: 161, total: 981 });
+});
+
+test('/proc/meminfo, /proc/loadavg', () => {
+  assert.deepEqual(parseMemory('MemTotal:       24684000 kB\nMemFree:  1 kB\nMemAvailable:   1000 kB\n'), { memTotalBytes: 24684000 * 1024, memAvailableBytes: 1024000 });
+  assert.equal(parseLoad('1.84 1.12 0.21 2/345 6789\n'), 1.84);
+});
+
+test('/proc/pressure: some and full avg10; cpu without a full line reads 0', () => {
+  assert.deepEqual(parsePressure('some avg10=4.94 avg60=4.96 avg300=18.42 total=4939519304\nfull avg10=1.50 avg60=0.00 avg300=0.00 total=0\n'), { someAvg10: 4.94, fullAvg10: 1.5 });
+  assert.deepEqual(parsePressure('some avg10=0.25 avg60=0.00 avg300=0.00 total=1\n'), { someAvg10: 0.25, fullAvg10: 0 });
+});
+
+test('/proc/net/dev: every interface but loopback', () => {
+  const text = `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo: 5000      10    0    0    0     0          0         0     5000      10    0    0    0     0       0          0
+  eth0: 1200      12    0    0    0     0          0         0      800       8    0    0    0     0       0          0
+docker0:  300       3    0    0    0     0          0         0      100       1    0    0    0     0       0          0
+`;
+  assert.deepEqual(parseNetDev(text), { rxBytes: 1500, txBytes: 900 });
+});
+
+test('cpu.stat / memory.stat style files', () => {
+  assert.deepEqual([...parseKeyed('usage_usec 1234\nuser_usec 1000\n')], [['usage_usec', 1234], ['user_usec', 1000]]);
+});
+
+test('a CPU cap on the parent: v1 cfs quota against the period, v2 cpu.max; null lifts it', () => {
+  const v1 = cgroupTree(1, '/cg');
+  const v2 = cgroupTree(2, '/cg');
+  assert.deepEqual(cpuCapWrite(v1, 0.2), { path: '/cg/cpu/turtle/cpu.cfs_quota_us', value: '20000' });
+  assert.deepEqual(cpuCapWrite(v1, null), { path: '/cg/cpu/turtle/cpu.cfs_quota_us', value: '-1' });
+  assert.deepEqual(cpuCapWrite(v2, 0.2), { path: '/cg/turtle/cpu.max', value: '20000 100000' });
+  assert.deepEqual(cpuCapWrite(v2, null), { path: '/cg/turtle/cpu.max', value: 'max 100000' });
+  assert.deepEqual(cpuCapWrite(v2, 0.001), { path: '/cg/turtle/cpu.max', value: '1000 100000' }); // the kernel's minimum
+});
+
+test('memory limits on the parent and on a class, v1 and v2', () => {
+  assert.deepEqual(memoryLimitWrite(cgroupTree(1, '/cg'), 'turtle', 512 * 2 ** 20), { path: '/cg/memory/turtle/memory.limit_in_bytes', value: '536870912' });
+  assert.deepEqual(memoryLimitWrite(cgroupTree(1, '/cg'), 'background', null), { path: '/cg/memory/turtle/background/memory.limit_in_bytes', value: '-1' });
+  assert.deepEqual(memoryLimitWrite(cgroupTree(2, '/cg'), 'normal', 1000), { path: '/cg/turtle/normal/memory.max', value: '1000' });
+  assert.deepEqual(memoryLimitWrite(cgroupTree(2, '/cg', 'turtle-test'), 'turtle', null), { path: '/cg/turtle-test/memory.max', value: 'max' });
+});
+
+test('sampling this host reads every source it has', () => {
+  const s = sampleHost();
+  assert.ok(s.cpus >= 1 && s.memTotalBytes > 0 && s.memAvailableBytes > 0 && s.memAvailableBytes <= s.memTotalBytes);
+  assert.ok(s.cpu.total > s.cpu.busy);
+  assert.ok(s.net.rxBytes >= 0);
+});
