@@ -14,9 +14,10 @@ import * as agent from './commands/agent.js';
 import * as probe from './commands/probe.js';
 import * as decide from './commands/decide.js';
 import * as optimise from './commands/optimise.js';
+import * as observer from './commands/observer.js';
 
 export function buildProgram(): Command {
-  return program([validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise]);
+  return program([validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

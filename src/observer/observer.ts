@@ -1,0 +1,118 @@
+// The observer: a puller per site into its own store, alerts over the current view, retention, and the
+// read-only server with the dashboard. It holds no credential that could change a site.
+import type { Server } from 'node:http';
+import { ObserverStore } from './store.js';
+import { SitePuller, DEFAULT_PULL, type PullOptions } from './puller.js';
+import { AlertManager, DEFAULT_THRESHOLDS, conditions, type AlertThresholds } from './alerts.js';
+import { buildSummary, type Summary } from './summary.js';
+import { observerServer } from './server.js';
+import { Hub } from './hub.js';
+import { DEFAULT_RETENTION, type Retention } from './_metrics.js';
+import type { ObserverIdentity } from './reader.js';
+
+export interface WatchedSite {
+  name: string;
+  /** the agent's URL (https://host:port) */
+  agent: string;
+}
+
+export interface ObserverOptions {
+  sites: readonly WatchedSite[];
+  identity: ObserverIdentity;
+  store: ObserverStore;
+  host: string;
+  port: number;
+  webhook?: string;
+  thresholds?: Partial<AlertThresholds>;
+  pull?: Partial<PullOptions>;
+  retention?: Partial<Retention> & { logLines?: number; logAgeMs?: number };
+  /** how often alerts are evaluated and retention applied, ms */
+  alertEveryMs?: number;
+}
+
+export class Observer {
+  readonly hub: Hub;
+  private readonly pullers: SitePuller[];
+  private readonly alerts: AlertManager;
+  private readonly thresholds: AlertThresholds;
+  private server: Server | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private cached: { at: number; summary: Summary } | undefined;
+
+  constructor(private readonly opts: ObserverOptions) {
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    this.hub = new Hub(() => this.summary());
+    const changed = () => {
+      this.cached = undefined;
+      this.hub.changed();
+    };
+    this.alerts = new AlertManager(opts.store, opts.webhook, (change) => {
+      changed();
+      this.hub.broadcast('alert', change);
+    });
+    const listener = {
+      events: (_site: string, fresh: { seq: number }[]) => {
+        changed();
+        this.hub.broadcast('events', fresh.slice(-50));
+        this.evaluate();
+      },
+      state: () => {
+        changed();
+        this.evaluate();
+      },
+      sample: (site: string, sample: unknown) => {
+        this.cached = undefined;
+        this.hub.broadcast('sample', { site, sample });
+      },
+      logs: (lines: unknown[]) => this.hub.broadcast('logs', lines),
+    };
+    const pull = { ...DEFAULT_PULL, ...opts.pull };
+    this.pullers = opts.sites.map((s) => new SitePuller(s.name, s.agent, opts.identity, opts.store, listener, pull));
+  }
+
+  /** The current view, rebuilt at most every 200 ms however many dashboards ask. */
+  summary(): Summary {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > 200) this.cached = { at: now, summary: buildSummary(this.opts.store, now) };
+    return this.cached.summary;
+  }
+
+  async start(): Promise<{ port: number }> {
+    const server = observerServer({ store: this.opts.store, summary: () => this.summary(), hub: this.hub });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.server = server;
+    for (const p of this.pullers) p.start();
+    this.timers.push(setInterval(() => this.evaluate(), this.opts.alertEveryMs ?? 1_000));
+    this.timers.push(setInterval(() => this.compact(), 60_000));
+    return { port: (server.address() as { port: number }).port };
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.hub.close();
+    await Promise.all(this.pullers.map((p) => p.stop()));
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+  }
+
+  /** Applies retention: metric rollups, then old samples and log lines go. */
+  compact(now = Date.now()): void {
+    const r = { ...DEFAULT_RETENTION, ...this.opts.retention };
+    this.opts.store.metrics.compact(now, r);
+    this.opts.store.logs.prune(this.opts.retention?.logLines ?? 2_000, this.opts.retention?.logAgeMs ?? 86_400_000, now);
+  }
+
+  private evaluate(): void {
+    const now = Date.now();
+    this.alerts.sync(conditions(this.summary(), now, this.thresholds), now);
+  }
+}

@@ -1,0 +1,193 @@
+// Pulls one site into the observer's store: events (long-poll, resumed from the stored cursor), desired and
+// observed state, CPU and memory samples, and the logs of each service. Every loop only reads.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from '../lib/backoff.js';
+import { errorMessage } from '../lib/errors.js';
+import type { TurtleEvent } from '../store/index.js';
+import type { ObserverStore } from './store.js';
+import type { StoredLogLine } from './_logs.js';
+import type { Sample } from './_metrics.js';
+import { AgentReader, AgentRequestError, type ObserverIdentity } from './reader.js';
+
+export interface PullOptions {
+  /** how long one events request may wait for news, seconds */
+  waitS: number;
+  /** events per request (the agent allows up to 10,000) */
+  pageSize: number;
+  stateMs: number;
+  metricsMs: number;
+  /** false: no log following (benchmarks) */
+  logs: boolean;
+}
+
+export const DEFAULT_PULL: PullOptions = { waitS: 20, pageSize: 10_000, stateMs: 5_000, metricsMs: 5_000, logs: true };
+
+export interface PullListener {
+  events(site: string, fresh: TurtleEvent[]): void;
+  state(site: string): void;
+  sample(site: string, sample: Sample): void;
+  logs(lines: StoredLogLine[]): void;
+}
+
+// events after which the state is read again at once, not at the next period
+const STATE_CHANGING = /^(health\.|service\.|reconcile\.|desired\.|engine\.|agent\.|journal\.)/;
+
+interface StatsReply {
+  containers: { service: string; cpuPercent?: number; memoryBytes?: number }[];
+  host?: { cpuPercent: number; memoryBytes: number };
+}
+
+export class SitePuller {
+  private readonly reader: AgentReader;
+  private readonly abort = new AbortController();
+  private readonly running: Promise<void>[] = [];
+  private pokeState: (() => void) | undefined;
+  private readonly followers = new Map<string, AbortController>();
+  private pendingLogs: Omit<StoredLogLine, 'id'>[] = [];
+
+  constructor(
+    readonly site: string,
+    agentUrl: string,
+    identity: ObserverIdentity,
+    private readonly store: ObserverStore,
+    private readonly listener: PullListener,
+    private readonly opts: PullOptions = DEFAULT_PULL,
+  ) {
+    this.reader = new AgentReader(agentUrl, identity);
+    store.sites.ensure(site, agentUrl);
+  }
+
+  start(): void {
+    this.running.push(this.eventsLoop(), this.periodic(this.opts.stateMs, () => this.readState(), true), this.periodic(this.opts.metricsMs, () => this.readStats(), false));
+    if (this.opts.logs) this.running.push(this.periodic(1_000, async () => this.flushLogs(), false));
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.pokeState?.();
+    for (const f of this.followers.values()) f.abort();
+    this.reader.close();
+    await Promise.allSettled(this.running);
+    this.flushLogs();
+  }
+
+  private get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  private async eventsLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.signal.aborted) {
+      try {
+        const after = this.store.sites.cursor(this.site);
+        const reply = await this.reader.json<{ events: TurtleEvent[] }>(`/v1/events?after=${after}&wait=${this.opts.waitS}&limit=${this.opts.pageSize}`, {
+          signal: this.signal, timeoutMs: (this.opts.waitS + 15) * 1000,
+        });
+        const fresh = this.store.events.apply(this.site, reply.events);
+        this.reached(failures > 0);
+        failures = 0;
+        if (fresh.length > 0) {
+          this.listener.events(this.site, fresh);
+          if (fresh.some((e) => STATE_CHANGING.test(e.type))) this.pokeState?.();
+        }
+      } catch (err) {
+        if (this.signal.aborted) return;
+        this.failed(err);
+        await sleep(backoffMs(++failures, 250, 5_000), undefined, { signal: this.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Runs `fn` now and every `ms` (and at once when poked, if `pokeable`), until stopped. */
+  private async periodic(ms: number, fn: () => Promise<void>, pokeable: boolean): Promise<void> {
+    while (!this.signal.aborted) {
+      try {
+        await fn();
+      } catch (err) {
+        if (this.signal.aborted) return;
+        this.failed(err);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        if (pokeable) this.pokeState = done;
+        this.signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  private async readState(): Promise<void> {
+    const [desired, observed] = await Promise.all([
+      this.reader.json<{ desired: { project: string; specHash: string; containers: { service: string }[] } | null; stopped: string[] }>('/v1/desired', { signal: this.signal }),
+      this.reader.json<unknown>('/v1/observed', { signal: this.signal }),
+    ]);
+    this.store.sites.setState(this.site, { desired, observed }, Date.now());
+    this.reached(false);
+    this.listener.state(this.site);
+    if (this.opts.logs) this.follow(new Set(desired.desired?.containers.map((c) => c.service) ?? []));
+  }
+
+  private async readStats(): Promise<void> {
+    const stats = await this.reader.json<StatsReply>('/v1/stats', { signal: this.signal });
+    const sample: Sample = {
+      at: Date.now(),
+      turtleCpu: stats.containers.reduce((a, c) => a + (c.cpuPercent ?? 0), 0),
+      turtleMem: stats.containers.reduce((a, c) => a + (c.memoryBytes ?? 0), 0),
+      ...(stats.host ? { hostCpu: stats.host.cpuPercent, hostMem: stats.host.memoryBytes } : {}),
+    };
+    this.store.metrics.add(this.site, sample);
+    this.listener.sample(this.site, sample);
+  }
+
+  /** Keeps one log follower per desired service; a follower that ends is started again while the service is wanted. */
+  private follow(services: Set<string>): void {
+    for (const [service, ctl] of this.followers) {
+      if (!services.has(service)) {
+        ctl.abort();
+        this.followers.delete(service);
+      }
+    }
+    for (const service of services) {
+      if (this.followers.has(service) || this.signal.aborted) continue;
+      const ctl = new AbortController();
+      this.followers.set(service, ctl);
+      void (async () => {
+        const signal = AbortSignal.any([ctl.signal, this.signal]);
+        try {
+          for await (const line of this.reader.lines(`/v1/services/${encodeURIComponent(service)}/logs?tail=50&follow=1`, signal)) {
+            const l = JSON.parse(line) as { replica: number; time: string; stream: string; text: string };
+            this.pendingLogs.push({ site: this.site, service, replica: l.replica, time: l.time, stream: l.stream, text: l.text });
+          }
+        } catch {
+          // the container went away or the site did: tried again at the next state read
+        } finally {
+          if (this.followers.get(service) === ctl) this.followers.delete(service);
+        }
+      })();
+    }
+  }
+
+  private flushLogs(): void {
+    if (this.pendingLogs.length === 0) return;
+    const batch = this.pendingLogs;
+    this.pendingLogs = [];
+    const fresh = this.store.logs.add(batch);
+    if (fresh.length) this.listener.logs(fresh);
+  }
+
+  private reached(changed: boolean): void {
+    const wasDown = this.store.sites.isUnreachable(this.site);
+    this.store.sites.reached(this.site, Date.now());
+    if (changed || wasDown) this.listener.state(this.site);
+  }
+
+  /** An answer with an error status means the agent is there; only a failed connection makes the site unreachable. */
+  private failed(err: unknown): void {
+    if (err instanceof AgentRequestError && err.status !== undefined) return;
+    this.store.sites.unreachable(this.site, errorMessage(err), Date.now());
+    this.listener.state(this.site);
+  }
+}
