@@ -69,4 +69,19 @@ export function checkBudget(spec: Spec, site: SiteSpec, problems: Problem[]): vo
   };
   check('cpu', (r) => r.cpus, formatNumber);
   check('memory', (r) => r.memory, formatBytes);
+  checkFloor(site, problems);
+}
+
+/** The floor the host keeps and turtle's memory budget must both fit in the host. */
+function checkFloor(site: SiteSpec, problems: Problem[]): void {
+  const { floor } = site.budget;
+  const capacity = site.capacity.memory;
+  if (floor === undefined || capacity <= 0) return;
+  const budget = (capacity * site.budget.memory) / 100;
+  if (floor + budget <= capacity) return;
+  problems.push({
+    path: ['sites', site.name, 'budget', 'floor'],
+    message: `the floor of ${formatBytes(floor)} that ${site.name} keeps available and turtle's memory budget of ${formatBytes(budget)} (${site.budget.memory}% of ${formatBytes(capacity)}) add up to more than the host has (${formatBytes(capacity)})`,
+    hint: `lower sites.${site.name}.budget.floor to at most ${formatBytes(capacity - budget)}, or the memory budget`,
+  });
 }

@@ -24,6 +24,10 @@ export const capacityShape = {
 export const budgetShape = {
   cpu: doc(budgetPercent.optional(), { description: 'Percent of capacity.cpus.', type: 'number 1..100', default: '10', example: '25' }),
   memory: doc(budgetPercent.optional(), { description: 'Percent of capacity.memory.', type: 'number 1..100', default: '10', example: '25' }),
+  floor: doc(size({ min: 1 }).optional(), {
+    description: "Memory the host always keeps available (MemAvailable): the site's governor limits turtle's services, and frees background then normal ones, before it is crossed.",
+    type: 'size', default: '10% of capacity.memory', example: '256m',
+  }),
 };
 
 export const siteShape = {
@@ -79,7 +83,7 @@ function toSite(s: Fields): Omit<SiteSpec, 'name'> {
     runtime,
     engine: s.engine ?? DEFAULT_ENGINE[runtime],
     capacity: s.capacity ?? { cpus: 0, memory: 0 },
-    budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10 },
+    budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10, ...(s.budget?.floor === undefined ? {} : { floor: s.budget.floor }) },
     labels: s.labels ?? {},
   };
   if (s.agent !== undefined) site.agent = s.agent;

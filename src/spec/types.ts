@@ -14,8 +14,8 @@ export interface SiteSpec {
   agent?: string;
   /** what the host has; `{cpus: 0, memory: 0}` on observer sites, which run nothing */
   capacity: { cpus: number; /** bytes */ memory: number };
-  /** percent (1..100) of capacity turtle's services may use */
-  budget: { cpu: number; memory: number };
+  /** percent (1..100) of capacity turtle's services may use; `floor`: bytes of MemAvailable the host always keeps */
+  budget: { cpu: number; memory: number; floor?: number };
   labels: Record<string, string>;
 }
 
