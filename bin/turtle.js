@@ -17,7 +17,7 @@ process.exitCode = await run(args);
 function command(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-f' || a === '--file' || a === '--state') i++;
+    if (a === '-f' || a === '--file' || a === '--state' || a === '--identity') i++;
     else if (!a.startsWith('-')) return a;
   }
   return undefined;

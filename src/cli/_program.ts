@@ -15,6 +15,7 @@ export function program(commands: readonly CommandModule[]): Command {
     .version('0.1.0')
     .option('-f, --file <path>', 'the spec', process.env.TURTLE_FILE ?? 'turtle.yaml')
     .option('--state <path>', 'state store (default: .turtle/state.db beside the spec, or $TURTLE_STATE)')
+    .option('--identity <dir>', "your certificate for sites' agents (default: $TURTLE_IDENTITY, else ~/.config/turtle/identity)")
     .option('--verbose', 'show stack traces with errors')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -5,10 +5,13 @@ import { loadSpecFile, type SiteSpec, type Spec } from '../spec/index.js';
 import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
 import { Store } from '../store/index.js';
 import { closest } from '../lib/words.js';
+import { siteClient, type SiteClient } from '../client/index.js';
 
 export interface GlobalOptions {
   file: string;
   state?: string;
+  /** the operator's certificate directory for sites' agents */
+  identity?: string;
   verbose: boolean;
 }
 
@@ -66,4 +69,9 @@ export async function connect(site: SiteSpec): Promise<ContainerRuntime> {
     throw err;
   }
   return runtime;
+}
+
+/** How a command reaches `site`: through its agent when the spec names one, else its engine directly. */
+export function connectSite(spec: Spec, site: SiteSpec, opts: GlobalOptions): Promise<SiteClient> {
+  return siteClient(spec, site, { engine: connect, ...(opts.identity === undefined ? {} : { identity: opts.identity }) });
 }

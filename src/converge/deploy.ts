@@ -8,16 +8,46 @@ import type { ContainerSpec } from '../domain/types.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
 import { countsCalls, type ContainerRuntime } from '../runtime/types.js';
 import type { Store, Outcome } from '../store/index.js';
-import { convergeSite, type ConvergeHooks, type ConvergeResult } from './site.js';
+import type { StepRecord } from '../store/deployments.js';
+import { convergeSite, type ConvergeHooks } from './site.js';
+
+/** What a deployment converges: the site's engine driven from here (engineTarget), or its agent (client/). */
+export interface DeployTarget {
+  converge(desired: readonly ContainerSpec[], hooks?: TargetHooks): Promise<TargetConvergence>;
+}
+
+/** A target that learns its steps only when they are over (an agent) reports them all at once. */
+export type TargetHooks = ConvergeHooks & { onReport?: (records: readonly StepRecord[]) => void };
+
+export interface TargetConvergence {
+  records: StepRecord[];
+  /** set when a step (or the whole run) failed */
+  error?: TurtleError;
+  /** requests sent to the engine, where the target counts them */
+  engineCalls?: { mutating: number; read: number };
+}
+
+/** Converges `site` by driving its engine from here, counting the engine requests where the adapter does. */
+export function engineTarget(runtime: ContainerRuntime, site: string, project: string): DeployTarget {
+  return {
+    async converge(desired, hooks) {
+      const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
+      const { records, error } = await convergeSite(runtime, site, project, desired, hooks);
+      const out: TargetConvergence = { records, ...(error ? { error } : {}) };
+      if (before && countsCalls(runtime)) out.engineCalls = { mutating: runtime.calls.mutating - before.mutating, read: runtime.calls.read - before.read };
+      return out;
+    },
+  };
+}
 
 export interface DeployOptions {
   spec: Spec;
   sites: readonly SiteSpec[];
   store: Store;
-  /** returns a runtime that answers, or throws TurtleError naming the site */
-  connect: (site: SiteSpec) => Promise<ContainerRuntime>;
+  /** returns a target that answers, or throws TurtleError naming the site */
+  connect: (site: SiteSpec) => Promise<DeployTarget>;
   command?: string;
-  hooks?: (site: string) => ConvergeHooks;
+  hooks?: (site: string) => TargetHooks;
   /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
   prepareHost?: (site: SiteSpec) => { ok: boolean; message: string } | undefined;
 }
@@ -25,7 +55,7 @@ export interface DeployOptions {
 export interface SiteOutcome {
   site: string;
   outcome: Exclude<Outcome, 'running'>;
-  result?: ConvergeResult;
+  result?: TargetConvergence;
   error?: TurtleError;
   durationMs: number;
   /** requests sent to the engine during this deployment, where the adapter counts them */
@@ -66,27 +96,23 @@ async function deploySite(id: number, site: SiteSpec, opts: DeployOptions): Prom
   const { spec, store } = opts;
   const startedAt = new Date().toISOString();
   const started = Date.now();
-  let result: ConvergeResult | undefined;
+  let result: TargetConvergence | undefined;
   let error: TurtleError | undefined;
   let engineCalls: SiteOutcome['engineCalls'];
   try {
-    const runtime = await opts.connect(site);
+    const target = await opts.connect(site);
     const prepared = opts.prepareHost?.(site);
     if (prepared) {
       store.events.append({ site: site.name, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
     }
-    const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
     const desired = desiredContainers(spec, site.name, store);
-    result = await convergeSite(runtime, site.name, spec.project, desired, opts.hooks?.(site.name));
-    error = result.error;
-    if (before && countsCalls(runtime)) {
-      engineCalls = { mutating: runtime.calls.mutating - before.mutating, read: runtime.calls.read - before.read };
-    }
+    result = await target.converge(desired, opts.hooks?.(site.name));
+    ({ error, engineCalls } = result);
   } catch (err) {
     error = err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err });
   }
   const durationMs = Date.now() - started;
-  const outcome = error ? 'failed' : result?.steps.length === 0 ? 'no-op' : 'succeeded';
+  const outcome = error ? 'failed' : result?.records.length === 0 ? 'no-op' : 'succeeded';
   store.deployments.recordSite(id, {
     site: site.name,
     outcome,

@@ -10,6 +10,7 @@ import type { AgentMetrics } from '../metrics.js';
 import { HttpError, intParam, query, readJson, sendJson } from './_http.js';
 import { SERVICE, parseDesired } from './_validate.js';
 import { serviceAction, type ServiceAction } from '../actions.js';
+import { cpuPercent, sampleHost } from '../../governor/host.js';
 
 export interface ApiContext {
   site: string;
@@ -62,9 +63,10 @@ async function putDesired({ req, res, url, ctx }: Call) {
   if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
   ctx.store.agent.setDesired(ctx.site, parsed.value);
   ctx.reconciler.desiredChanged();
-  ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
+  const replaced = ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
   void ctx.reconciler.trigger();
-  sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length });
+  // seq: the CLI waits for the first reconcile event after it (a run with no steps writes none)
+  sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length, seq: replaced.seq });
 }
 
 async function getObserved({ res, url, ctx }: Call) {
@@ -143,8 +145,13 @@ async function getStats({ res, url, ctx }: Call) {
   const desired = ctx.store.agent.desired(ctx.site);
   const runtime = ctx.runtime();
   const running = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && c.state === 'running') : [];
+  const before = sampleHost();
   const stats = await Promise.all(running.map(async (c) => ({ service: c.service, replica: c.replica, id: c.id, ...(await runtime.stats(c.id).catch(() => undefined)) })));
-  sendJson(res, 200, { site: ctx.site, containers: stats });
+  // the host's CPU over the reads above, or over a quarter of a second when there was nothing to read
+  await sleep(Math.max(0, 250 - (Date.now() - before.time)));
+  const after = sampleHost();
+  const host = { cpuPercent: cpuPercent(before, after), cpus: after.cpus, memTotalBytes: after.memTotalBytes, memAvailableBytes: after.memAvailableBytes };
+  sendJson(res, 200, { site: ctx.site, host, containers: stats });
 }
 
 async function postAction({ res, url, params, ctx }: Call) {

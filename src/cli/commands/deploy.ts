@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import { TurtleError, ExitCode } from '../../lib/errors.js';
 import { describeStep } from '../../domain/index.js';
-import { deploy, type DeployResult } from '../../converge/deploy.js';
-import type { ConvergeHooks } from '../../converge/index.js';
-import { connect, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
+import { deploy, type DeployResult, type TargetHooks } from '../../converge/deploy.js';
+import { connectSite, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson, seconds } from '../output.js';
 import { Progress } from '../progress.js';
 import { prepareLocalHost } from '../../governor/prepare.js';
 import type { SiteSpec } from '../../spec/index.js';
+import type { StepRecord } from '../../store/index.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
   program
@@ -23,11 +23,14 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const progress = new Progress(process.stderr, !opts.json);
       let result: DeployResult;
       try {
+        // a site with an agent readies its own host
         const prepareHost = (site: SiteSpec) => {
+          if (site.agent !== undefined) return undefined;
           const prepared = prepareLocalHost(site);
           if (prepared && !prepared.ok) progress.line(`${site.name}: warning: ${prepared.message}`);
           return prepared;
         };
+        const connect = (site: SiteSpec) => connectSite(spec, site, globals());
         result = await deploy({ spec, sites, store, connect, prepareHost, hooks: (site) => hooksFor(site, progress) });
       } finally {
         progress.done();
@@ -39,18 +42,26 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         const failed = result.sites.filter((s) => s.outcome === 'failed');
         const first = failed[0]?.error;
         throw new TurtleError(`deployment ${result.id} failed on ${failed.map((s) => s.site).join(', ')}`, {
-          exitCode: first?.exitCode === ExitCode.unreachable ? ExitCode.unreachable : ExitCode.failed,
+          // unreachable, or refused (an agent's 403 to an observer's certificate): say which; else it failed
+          exitCode: first?.exitCode === ExitCode.unreachable || first?.exitCode === ExitCode.invalid ? first.exitCode : ExitCode.failed,
           hint: first?.hint ?? 'see `turtle history` for the steps',
         });
       }
     });
 }
 
-function hooksFor(site: string, progress: Progress): ConvergeHooks {
+function hooksFor(site: string, progress: Progress): TargetHooks {
+  const planned = (n: number) => progress.line(n === 0 ? `${site}: up to date` : `${site}: ${n} steps`);
+  const done = (r: StepRecord) => progress.line(`  ${r.status === 'done' ? 'ok  ' : r.status === 'skipped' ? 'skip' : 'FAIL'} ${r.step}${r.durationMs ? `  ${seconds(r.durationMs)}` : ''}`);
   return {
-    onPlan: (steps) => progress.line(steps.length === 0 ? `${site}: up to date` : `${site}: ${steps.length} steps`),
+    onPlan: (steps) => planned(steps.length),
     onStepStart: (step, i, n) => progress.status(`${site} [${i + 1}/${n}] ${describeStep(step)}`),
-    onStepDone: (_step, r) => progress.line(`  ${r.status === 'done' ? 'ok  ' : 'FAIL'} ${r.step}  ${seconds(r.durationMs)}`),
+    onStepDone: (_step, r) => done(r),
+    // an agent reports its steps when its reconcile is over
+    onReport: (records) => {
+      planned(records.length);
+      for (const r of records) done(r);
+    },
     onProgress: (message) => progress.status(`${site}: ${message}`),
     onImage: (p) => progress.status(`${site}: ${p.image}: ${p.status}${p.fraction === undefined ? '' : ` ${Math.round(p.fraction * 100)}%`}`),
   };

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { TurtleError, ExitCode } from '../../lib/errors.js';
 import { servicesForSite } from '../../spec/index.js';
-import { connect, loadSpec, openStore, requireService, selectSites, type GlobalOptions } from '../context.js';
+import { connectSite, loadSpec, openStore, requireService, selectSites, type GlobalOptions } from '../context.js';
 
 type Action = 'start' | 'stop' | 'restart';
 
@@ -36,23 +36,16 @@ async function run(action: Action, service: string, siteOpt: string | undefined,
   const store = openStore(globals);
   try {
     for (const site of sites) {
-      const runtime = await connect(site);
-      const containers = (await runtime.list(spec.project)).filter((c) => c.site === site.name && c.service === service);
+      const client = await connectSite(spec, site, globals);
       if (action !== 'restart') store.setStopped(site.name, service, action === 'stop');
-      if (containers.length === 0 && action !== 'stop') {
+      const count = await client.act(service, action);
+      if (count === 0 && action !== 'stop') {
         throw new TurtleError(`${site.name}/${service} has no container yet`, {
           hint: `run \`turtle deploy --site ${site.name}\``,
         });
       }
-      for (const c of containers) {
-        if (action === 'start') {
-          if (c.state !== 'running') await runtime.start(c.id);
-        }
-        else if (action === 'stop') await runtime.stop(c.id, 10);
-        else await runtime.restart(c.id, 10);
-      }
       store.events.append({ site: site.name, type: `service.${action}`, service, message: `${service}: ${action} by operator` });
-      console.log(`${site.name}/${service}: ${action === 'stop' ? 'stopped' : action === 'start' ? 'started' : 'restarted'} (${containers.length} containers)`);
+      console.log(`${site.name}/${service}: ${action === 'stop' ? 'stopped' : action === 'start' ? 'started' : 'restarted'} (${count} containers)`);
     }
   } finally {
     store.close();

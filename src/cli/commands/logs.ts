@@ -1,13 +1,8 @@
 // `turtle logs [-f] <service>`: every replica on every selected site, merged in time order.
 import type { Command } from 'commander';
 import { TurtleError } from '../../lib/errors.js';
-import type { LogLine } from '../../runtime/types.js';
-import { connect, loadSpec, requireService, selectSites, type GlobalOptions } from '../context.js';
-
-interface Source {
-  label: string;
-  lines: AsyncIterable<LogLine>;
-}
+import { collectInOrder, followInOrder, type LabelledLine, type LogSource } from '../../client/index.js';
+import { connectSite, loadSpec, requireService, selectSites, type GlobalOptions } from '../context.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
   program
@@ -22,39 +17,24 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       requireService(spec, service);
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
-      const sources: Source[] = [];
+      const sources: LogSource[] = [];
       for (const site of selectSites(spec, opts.site)) {
-        const runtime = await connect(site);
-        for (const c of await runtime.list(spec.project)) {
-          if (c.site !== site.name || c.service !== service) continue;
-          const lines = runtime.logs(c.id, { tail: opts.tail, follow: opts.follow ?? false, signal: abort.signal });
-          sources.push({ label: `${site.name}/${service}#${c.replica}`, lines });
-        }
+        const client = await connectSite(spec, site, globals());
+        sources.push(...(await client.logs(service, { tail: opts.tail, follow: opts.follow ?? false, signal: abort.signal })));
       }
       if (sources.length === 0) throw new TurtleError(`${service} has no containers`, { hint: 'run `turtle deploy`' });
-      const print = (label: string, l: LogLine) =>
+      const print = ({ label, line: l }: LabelledLine) =>
         console.log(opts.json ? JSON.stringify({ source: label, ...l }) : `${label} ${l.time} | ${l.text}`);
       if (!opts.follow) {
-        const all = (await Promise.all(sources.map(collect))).flat();
-        for (const { label, line } of all.sort((a, b) => a.line.time.localeCompare(b.line.time))) print(label, line);
+        for (const l of await collectInOrder(sources)) print(l);
         return;
       }
-      await Promise.all(
-        sources.map(async (s) => {
-          try {
-            for await (const line of s.lines) print(s.label, line);
-          } catch (err) {
-            if (!abort.signal.aborted) throw err;
-          }
-        }),
-      );
+      try {
+        for await (const l of followInOrder(sources)) print(l);
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+      }
     });
-}
-
-async function collect(source: Source): Promise<{ label: string; line: LogLine }[]> {
-  const out: { label: string; line: LogLine }[] = [];
-  for await (const line of source.lines) out.push({ label: source.label, line });
-  return out;
 }
 
 function parseTail(value: string): number {

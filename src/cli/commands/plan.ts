@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { plan, describeStep } from '../../domain/index.js';
 import { desiredContainers } from '../../converge/deploy.js';
-import { connect, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
+import { connectSite, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -17,9 +17,9 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const out: { site: string; steps: string[] }[] = [];
       try {
         for (const site of selectSites(spec, opts.site)) {
-          const runtime = await connect(site);
+          const client = await connectSite(spec, site, globals());
           const desired = desiredContainers(spec, site.name, store);
-          const steps = plan({ site: site.name, desired, actual: await runtime.list(spec.project) });
+          const steps = plan({ site: site.name, desired, actual: await client.list() });
           out.push({ site: site.name, steps: steps.map(describeStep) });
         }
       } finally {

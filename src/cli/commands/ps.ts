@@ -1,7 +1,7 @@
-// `turtle ps`: turtle's containers on each site, as the engines report them.
+// `turtle ps`: turtle's containers on each site, as the engines (or the sites' agents) report them.
 import type { Command } from 'commander';
 import type { ObservedContainer } from '../../domain/types.js';
-import { connect, loadSpec, selectSites, type GlobalOptions } from '../context.js';
+import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
 import { ago, printJson, table } from '../output.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -14,8 +14,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const spec = loadSpec(globals());
       const rows: ObservedContainer[] = [];
       for (const site of selectSites(spec, opts.site)) {
-        const runtime = await connect(site);
-        const mine = (await runtime.list(spec.project)).filter((c) => c.site === site.name);
+        const mine = await (await connectSite(spec, site, globals())).list();
         rows.push(...mine.sort((a, b) => a.service.localeCompare(b.service) || a.replica - b.replica));
       }
       if (opts.json) return printJson(rows);

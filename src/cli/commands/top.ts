@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes } from '../../domain/index.js';
-import { cpuPercent, sampleHost, type HostSample } from '../../governor/host.js';
 import type { ContainerStats } from '../../runtime/types.js';
-import { connect, loadSpec, selectSites, type GlobalOptions } from '../context.js';
+import type { HostStats, SiteClient, SiteSample } from '../../client/index.js';
+import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
 import { printJson, table } from '../output.js';
 
 interface Row {
@@ -12,6 +12,12 @@ interface Row {
   service: string;
   replica: number;
   stats: ContainerStats;
+}
+
+/** One sample of every selected site: each host once (engine sites share the CLI's), every container. */
+interface Sample {
+  hosts: { sites: string[]; host: HostStats }[];
+  rows: Row[];
 }
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -24,44 +30,58 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .action(async (opts: { site?: string; once?: boolean; json?: boolean }) => {
       const spec = loadSpec(globals());
       const sites = selectSites(spec, opts.site);
-      const runtimes = await Promise.all(sites.map(async (s) => ({ site: s, runtime: await connect(s) })));
+      const clients = await Promise.all(sites.map((s) => connectSite(spec, s, globals())));
       const live = !opts.once && !opts.json && process.stdout.isTTY === true;
-      let before = sampleHost();
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       do {
-        const rows: Row[] = [];
-        await Promise.all(
-          runtimes.map(async ({ site, runtime }) => {
-            const mine = (await runtime.list(spec.project)).filter((c) => c.site === site.name && c.state === 'running');
-            // In parallel: a stats read takes a second on Podman (two samples), so one after another grows with every container.
-            const stats = await Promise.all(mine.map((c) => runtime.stats(c.id)));
-            mine.forEach((c, i) => rows.push({ site: site.name, service: c.service, replica: c.replica, stats: stats[i] as ContainerStats }));
-          }),
-        );
-        const after = sampleHost();
-        rows.sort((a, b) => a.site.localeCompare(b.site) || a.service.localeCompare(b.service) || a.replica - b.replica);
-        if (opts.json) return printJson({ host: hostJson(before, after), containers: rows });
-        const text = render(before, after, rows);
+        const sample = await sampleAll(clients);
+        if (opts.json) return printJson(toJson(sample));
+        const text = render(sample);
         process.stdout.write(live ? `\x1b[H\x1b[2J${text}\n` : `${text}\n`);
-        before = after;
         if (live) await sleep(2000, undefined, { signal: stop.signal }).catch(() => undefined);
       } while (live && !stop.signal.aborted);
     });
 }
 
-function hostJson(before: HostSample, after: HostSample) {
-  return { cpuPercent: round(cpuPercent(before, after)), cpus: after.cpus, memTotalBytes: after.memTotalBytes, memAvailableBytes: after.memAvailableBytes };
+async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
+  const samples: [SiteClient, SiteSample][] = await Promise.all(clients.map(async (c) => [c, await c.sample()] as [SiteClient, SiteSample]));
+  const hosts = new Map<string, { sites: string[]; host: HostStats }>();
+  const rows: Row[] = [];
+  for (const [client, s] of samples) {
+    const known = hosts.get(s.hostKey);
+    if (known) known.sites.push(client.site);
+    else hosts.set(s.hostKey, { sites: [client.site], host: s.host });
+    rows.push(...s.containers.map((c) => ({ site: client.site, ...c })));
+  }
+  rows.sort((a, b) => a.site.localeCompare(b.site) || a.service.localeCompare(b.service) || a.replica - b.replica);
+  return { hosts: [...hosts.values()], rows };
 }
 
-function render(before: HostSample, after: HostSample, rows: Row[]): string {
-  const hostCpu = cpuPercent(before, after);
-  const used = after.memTotalBytes - after.memAvailableBytes;
+/** `host` is the first (usually only) host; `hosts` names each host's sites when there are several. */
+function toJson({ hosts, rows }: Sample) {
+  const hostJson = (h: HostStats) => ({ cpuPercent: round(h.cpuPercent), cpus: h.cpus, memTotalBytes: h.memTotalBytes, memAvailableBytes: h.memAvailableBytes });
+  return {
+    host: hosts[0] ? hostJson(hosts[0].host) : null,
+    ...(hosts.length > 1 ? { hosts: hosts.map((h) => ({ sites: h.sites, ...hostJson(h.host) })) } : {}),
+    containers: rows,
+  };
+}
+
+function render({ hosts, rows }: Sample): string {
+  const named = hosts.length > 1;
+  const lines = hosts.map(({ sites, host }) => {
+    const used = host.memTotalBytes - host.memAvailableBytes;
+    return `host${named ? ` ${sites.join(',')}` : ''}    cpu ${round(host.cpuPercent)}% of ${host.cpus * 100}%   memory ${formatBytes(used)} used of ${formatBytes(host.memTotalBytes)}`;
+  });
+  const cpus = hosts.reduce((a, h) => a + h.host.cpus, 0);
+  const memory = hosts.reduce((a, h) => a + h.host.memTotalBytes, 0);
   const turtleCpu = rows.reduce((a, r) => a + r.stats.cpuPercent, 0);
   const turtleMem = rows.reduce((a, r) => a + r.stats.memoryBytes, 0);
+  const of = named ? 'of the hosts' : 'of host';
   const head = [
-    `host    cpu ${round(hostCpu)}% of ${after.cpus * 100}%   memory ${formatBytes(used)} used of ${formatBytes(after.memTotalBytes)}`,
-    `turtle  cpu ${round(turtleCpu)}% (${round((turtleCpu / (after.cpus * 100)) * 100)}% of host)   memory ${formatBytes(turtleMem)} (${round((turtleMem / after.memTotalBytes) * 100)}% of host)`,
+    ...lines,
+    `turtle  cpu ${round(turtleCpu)}% (${round((turtleCpu / (cpus * 100)) * 100)}% ${of})   memory ${formatBytes(turtleMem)} (${round((turtleMem / memory) * 100)}% ${of})`,
     '',
   ];
   const body = table(

@@ -1,0 +1,137 @@
+// A site reached through its agent's mutual-TLS API: the same answers as the engine path, from the agent.
+import { ExitCode, TurtleError } from '../lib/errors.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
+import type { TargetConvergence, TargetHooks } from '../converge/deploy.js';
+import type { LogLine } from '../runtime/types.js';
+import type { TurtleEvent } from '../store/index.js';
+import { AgentConnection } from './_https.js';
+import { reconcileRecords } from './_reconcile.js';
+import type { Identity } from './identity.js';
+import type { HostStats, LogRequest, LogSource, ServiceAction, SiteClient, SiteSample } from './types.js';
+
+interface Observed {
+  containers: ObservedContainer[];
+}
+
+interface Events {
+  events: TurtleEvent[];
+  next: number;
+}
+
+interface Stats {
+  host: HostStats;
+  containers: { service: string; replica: number; id: string; cpuPercent?: number; memoryBytes?: number; memoryLimitBytes?: number }[];
+}
+
+export class AgentClient implements SiteClient {
+  private readonly api: AgentConnection;
+
+  constructor(readonly site: string, private readonly project: string, private readonly specHash: string, readonly where: string, identity: Identity) {
+    if (!where.startsWith('https://')) {
+      throw new TurtleError(`site ${site}: the agent's API is HTTPS only, but sites.${site}.agent is ${where}`, {
+        exitCode: ExitCode.invalid,
+        hint: `write it as https://${where.replace(/^\w+:\/\//, '')}`,
+      });
+    }
+    this.api = new AgentConnection(site, where, identity);
+  }
+
+  async list(): Promise<ObservedContainer[]> {
+    const { body } = await this.api.json<Observed>('GET', '/v1/observed');
+    return body.containers.filter((c) => c.project === this.project && c.site === this.site);
+  }
+
+  async act(service: string, action: ServiceAction): Promise<number> {
+    try {
+      const { body } = await this.api.json<{ containers: number }>('POST', `/v1/services/${encodeURIComponent(service)}/${action}`);
+      return body.containers;
+    } catch (err) {
+      // the agent has never been told about the service: like an engine with none of its containers
+      if (err instanceof TurtleError && / answered 404: .* is not in \S+ desired state$/.test(err.message)) return 0;
+      throw err;
+    }
+  }
+
+  async logs(service: string, { tail, follow, signal }: LogRequest): Promise<LogSource[]> {
+    const path = `/v1/services/${encodeURIComponent(service)}/logs?tail=${tail}&follow=${follow ? 1 : 0}`;
+    const lines = await this.api.lines(path, signal);
+    if (!lines) return [];
+    const site = this.site;
+    async function* labelled() {
+      for await (const raw of lines as AsyncIterable<{ replica: number } & LogLine>) {
+        yield { label: `${site}/${service}#${raw.replica}`, line: { time: raw.time, stream: raw.stream, text: raw.text } };
+      }
+    }
+    return [labelled()];
+  }
+
+  async sample(): Promise<SiteSample> {
+    const { body } = await this.api.json<Stats>('GET', '/v1/stats');
+    return {
+      hostKey: this.where,
+      host: body.host,
+      containers: body.containers.map((c) => ({
+        service: c.service,
+        replica: c.replica,
+        stats: { id: c.id, cpuPercent: c.cpuPercent ?? 0, memoryBytes: c.memoryBytes ?? 0, memoryLimitBytes: c.memoryLimitBytes ?? 0 },
+      })),
+    };
+  }
+
+  /**
+   * Pushes the desired containers and waits for the reconcile that covers them: its steps are the
+   * deployment's steps. A failed reconcile ends the wait (the agent itself keeps retrying).
+   */
+  async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}): Promise<TargetConvergence> {
+    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body: { project: this.project, specHash: this.specHash, containers: desired } });
+    const after = put.body.seq;
+    if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');
+    hooks.onProgress?.(`waiting for the agent at ${this.where} to converge`);
+    const stop = new AbortController();
+    try {
+      // Whichever comes first: a reconcile event after our push (with steps, or failed), or the end of
+      // the reconcile the push asked for (a run with no steps writes no event).
+      const waits = [this.reconcileEvent(after, stop.signal), this.settled(after, stop.signal)];
+      for (const w of waits) w.catch(() => undefined); // the one that loses the race is aborted below
+      const event = await Promise.race(waits);
+      const outcome = reconcileRecords(event);
+      hooks.onReport?.(outcome.records);
+      if (outcome.failed) {
+        const error = new TurtleError(outcome.failed, { hint: `the agent keeps retrying; see its events (GET ${this.where}/v1/events) or fix the spec and deploy again` });
+        return { records: outcome.records, error };
+      }
+      return { records: outcome.records };
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /** Long-polls the agent's events for the first reconcile outcome after `after`. */
+  private async reconcileEvent(after: number, signal: AbortSignal): Promise<TurtleEvent> {
+    let from = after;
+    for (;;) {
+      const { body } = await this.api.json<Events>('GET', `/v1/events?after=${from}&wait=10`, { signal, idleMs: 0 });
+      const found = body.events.find(isReconcile);
+      if (found) return found;
+      from = body.next;
+    }
+  }
+
+  /** Waits until the agent finished the run our push triggered, then looks for its event once more. */
+  private async settled(after: number, signal: AbortSignal): Promise<TurtleEvent | undefined> {
+    await this.api.json('GET', '/v1/observed?wait=1', { signal, idleMs: 0 });
+    const { body } = await this.api.json<Events>('GET', `/v1/events?after=${after}&limit=10000`, { signal });
+    return body.events.find(isReconcile);
+  }
+
+  private tooOld(why: string): TurtleError {
+    return new TurtleError(`site ${this.site}: the agent at ${this.where} is older than this turtle (${why})`, {
+      exitCode: ExitCode.failed,
+      hint: 'update turtle on the site and restart its agent',
+    });
+  }
+}
+
+function isReconcile(e: TurtleEvent): boolean {
+  return e.type === 'reconcile.succeeded' || e.type === 'reconcile.failed';
+}

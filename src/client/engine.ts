@@ -1,0 +1,58 @@
+// A site whose engine turtle drives from here: today's code path, behind the SiteClient interface.
+import { engineTarget, type DeployTarget } from '../converge/deploy.js';
+import { cpuPercent, sampleHost, type HostSample } from '../governor/host.js';
+import type { ObservedContainer } from '../domain/types.js';
+import type { ContainerRuntime, ContainerStats, LogLine } from '../runtime/types.js';
+import type { LogRequest, LogSource, ServiceAction, SiteClient, SiteSample } from './types.js';
+
+export class EngineClient implements SiteClient {
+  readonly where: string;
+  private readonly target: DeployTarget;
+  private lastHost: HostSample | undefined;
+
+  constructor(readonly site: string, private readonly project: string, readonly runtime: ContainerRuntime) {
+    this.where = runtime.endpoint;
+    this.target = engineTarget(runtime, site, project);
+  }
+
+  converge: DeployTarget['converge'] = (desired, hooks) => this.target.converge(desired, hooks);
+
+  async list(): Promise<ObservedContainer[]> {
+    return (await this.runtime.list(this.project)).filter((c) => c.site === this.site);
+  }
+
+  async act(service: string, action: ServiceAction): Promise<number> {
+    const containers = (await this.list()).filter((c) => c.service === service);
+    for (const c of containers) {
+      if (action === 'start') {
+        if (c.state !== 'running') await this.runtime.start(c.id);
+      } else if (action === 'stop') await this.runtime.stop(c.id, 10);
+      else await this.runtime.restart(c.id, 10);
+    }
+    return containers.length;
+  }
+
+  async logs(service: string, { tail, follow, signal }: LogRequest): Promise<LogSource[]> {
+    const mine = (await this.list()).filter((c) => c.service === service).sort((a, b) => a.replica - b.replica);
+    return mine.map((c) => labelled(`${this.site}/${service}#${c.replica}`, this.runtime.logs(c.id, { tail, follow, signal })));
+  }
+
+  /** The host is the one the CLI runs on, as `turtle top` has always shown it. */
+  async sample(): Promise<SiteSample> {
+    const before = this.lastHost ?? sampleHost();
+    const running = (await this.list()).filter((c) => c.state === 'running');
+    // In parallel: a stats read takes a second on Podman (two samples), so one after another grows with every container.
+    const stats = await Promise.all(running.map((c) => this.runtime.stats(c.id)));
+    const after = sampleHost();
+    this.lastHost = after;
+    return {
+      hostKey: 'local',
+      host: { cpuPercent: cpuPercent(before, after), cpus: after.cpus, memTotalBytes: after.memTotalBytes, memAvailableBytes: after.memAvailableBytes },
+      containers: running.map((c, i) => ({ service: c.service, replica: c.replica, stats: stats[i] as ContainerStats })),
+    };
+  }
+}
+
+async function* labelled(label: string, lines: AsyncIterable<LogLine>): LogSource {
+  for await (const line of lines) yield { label, line };
+}

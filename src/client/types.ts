@@ -1,0 +1,57 @@
+// What the commands need from a site, whether turtle drives its engine from here or asks its agent.
+import type { ObservedContainer } from '../domain/types.js';
+import type { DeployTarget } from '../converge/deploy.js';
+import type { ContainerStats, LogLine } from '../runtime/types.js';
+
+export type ServiceAction = 'start' | 'stop' | 'restart';
+
+/** One site's host, as `turtle top` shows it. */
+export interface HostStats {
+  /** percent of one core (200 = two full cores) over the sampling interval */
+  cpuPercent: number;
+  cpus: number;
+  memTotalBytes: number;
+  memAvailableBytes: number;
+}
+
+export interface ContainerUsage {
+  service: string;
+  replica: number;
+  stats: ContainerStats;
+}
+
+export interface SiteSample {
+  /** sites measured on the same host share a key (every engine site is measured where the CLI runs) */
+  hostKey: string;
+  host: HostStats;
+  containers: ContainerUsage[];
+}
+
+/** A log line with where it came from: `site/service#replica`. */
+export interface LabelledLine {
+  label: string;
+  line: LogLine;
+}
+
+/** One stream of a service's log lines (a replica's from an engine, a whole site's from an agent). */
+export type LogSource = AsyncIterable<LabelledLine>;
+
+export interface LogRequest {
+  tail: number;
+  follow: boolean;
+  signal: AbortSignal;
+}
+
+export interface SiteClient extends DeployTarget {
+  readonly site: string;
+  /** the engine endpoint or the agent URL, for messages */
+  readonly where: string;
+  /** turtle's containers of `project` on this site, in every state */
+  list(): Promise<ObservedContainer[]>;
+  /** acts on every container of `service` here; returns how many there were */
+  act(service: string, action: ServiceAction): Promise<number>;
+  /** the service's lines here; no sources when it has no containers here */
+  logs(service: string, request: LogRequest): Promise<LogSource[]>;
+  /** the host's use since the previous sample (or over this one), and each running container's */
+  sample(): Promise<SiteSample>;
+}
