@@ -8,6 +8,8 @@ import { createRuntime, watchesEvents, type ContainerRuntime } from '../runtime/
 import type { Store } from '../store/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { prepareLocalHost } from '../governor/prepare.js';
+import { startGovernor, type AgentGovernorOptions } from '../governor/agent.js';
+import type { Governor } from '../governor/governor.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
@@ -22,6 +24,8 @@ export interface AgentOptions {
   port: number;
   /** full observe -> plan -> execute even without events (default 30 s) */
   resyncMs?: number;
+  /** the good-citizen governor's budget and floor (default: 10% of the host, floor 10% of its memory) */
+  governor?: AgentGovernorOptions;
 }
 
 export class Agent {
@@ -31,6 +35,7 @@ export class Agent {
   private readonly runtime: ContainerRuntime;
   private readonly closing = new AbortController();
   private api: AgentApi | undefined;
+  private governor: Governor | undefined;
   private resync: NodeJS.Timeout | undefined;
   private watching: Promise<void> | undefined;
   /** set while the engine watcher waits for a desired state to watch: ends the wait */
@@ -63,7 +68,7 @@ export class Agent {
   async start(): Promise<{ port: number }> {
     this.api = new AgentApi(
       { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
-      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot() },
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });
@@ -71,6 +76,14 @@ export class Agent {
     const prepared = prepareLocalHost({ name: this.opts.site, engine: this.opts.engine });
     if (prepared) {
       this.opts.store.events.append({ site: this.opts.site, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
+      // The adaptive budget on top of the weights: only where turtle's cgroups are this host's.
+      if (prepared.ok) {
+        const { site, store } = this.opts;
+        this.governor = startGovernor(
+          { site, events: store.events, registry: this.metrics.registry, runtime: () => this.runtime, desired: () => this.reconciler.desired(), changed: () => void this.monitor.refresh() },
+          this.opts.governor,
+        );
+      }
     }
     this.watching = this.watchEngine();
     this.resync = setInterval(() => {
@@ -85,6 +98,7 @@ export class Agent {
     this.closing.abort();
     if (this.resync) clearInterval(this.resync);
     this.monitor.stop();
+    await this.governor?.stop();
     await this.api?.close();
     await this.reconciler.stop();
     await this.watching;

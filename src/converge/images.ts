@@ -3,6 +3,7 @@
 import { TurtleError, ExitCode, errorMessage } from '../lib/errors.js';
 import type { Step } from '../domain/steps.js';
 import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
+import { quietWindow } from '../governor/gate.js';
 
 export function imagesNeeded(steps: readonly Step[]): string[] {
   const images = new Set<string>();
@@ -20,6 +21,7 @@ export async function ensureImages(
 ): Promise<void> {
   for (const image of images) {
     if (await runtime.imageExists(image)) continue;
+    await quietWindow(); // a pull is heavy work: it waits while the site's governor holds turtle back
     try {
       await runtime.pullImage(image, onProgress);
     } catch (err) {

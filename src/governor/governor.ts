@@ -22,7 +22,7 @@ export interface GovernorOptions {
   intervalMs?: number;
   runtime?: () => ContainerRuntime;
   /** the containers of this site's background services (to pause), and of any class (to stop a hog on v1) */
-  containers?: () => Promise<(ObservedContainer & { priority?: string })[]>;
+  containers?: () => Promise<(ObservedContainer & { priority?: string | undefined })[]>;
   /** called after the governor paused, resumed or stopped containers (the health monitor re-reads) */
   onContainersChanged?: () => void;
 }

@@ -8,3 +8,5 @@ export { Governor, type GovernorOptions, type GovernorSnapshot } from './governo
 export { quietWindow } from './gate.js';
 export { cgroupTree, type CgroupTree } from './_paths.js';
 export { engineIsLocal, prepareLocalHost } from './prepare.js';
+export { registerGovernorMetrics } from './metrics.js';
+export { startGovernor, type AgentGovernorOptions } from './agent.js';

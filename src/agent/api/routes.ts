@@ -7,6 +7,7 @@ import type { Store } from '../../store/index.js';
 import type { HealthMonitor } from '../../health/index.js';
 import type { Reconciler } from '../reconciler.js';
 import type { AgentMetrics } from '../metrics.js';
+import type { GovernorSnapshot } from '../../governor/governor.js';
 import { HttpError, intParam, query, readJson, sendJson } from './_http.js';
 import { SERVICE, parseDesired } from './_validate.js';
 import { serviceAction, type ServiceAction } from '../actions.js';
@@ -21,6 +22,8 @@ export interface ApiContext {
   runtime: () => ContainerRuntime;
   /** resolves when the agent shuts down: long-lived answers end then */
   closing: AbortSignal;
+  /** the good-citizen governor's state, where it runs (undefined: kernel weights only, or not this host) */
+  governor?: () => GovernorSnapshot | undefined;
 }
 
 export interface Call {
@@ -49,6 +52,7 @@ export const routes: Route[] = [
   { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, write: false, run: getStats },
   { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, write: true, run: postAction },
   { name: 'read metrics', method: 'GET', path: /^\/metrics$/, write: false, run: getMetrics },
+  { name: 'read governor', method: 'GET', path: /^\/v1\/governor$/, write: false, run: getGovernor },
 ];
 
 async function getDesired({ res, url, ctx }: Call) {
@@ -174,6 +178,11 @@ async function getMetrics({ res, url, ctx }: Call) {
   const text = await ctx.metrics.registry.metrics();
   res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
   res.end(text);
+}
+
+async function getGovernor({ res, url, ctx }: Call) {
+  query(url, []);
+  sendJson(res, 200, { site: ctx.site, governor: ctx.governor?.() ?? null });
 }
 
 function serviceParam(raw: string | undefined): string {
