@@ -50,8 +50,8 @@ export class MetricSeries {
       const current = Math.floor(now / r.bucketMs) * r.bucketMs;
       const rolled = this.db.prepare(
         `INSERT OR REPLACE INTO rollups (site, bucket, n, host_cpu, host_mem, turtle_cpu, turtle_mem, turtle_cpu_max)
-         SELECT site, (at / ?) * ?, COUNT(*), AVG(host_cpu), AVG(host_mem), AVG(turtle_cpu), AVG(turtle_mem), MAX(turtle_cpu)
-         FROM samples WHERE at < ? AND at >= ? GROUP BY site, (at / ?)`,
+         SELECT site, CAST(at / ? AS INTEGER) * ?, COUNT(*), AVG(host_cpu), AVG(host_mem), AVG(turtle_cpu), AVG(turtle_mem), MAX(turtle_cpu)
+         FROM samples WHERE at < ? AND at >= ? GROUP BY site, CAST(at / ? AS INTEGER)`,
       ).run(r.bucketMs, r.bucketMs, current, now - r.rawMs - r.bucketMs, r.bucketMs).changes;
       const dropped = this.db.prepare('DELETE FROM samples WHERE at < ?').run(now - r.rawMs).changes
         + this.db.prepare('DELETE FROM rollups WHERE bucket < ?').run(now - r.rollupMs).changes;

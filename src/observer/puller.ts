@@ -34,7 +34,8 @@ const STATE_CHANGING = /^(health\.|service\.|reconcile\.|desired\.|engine\.|agen
 
 interface StatsReply {
   containers: { service: string; cpuPercent?: number; memoryBytes?: number }[];
-  host?: { cpuPercent: number; memoryBytes: number };
+  /** the agent's host (agents since the remote CLI added it) */
+  host?: { cpuPercent: number; memTotalBytes: number; memAvailableBytes: number };
 }
 
 export class SitePuller {
@@ -108,13 +109,15 @@ export class SitePuller {
         this.failed(err);
       }
       await new Promise<void>((resolve) => {
+        const signal = this.signal;
         const timer = setTimeout(done, ms);
         function done() {
           clearTimeout(timer);
+          signal.removeEventListener('abort', done);
           resolve();
         }
         if (pokeable) this.pokeState = done;
-        this.signal.addEventListener('abort', done, { once: true });
+        signal.addEventListener('abort', done, { once: true });
       });
     }
   }
@@ -136,7 +139,7 @@ export class SitePuller {
       at: Date.now(),
       turtleCpu: stats.containers.reduce((a, c) => a + (c.cpuPercent ?? 0), 0),
       turtleMem: stats.containers.reduce((a, c) => a + (c.memoryBytes ?? 0), 0),
-      ...(stats.host ? { hostCpu: stats.host.cpuPercent, hostMem: stats.host.memoryBytes } : {}),
+      ...(stats.host ? { hostCpu: stats.host.cpuPercent, hostMem: stats.host.memTotalBytes - stats.host.memAvailableBytes } : {}),
     };
     this.store.metrics.add(this.site, sample);
     this.listener.sample(this.site, sample);

@@ -38,7 +38,7 @@ const pages: Record<string, Handler> = {
 };
 
 export function observerServer(ctx: ServerContext): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
@@ -57,6 +57,11 @@ export function observerServer(ctx: ServerContext): Server {
       json(res, 500, { error: err instanceof Error ? err.message : String(err) });
     }
   });
+  // CONNECT never reaches the request handler: answer it the same way
+  server.on('connect', (_req, socket) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+  });
+  return server;
 }
 
 function asset(res: ServerResponse, name: string): void {

@@ -12,6 +12,7 @@ import { HttpError, intParam, query, readJson, sendJson } from './_http.js';
 import { SERVICE, parseDesired } from './_validate.js';
 import { serviceAction, type ServiceAction } from '../actions.js';
 import { cpuPercent, sampleHost } from '../../governor/host.js';
+import { DASHBOARD_PATH, serveSiteDashboard } from '../../dashboard/agent.js';
 
 export interface ApiContext {
   site: string;
@@ -53,6 +54,7 @@ export const routes: Route[] = [
   { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, write: true, run: postAction },
   { name: 'read metrics', method: 'GET', path: /^\/metrics$/, write: false, run: getMetrics },
   { name: 'read governor', method: 'GET', path: /^\/v1\/governor$/, write: false, run: getGovernor },
+  { name: 'read the dashboard', method: 'GET', path: DASHBOARD_PATH, write: false, run: serveSiteDashboard },
 ];
 
 async function getDesired({ res, url, ctx }: Call) {

@@ -1,0 +1,128 @@
+// The dashboard in a real browser (playwright-core driving Debian's chromium), served by a real
+// `turtle observer` process watching real agents on Docker (dc1) and Podman (dc2): every site shows, a
+// container killed on dc2 shows as unhealthy within 5 s, nothing loads from outside, it fits a phone.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { issueCert } from '../../src/pki/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import { engineRequest, skipEngines } from '../helpers/engines.js';
+import { until } from '../helpers/agent.js';
+import { desiredFor, pushDesired, startTwoSites, type TwoSites } from '../helpers/observer-sites.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = skipEngines || (!existsSync(CHROMIUM) && `${CHROMIUM} is missing: bash scripts/browser.sh installs it`);
+const project = `dash-${process.pid}`;
+
+describe('the dashboard in chromium', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-dashboard-'));
+  let sites: TwoSites;
+  let observer: ChildProcess | undefined;
+  let output = '';
+  let url = '';
+  let browser: Browser | undefined;
+  let page: Page;
+  const outside: string[] = [];
+
+  before(async () => {
+    sites = await startTwoSites();
+    for (const s of [sites.dc1, sites.dc2]) await pushDesired(s, sites.operator, desiredFor(project, s));
+    const tls = join(dir, 'observer-tls');
+    await issueCert(sites.dc1.caDir, { role: 'observer', name: 'dashboard', out: tls });
+    const spec = join(dir, 'turtle.yaml');
+    writeFileSync(spec, `version: 1
+project: ${project}
+sites:
+  dc1: { runtime: docker, engine: "${sites.dc1.engine}", agent: "https://127.0.0.1:${sites.dc1.port}" }
+  dc2: { runtime: podman, engine: "${sites.dc2.engine}", agent: "https://127.0.0.1:${sites.dc2.port}" }
+  dc3: { role: observer, runtime: docker }
+services:
+  web: { image: turtle-test/web:1 }
+`);
+    // the one command that runs the observer locally
+    observer = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', spec, '--state', join(dir, 'observer.db'), 'observer', '--tls-dir', tls, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    url = await until('the observer listening', async () => /dashboard on (http:\/\/\S+)/.exec(output)?.[1], 20_000);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(url)) outside.push(r.url());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (observer && observer.exitCode === null) {
+      const exited = new Promise((r) => observer?.once('exit', r));
+      observer.kill('SIGTERM');
+      await exited;
+    }
+    for (const s of [sites?.dc1, sites?.dc2]) {
+      if (!s) continue;
+      await s.kill();
+      const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
+      for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
+      s.remove();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cell = (site: string) => `tr[data-site="${site}"][data-service="web"] td[data-status]`;
+
+  test('shows every site healthy, with versions, charts and events, all served locally', async () => {
+    await page.goto(url);
+    await page.waitForSelector('#live.on', { timeout: 10_000 });
+    for (const site of ['dc1', 'dc2']) await page.waitForSelector(`${cell(site)}[data-status="healthy"]`, { timeout: 60_000 });
+    const cards = await page.$$eval('.site', (els) => els.map((e) => e.getAttribute('data-site')));
+    assert.deepEqual(cards, ['dc1', 'dc2']);
+    const versions = await page.$$eval('.site .muted', (els) => els.map((e) => e.textContent ?? '').filter((t) => t.startsWith('version')));
+    assert.equal(versions.length, 2);
+    assert.ok(versions.every((v) => /^version [0-9a-f]{12} · seq \d+ · seen/.test(v)), versions.join('\n'));
+    await page.waitForSelector('[data-chart="dc1"] canvas', { timeout: 10_000 });
+    await page.waitForSelector('[data-chart="dc2"] canvas', { timeout: 10_000 });
+    assert.ok((await page.$$('#events tbody tr')).length > 0);
+    assert.deepEqual(outside, []);
+  });
+
+  test('a container killed on dc2 shows as unhealthy on the page within 5 s', async () => {
+    // record every status the page shows for dc2/web, with the page's clock (the same machine's)
+    await page.evaluate((selector) => {
+      const seen: { at: number; status: string }[] = [];
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const look = () => {
+        const s = document.querySelector(selector)?.getAttribute('data-status');
+        if (s && seen.at(-1)?.status !== s) seen.push({ at: Date.now(), status: s });
+      };
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
+      look();
+    }, cell('dc2'));
+    const rt = createRuntime({ kind: 'podman', endpoint: sites.dc2.engine });
+    const web = (await rt.list(project)).find((c) => c.service === 'web' && c.state === 'running');
+    assert.ok(web);
+    const killedAt = Date.now();
+    await engineRequest(sites.dc2.engine, 'POST', `/containers/${web.id}/kill?signal=KILL`);
+    const shown = await until('dc2/web unhealthy on the page', async () => {
+      const seen = await page.evaluate(() => (window as unknown as { seen: { at: number; status: string }[] }).seen);
+      return seen.find((s) => s.status === 'unhealthy' && s.at >= killedAt);
+    }, 10_000);
+    assert.ok(shown.at - killedAt <= 5_000, `unhealthy shown ${shown.at - killedAt} ms after the kill`);
+    // the agent heals it; the page follows
+    await page.waitForSelector(`${cell('dc2')}[data-status="healthy"]`, { timeout: 30_000 });
+  });
+
+  test('fits a phone, and the screenshot for the README', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('[data-chart] canvas').length === 2);
+    await page.waitForTimeout(6_000); // a few more samples in the charts
+    mkdirSync('docs', { recursive: true });
+    await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide on a 390 px phone`);
+  });
+});

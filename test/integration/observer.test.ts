@@ -1,0 +1,247 @@
+// The observer against two real agents (dc1 on Docker, dc2 on Podman): replication that loses and doubles
+// nothing across a 60 s cut-off, an agent restart and its own restart; read-only both ways; alerts and the
+// webhook; the summary API.
+import assert from 'node:assert/strict';
+import { METHODS, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { routes } from '../../src/agent/api/routes.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import { Observer, ObserverStore, buildSummary, type Summary } from '../../src/observer/index.js';
+import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { api, until } from '../helpers/agent.js';
+import { Forwarder } from '../helpers/forwarder.js';
+import { agentEvents, desiredFor, pushDesired, startTwoSites, type TwoSites } from '../helpers/observer-sites.js';
+
+const project = `obs-${process.pid}`;
+
+describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, () => {
+  let sites: TwoSites;
+  const forwarders = new Map<string, Forwarder>();
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-observer-'));
+  const storePath = join(dir, 'observer.db');
+  let store: ObserverStore;
+  let observer: Observer;
+  let port = 0;
+  let hook: Server;
+  const hooked: { state: string; kind: string; site?: string; service?: string; message: string }[] = [];
+
+  const startObserver = async () => {
+    store = ObserverStore.open(storePath);
+    observer = new Observer({
+      sites: ['dc1', 'dc2'].map((name) => ({ name, agent: `https://127.0.0.1:${forwarders.get(name)?.port}` })),
+      identity: sites.observer, store, host: '127.0.0.1', port,
+      webhook: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`,
+      thresholds: { unreachableMs: 2_000, driftMs: 1_000, skewMs: 1_000 },
+      pull: { stateMs: 1_000, metricsMs: 1_000 },
+    });
+    port = (await observer.start()).port;
+  };
+  const stopObserver = async () => {
+    await observer.stop();
+    store.close();
+  };
+  const summary = async (): Promise<Summary> => JSON.parse((await get('/api/v1/summary')).text) as Summary;
+  const get = (path: string, method = 'GET') => call(port, method, path);
+
+  before(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooked.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    sites = await startTwoSites();
+    for (const s of [sites.dc1, sites.dc2]) {
+      const f = new Forwarder(s.port);
+      await f.start();
+      forwarders.set(s.site, f);
+      await pushDesired(s, sites.operator, desiredFor(project, s));
+    }
+    await startObserver();
+  });
+
+  after(async () => {
+    await stopObserver().catch(() => undefined);
+    for (const f of forwarders.values()) await f.stop();
+    for (const s of [sites?.dc1, sites?.dc2]) {
+      if (!s) continue;
+      await s.kill();
+      const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
+      for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
+      s.remove();
+    }
+    hook.closeAllConnections();
+    hook.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('agents refuse the observer certificate for every change', async () => {
+    const samples = ['/v1/desired', '/v1/services/web/start', '/v1/services/web/stop', '/v1/services/web/restart'];
+    const writes = routes.filter((r) => r.write);
+    assert.ok(writes.length >= 2);
+    for (const route of writes) {
+      const paths = samples.filter((p) => route.path.test(p));
+      assert.ok(paths.length > 0, `no sample path for the write route "${route.name}": add one to this test`);
+      for (const site of [sites.dc1, sites.dc2]) {
+        for (const path of paths) {
+          const body = route.method === 'PUT' ? JSON.stringify(desiredFor(project, site, [{ name: 'web', image: 'turtle-test/web:3' }])) : undefined;
+          const r = await api(site.port, sites.observer, route.method, path, body);
+          assert.deepEqual([r.status, r.body], [403, { error: `role observer may not ${route.name}` }], `${route.method} ${path} on ${site.site}`);
+        }
+      }
+    }
+    const d = await api(sites.dc1.port, sites.observer, 'GET', '/v1/desired');
+    assert.equal((d.body as { desired: { containers: { image: string }[] } }).desired.containers[0]?.image, 'turtle-test/web:1');
+  });
+
+  test('the observer answers 405 to every method but GET and HEAD, on every path', async () => {
+    const others = METHODS.filter((m) => m !== 'GET' && m !== 'HEAD');
+    assert.ok(others.length > 20);
+    for (const method of others) {
+      for (const path of ['/', '/api/v1/summary', '/api/v1/stream', '/assets/app.js', '/nowhere']) {
+        const r = await get(path, method);
+        assert.equal(r.status, 405, `${method} ${path}`);
+        assert.equal(r.headers.allow, 'GET, HEAD', `${method} ${path}`);
+      }
+    }
+    const head = await get('/api/v1/summary', 'HEAD');
+    assert.deepEqual([head.status, head.text, head.headers['content-type']], [200, '', 'application/json']);
+  });
+
+  test('both sites replicate: services healthy in /api/v1/summary, every event once, logs and samples arrive', async () => {
+    const s = await until('both sites healthy in the summary', async () => {
+      const v = await summary();
+      const ok = v.sites.every((x) => x.reachable && x.services.length === 1 && x.services[0]?.status === 'healthy');
+      return ok && v.sites.length === 2 ? v : undefined;
+    }, 60_000);
+    assert.deepEqual(s.sites.map((x) => [x.name, x.services.map((v) => [v.name, v.status, v.running, v.replicas, v.images.join()]), x.drift]), [
+      ['dc1', [['web', 'healthy', 1, 1, 'turtle-test/web:1']], []],
+      ['dc2', [['web', 'healthy', 1, 1, 'turtle-test/web:1']], []],
+    ]);
+    assert.deepEqual(s.skew, []);
+    for (const site of [sites.dc1, sites.dc2]) {
+      const theirs = agentEvents(site);
+      await until(`${site.site}'s events mirrored`, async () => (store.sites.cursor(site.site) >= (theirs.at(-1)?.seq ?? 0) ? true : undefined));
+      const ours = store.events.list({ site: site.site, limit: 1_000_000 }).filter((e) => e.seq <= (theirs.at(-1)?.seq ?? 0));
+      assert.deepEqual(ours.map(({ appliedAt: _, ...e }) => e), theirs);
+    }
+    await until('log lines of both sites', async () => {
+      const lines = store.logs.tail('web', undefined, 100);
+      return ['dc1', 'dc2'].every((site) => lines.some((l) => l.site === site && l.text === `started web on ${site}`)) ? true : undefined;
+    }, 30_000);
+    await until('samples of both sites', async () => (['dc1', 'dc2'].every((x) => store.metrics.series(x, 0).length > 0) ? true : undefined));
+  });
+
+  test('dc1 cut off for 60 s while it produces events, its agent and the observer restarting meanwhile: every event exactly once', async () => {
+    const produced: number[] = [];
+    let producing = true;
+    const producer = (async () => {
+      let i = 0;
+      while (producing) {
+        // each accepted desired state is one `desired.replaced` event on dc1
+        const ok = await pushDesired(sites.dc1, sites.operator, { ...desiredFor(project, sites.dc1), specHash: createHash('sha256').update(`cut-${i++}`).digest('hex') }).then(() => true, () => false);
+        if (ok) produced.push(i);
+        await sleep(250);
+      }
+    })();
+    const before = store.sites.cursor('dc1');
+    forwarders.get('dc1')?.cut();
+    const cutAt = Date.now();
+    await sleep(20_000);
+    await sites.dc1.kill(); // the agent restarts during the cut: its seq numbers carry on from its store
+    await sites.dc1.start();
+    await sleep(10_000);
+    await stopObserver(); // and so does the observer: it resumes from its stored cursor
+    assert.equal(store_cursor(storePath, 'dc1'), before, 'nothing of dc1 arrived during the cut');
+    await startObserver();
+    await sleep(Math.max(0, 60_000 - (Date.now() - cutAt)));
+    producing = false;
+    await producer;
+    forwarders.get('dc1')?.heal();
+    const theirs = agentEvents(sites.dc1);
+    const top = theirs.at(-1)?.seq ?? 0;
+    await until('dc1 caught up', async () => (store.sites.cursor('dc1') >= top ? true : undefined), 30_000);
+    const ours = store.events.list({ site: 'dc1', limit: 1_000_000 }).filter((e) => e.seq <= top);
+    assert.ok(produced.length >= 150, `only ${produced.length} events produced`);
+    assert.equal(ours.length, theirs.length);
+    assert.deepEqual(ours.map((e) => e.seq), theirs.map((e) => e.seq));
+    assert.deepEqual(ours.map(({ appliedAt: _, ...e }) => e), theirs);
+    assert.equal(store.events.stats('dc1').count, new Set(store.events.list({ site: 'dc1', limit: 1_000_000 }).map((e) => e.seq)).size);
+    assert.ok(theirs.filter((e) => e.seq > before && e.type === 'desired.replaced').length >= produced.length);
+    assert.equal(theirs.filter((e) => e.type === 'agent.started').length, 2);
+    // the cut was an alert, resolved once healed; the webhook heard both
+    await until('unreachable alert resolved', async () => (hooked.some((h) => h.kind === 'site.unreachable' && h.site === 'dc1' && h.state === 'resolved') ? true : undefined), 15_000);
+    assert.ok(hooked.some((h) => h.kind === 'site.unreachable' && h.site === 'dc1' && h.state === 'opened'));
+  });
+
+  test('alerts: an unhealthy service, version skew and drift are events, in the summary and sent to the webhook', async () => {
+    const dc2 = sites.dc2;
+    const rt = createRuntime({ kind: 'podman', endpoint: dc2.engine });
+    const web = (await rt.list(project)).find((c) => c.service === 'web' && c.state === 'running');
+    assert.ok(web);
+    await engineRequest(dc2.engine, 'POST', `/containers/${web.id}/kill?signal=KILL`);
+    await until('unhealthy alert on dc2/web', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.service === 'web' && h.state === 'opened') ? true : undefined), 10_000);
+    await until('unhealthy alert resolved', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.state === 'resolved') ? true : undefined), 20_000);
+
+    // dc2 moves web to version 2 (skew); dc1 is asked for a service whose image does not exist (drift: a
+    // missing image fails the reconcile, leaving what runs running)
+    await pushDesired(dc2, sites.operator, desiredFor(project, dc2, [{ name: 'web', image: 'turtle-test/web:2' }]));
+    await pushDesired(sites.dc1, sites.operator, desiredFor(project, sites.dc1, [{ name: 'web' }, { name: 'extra', image: 'turtle-test/web:missing' }]));
+    const v = await until('skew and drift alerts', async () => {
+      const x = await summary();
+      const kinds = x.alerts.map((a) => `${a.kind} ${a.site ?? ''} ${a.service ?? ''}`.trim());
+      return kinds.includes('version.skew web') && kinds.includes('drift dc1') ? x : undefined;
+    }, 60_000);
+    assert.deepEqual(v.skew.find((k) => k.subject === 'web')?.bySite, { dc1: 'turtle-test/web:1', dc2: 'turtle-test/web:2' });
+    assert.deepEqual(v.sites.find((x) => x.name === 'dc1')?.drift, ['extra#1 is missing']);
+    assert.match(v.alerts.find((a) => a.kind === 'drift')?.message ?? '', /^dc1 drifted from its desired state: extra#1 is missing$/);
+    await until('webhook heard skew and drift', async () => (['version.skew', 'drift'].every((k) => hooked.some((h) => h.kind === k && h.state === 'opened')) ? true : undefined), 10_000);
+
+    await pushDesired(dc2, sites.operator, desiredFor(project, dc2));
+    await pushDesired(sites.dc1, sites.operator, desiredFor(project, sites.dc1));
+    await until('skew and drift resolved', async () => {
+      const x = await summary();
+      return x.alerts.length === 0 ? true : undefined;
+    }, 60_000);
+    const resolved = buildSummary(store).recentAlerts.filter((a) => a.resolvedAt !== undefined).map((a) => a.kind);
+    for (const kind of ['site.unreachable', 'service.unhealthy', 'version.skew', 'drift']) assert.ok(resolved.includes(kind as never), kind);
+  });
+});
+
+function store_cursor(path: string, site: string): number {
+  const s = ObserverStore.open(path);
+  try {
+    return s.sites.cursor(site);
+  } finally {
+    s.close();
+  }
+}
+
+function call(port: number, method: string, path: string): Promise<{ status: number; text: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent: false, timeout: 5_000 }, (res) => {
+      if (path === '/api/v1/stream' && res.statusCode === 200 && method === 'GET') {
+        res.destroy();
+        return resolve({ status: 200, text: '', headers: res.headers });
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), headers: res.headers }));
+    });
+    req.on('connect', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, text: '', headers: res.headers });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
