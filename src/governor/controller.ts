@@ -135,7 +135,8 @@ function memoryPolicy(state: GovernorState, r: Reading, s: GovernorSettings, out
   const headroom = r.memAvailableBytes - s.floorBytes;
   // The guard: turtle may grow only by what the host can spare above its floor; the kernel enforces it
   // between readings, however fast a service allocates.
-  let limit = r.turtle.usageBytes + Math.max(0, headroom);
+  // One step of margin: the guard is rewritten only when it moves by a step, so that is its tolerance.
+  let limit = r.turtle.usageBytes + Math.max(0, headroom - s.memoryStepBytes);
   let why = `MemAvailable ${gib(r.memAvailableBytes)} keeps the floor of ${gib(s.floorBytes)}`;
   let cause: 'floor' | 'budget' = 'floor';
   if (state.mode !== 'relaxed' && limit > Math.max(s.budgetMemoryBytes, r.turtle.usageBytes)) {
@@ -146,7 +147,7 @@ function memoryPolicy(state: GovernorState, r: Reading, s: GovernorSettings, out
   limit = Math.round(limit);
   const applied = state.memoryLimitBytes;
   // a tightening close to the floor is written however small; elsewhere only steps worth a write
-  if (applied === null || Math.abs(limit - applied) >= s.memoryStepBytes || (limit < applied && headroom < s.memoryStepBytes)) {
+  if (applied === null || Math.abs(limit - applied) >= s.memoryStepBytes || (limit < applied && headroom < 2 * s.memoryStepBytes)) {
     out.push({ kind: 'memory-limit', group: 'turtle', bytes: limit, reason: why, quiet: applied !== null && state.memoryCause === cause });
     state.memoryLimitBytes = limit;
     state.memoryCause = cause;

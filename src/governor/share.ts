@@ -1,6 +1,7 @@
 // turtle's own share of the host, read from its cgroups: CPU time and memory of the parent and of each
 // priority class, and the kernel's OOM kills inside them.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Priority } from '../domain/types.js';
 import { PRIORITIES } from './cgroups.js';
 import { parseKeyed } from './_proc.js';
@@ -42,8 +43,25 @@ function readGroupMemory(tree: CgroupTree, group: Group): GroupMemory {
   const usageBytes = Number(readOr(files.memoryUsage(tree, group), '0').trim()) || 0;
   const stat = parseKeyed(readOr(files.memoryStat(tree, group), ''));
   const inactive = (tree.version === 1 ? stat.get('total_inactive_file') : stat.get('inactive_file')) ?? 0;
-  const oomKills = parseKeyed(readOr(files.oomEvents(tree, group), '')).get('oom_kill') ?? 0;
-  return { usageBytes, workingSetBytes: Math.max(0, usageBytes - inactive), oomKills };
+  return { usageBytes, workingSetBytes: Math.max(0, usageBytes - inactive), oomKills: oomKillsIn(tree, group) };
+}
+
+/**
+ * v2's memory.events counts kills below the group too; v1 counts only the victim's own cgroup (the
+ * container's), so there the containers' counters are added up.
+ */
+function oomKillsIn(tree: CgroupTree, group: Group): number {
+  const own = parseKeyed(readOr(files.oomEvents(tree, group), '')).get('oom_kill') ?? 0;
+  if (tree.version === 2 || group === 'turtle') return own;
+  const dir = files.memoryDir(tree, group);
+  let children = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true }))
+      if (e.isDirectory()) children += parseKeyed(readOr(join(dir, e.name, 'memory.oom_control'), '')).get('oom_kill') ?? 0;
+  } catch {
+    // no container of this class yet
+  }
+  return own + children;
 }
 
 /** A group the engine has not created yet (no container of that class) reads as empty. */

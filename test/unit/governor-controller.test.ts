@@ -45,7 +45,7 @@ function show(d: Decision): string {
 
 test('an idle host: no cap, and only the floor guard (turtle may grow by MemAvailable above the floor)', () => {
   const { log, state } = run([reading(1), reading(2), reading(3)]);
-  assert.deepEqual(log, ['1 memory-limit turtle 2348']); // 300 MiB used + (3 GiB - 1 GiB)
+  assert.deepEqual(log, ['1 memory-limit turtle 2332']); // 300 MiB used + (3 GiB - 1 GiB) - one 16 MiB step of margin
   assert.equal(state.mode, 'relaxed');
   assert.equal(state.cpuCapCores, null);
 });
@@ -53,7 +53,7 @@ test('an idle host: no cap, and only the floor guard (turtle may grow by MemAvai
 test('a busy host caps turtle at its budget on the first busy reading, and keeps the cap through short lulls', () => {
   const { log, state } = run([reading(1), reading(2, { others: 0.9 }), reading(3, { others: 0.1 }), reading(8, { others: 0.6 }), reading(9, { others: 0.1 }), reading(18, { others: 0.1 })]);
   assert.deepEqual(log, [
-    '1 memory-limit turtle 2348',
+    '1 memory-limit turtle 2332',
     '2 mode relaxed->capped',
     '2 cpu-cap 0.2',
     '2 memory-limit turtle 410', // the budget: 10% of 4 GiB
@@ -64,12 +64,12 @@ test('a busy host caps turtle at its budget on the first busy reading, and keeps
 
 test('the cap is lifted after 10 s of calm (hysteresis), with the reason', () => {
   const { log, state } = run([reading(1), reading(2, { others: 0.9 }), reading(3, { others: 0.1 }), reading(12, { others: 0.1 }), reading(13, { others: 0.1 })]);
-  assert.deepEqual(log.slice(4), ['13 mode capped->relaxed', '13 cpu-cap null', '13 memory-limit turtle 2348']);
+  assert.deepEqual(log.slice(4), ['13 mode capped->relaxed', '13 cpu-cap null', '13 memory-limit turtle 2332']);
   assert.equal(state.reason, 'the host has been calm for 10 s (its own work uses 10% of its CPU): the cap is lifted');
 });
 
 test('between calm and busy (25..50%) nothing changes in either direction', () => {
-  assert.deepEqual(run([reading(1), reading(2, { others: 0.4 }), reading(30, { others: 0.4 })]).log, ['1 memory-limit turtle 2348']);
+  assert.deepEqual(run([reading(1), reading(2, { others: 0.4 }), reading(30, { others: 0.4 })]).log, ['1 memory-limit turtle 2332']);
   const capped = run([reading(1), reading(2, { others: 0.9 }), reading(3, { others: 0.4 }), reading(30, { others: 0.4 })]);
   assert.equal(capped.state.mode, 'capped');
 });
@@ -84,10 +84,10 @@ test('sustained pressure pauses background services; calm resumes them and lifts
   const calm = Array.from({ length: 11 }, (_, i) => reading(19 + i, { others: 0.05 }));
   const { log, state } = run([reading(1), ...busy, ...calm]);
   assert.deepEqual(log, [
-    '1 memory-limit turtle 2348',
+    '1 memory-limit turtle 2332',
     '2 mode relaxed->capped', '2 cpu-cap 0.2', '2 memory-limit turtle 410',
     '17 mode capped->paused', '17 pause background',
-    '29 mode paused->relaxed', '29 cpu-cap null', '29 resume background', '29 memory-limit turtle 2348',
+    '29 mode paused->relaxed', '29 cpu-cap null', '29 resume background', '29 memory-limit turtle 2332',
   ]);
   assert.equal(state.mode, 'relaxed');
 });
@@ -129,17 +129,18 @@ test('the floor guard follows MemAvailable quietly, and tightens however little 
     state = out.state;
     return out.decisions.filter((d) => d.kind === 'memory-limit').map((d) => `${Math.round((d as { bytes: number }).bytes / MiB)}${(d as { quiet?: boolean }).quiet ? ' quiet' : ''}`);
   };
-  assert.deepEqual(guard(3 * GiB), ['2348']);
+  assert.deepEqual(guard(3 * GiB), ['2332']);
   assert.deepEqual(guard(3 * GiB - 8 * MiB), []); // under the 16 MiB step
-  assert.deepEqual(guard(2 * GiB), ['1324 quiet']);
-  assert.deepEqual(guard(1 * GiB + 4 * MiB), ['304 quiet']);
-  assert.deepEqual(guard(1 * GiB + 1 * MiB), ['301 quiet']); // within a step of the floor: written
+  assert.deepEqual(guard(2 * GiB), ['1308 quiet']);
+  assert.deepEqual(guard(1 * GiB + 30 * MiB), ['314 quiet']);
+  assert.deepEqual(guard(1 * GiB + 26 * MiB), ['310 quiet']); // within two steps of the floor: written however small
+  assert.deepEqual(guard(1 * GiB + 4 * MiB), ['300 quiet']); // no growth at all inside the margin
 });
 
 test('OOM kills by the kernel are reported once, per class; kills from before turtle looked are not', () => {
   const r = (t: number, bg: number) => reading(t, { classes: { critical: mem(100 * MiB), normal: mem(100 * MiB), background: mem(100 * MiB, bg) } });
   const { log } = run([r(1, 4), r(2, 4), r(3, 5), r(4, 5)]);
-  assert.deepEqual(log, ['1 memory-limit turtle 2348', '3 oom-kill background 1']);
+  assert.deepEqual(log, ['1 memory-limit turtle 2332', '3 oom-kill background 1']);
   const out = run([r(1, 0), r(2, 2)]);
   assert.equal(out.log[1], '2 oom-kill background 2');
 });

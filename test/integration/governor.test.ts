@@ -1,0 +1,151 @@
+// The governor on the real kernel and real engines. It works on a cgroup parent of its own
+// (`turtle-gov-PID`), never on the /turtle that other suites' containers share, and with a floor set
+// relative to the MemAvailable of the moment, so this machine itself is never at risk.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { renderSite } from '../../src/domain/index.js';
+import { cgroupTree, defaultSettings, detectVersion, Governor, sampleHost } from '../../src/governor/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import { parseSpec, servicesForSite } from '../../src/spec/index.js';
+import { Store } from '../../src/store/index.js';
+import { engines, skipEngines, testImage } from '../helpers/engines.js';
+
+const MiB = 2 ** 20;
+const version = detectVersion();
+
+/** Removes the test's own cgroup directories (children first), once the engine removed its containers. */
+function removeTree(parent: string): void {
+  const roots = version === 1 ? readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, parent)) : [join('/sys/fs/cgroup', parent)];
+  const rmdirDeep = (dir: string): void => {
+    for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) rmdirDeep(join(dir, child.name));
+    rmdirSync(dir);
+  };
+  for (const root of roots) if (existsSync(root)) rmdirDeep(root);
+}
+
+for (const engine of engines()) {
+  describe(`governor on ${engine.kind}`, { skip: skipEngines }, () => {
+    const parent = `turtle-gov-${engine.kind}-${process.pid}`;
+    const project = `gov-${engine.kind}-${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), 'turtle-gov-'));
+    const store = Store.open(join(dir, 'state.db'));
+    const rt = createRuntime(engine);
+    const governors: Governor[] = [];
+    const children: ReturnType<typeof spawn>[] = [];
+
+    after(async () => {
+      for (const g of governors) await g.stop();
+      for (const c of children) c.kill('SIGKILL');
+      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await sleep(300);
+      try {
+        removeTree(parent);
+      } catch {
+        // the engine may still be tearing a container's cgroup down; the directories are empty either way
+      }
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The spec's services rendered for dc1, under the test's own parent instead of /turtle. */
+    const containers = (yaml: string, floor: number) => {
+      const spec = parseSpec(`version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 64g }, budget: { floor: ${Math.round(floor)} } }\nservices:\n${yaml}`, 'turtle.yaml', {});
+      const specs = renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }).map((c) => ({ ...c, cgroupParent: c.cgroupParent?.replace(/^\/turtle\//, `/${parent}/`) }));
+      return { spec, specs };
+    };
+
+    const governorFor = (floorBytes: number, specs: { service: string; priority: string }[], tune: object = {}) => {
+      const host = sampleHost();
+      const g = new Governor({
+        site: 'dc1', events: store.events, intervalMs: 100,
+        settings: { ...defaultSettings(host, { cpu: 10, memory: 10 }, floorBytes), ...tune },
+        tree: cgroupTree(version, '/sys/fs/cgroup', parent),
+        runtime: () => rt,
+        containers: async () => (await rt.list(project)).map((c) => ({ ...c, priority: specs.find((s) => s.service === c.service)?.priority })),
+      });
+      governors.push(g);
+      return g;
+    };
+
+    test('a memory-hungry service cannot take the host below its floor: the kernel stops it at the cap, with an event; the host and critical work are untouched', { timeout: 90_000 }, async () => {
+      // The host's own workload: 150 MiB touched and held by a process outside turtle, there before the floor is taken.
+      const host = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(150 * 2 ** 20, 1); setInterval(() => b[0]++, 100)'], { stdio: 'ignore' });
+      children.push(host);
+      await sleep(1000);
+      // The floor: 700 MiB below what is available now. The hog doubles a string every 0.2 s towards GiBs.
+      const floor = Math.round(sampleHost().memAvailableBytes - 700 * MiB);
+      const { spec, specs } = containers(
+        `  hog:\n    image: ${testImage(engine.kind, 'tools:1')}\n    priority: background\n    restart: "no"\n    command: ["sh", "-c", "x=0123456789abcdef; while :; do x=\\"$$x$$x\\"; sleep 0.2; done"]\n` +
+          `  db:\n    image: ${testImage(engine.kind, 'tools:1')}\n    priority: critical\n`,
+        floor,
+      );
+      assert.equal(spec.sites.dc1?.budget.floor, floor);
+      // the CPU side held still (this shared machine is often busy): this test is about memory
+      const g = governorFor(spec.sites.dc1?.budget.floor ?? 0, specs, { busyAbove: 2, memoryPressureAbove: 101, ioPressureAbove: 101 });
+      await g.tick(); // the floor guard is set before any container runs
+      for (const s of specs) await rt.start(await rt.create(s));
+      g.start();
+
+      let lowest = Infinity;
+      const deadline = Date.now() + 60_000;
+      let hog = (await rt.list(project)).find((c) => c.service === 'hog');
+      while (Date.now() < deadline && hog?.state === 'running') {
+        lowest = Math.min(lowest, sampleHost().memAvailableBytes);
+        await sleep(50);
+        hog = await rt.inspect(hog.id);
+      }
+      await sleep(400); // the governor's next ticks read the kernel's OOM counter
+      await g.stop();
+      assert.equal(hog?.state, 'exited', 'the hog was stopped');
+      // MemAvailable also moves with the other work on this shared machine (a 40 MB node process starting), hence
+      // a tolerance of 32 MiB; the guard itself keeps one 16 MiB step of margin.
+      assert.ok(lowest >= floor - 32 * MiB, `MemAvailable fell to ${Math.round(lowest / MiB)} MiB, below the floor of ${Math.round(floor / MiB)} MiB`);
+      const events = store.events.list({ site: 'dc1', limit: 1000 }).filter((e) => e.type === 'governor.oom-kill');
+      assert.equal(events.length, 1, JSON.stringify(events));
+      assert.match(events[0]?.message ?? '', /^the kernel stopped 1 process in background for lack of memory: turtle's cap of \d+ MiB keeps the host's floor of [\d.]+ GiB$/);
+      const db = (await rt.list(project)).find((c) => c.service === 'db');
+      assert.equal(db?.state, 'running', 'the critical service runs on');
+      assert.equal(host.exitCode, null, "the host's workload runs on");
+      assert.ok(readFileSync(`/proc/${host.pid}/status`, 'utf8').includes('VmRSS'));
+    });
+
+    test('sustained pressure pauses background services through the engine and caps CPU; calm resumes and lifts', { timeout: 60_000 }, async () => {
+      const { specs } = containers(`  bg:\n    image: ${testImage(engine.kind, 'tools:1')}\n    priority: background\n`, 1);
+      for (const s of specs) await rt.start(await rt.create(s));
+      // busyAbove 0: any reading is "busy", so the test does not have to load this shared machine
+      const tune = { busyAbove: 0, calmBelow: -1, pauseAfterMs: 300, relaxAfterMs: 300 };
+      const g = governorFor(0, specs, tune);
+      const mark = store.events.list({ site: 'dc1', limit: 100_000 }).at(-1)?.seq ?? 0;
+      const quota = () => g.actuator.read().cpuQuota;
+      for (let i = 0; i < 6; i++) {
+        await g.tick();
+        await sleep(100);
+      }
+      const bg = (await rt.list(project)).find((c) => c.service === 'bg');
+      assert.equal(bg?.state, 'paused');
+      assert.equal(quota(), version === 1 ? '20000' : '20000 100000'); // 10% of 2 cores: 0.2 of a 100 ms period
+      Object.assign((g as unknown as { opts: { settings: object } }).opts.settings, { busyAbove: 2, calmBelow: 2 });
+      for (let i = 0; i < 6; i++) {
+        await g.tick();
+        await sleep(100);
+      }
+      assert.equal((await rt.inspect(bg?.id ?? ''))?.state, 'running');
+      assert.equal(quota(), version === 1 ? '-1' : 'max 100000');
+      const types = store.events.list({ site: 'dc1', after: mark, limit: 1000 }).filter((e) => /governor\.(mode|pause|resume|cpu-cap)/.test(e.type)).map((e) => e.message.replace(/\d+% of its CPU/, 'N% of its CPU'));
+      assert.deepEqual(types, [
+        "governor relaxed -> capped: the host's own work uses N% of its CPU: turtle is held to its budget of 0.2 CPUs",
+        "turtle capped at 0.2 CPUs: the host's own work uses N% of its CPU",
+        "governor capped -> paused: the host's own work uses N% of its CPU for 0 s: background services pause",
+        "paused 1 background container: the host's own work uses N% of its CPU for 0 s: background services pause",
+        'governor paused -> relaxed: the host has been calm for 0 s (its own work uses N% of its CPU): the cap is lifted',
+        'CPU cap lifted: the host has been calm for 0 s (its own work uses N% of its CPU): the cap is lifted',
+        'resumed 1 background container: the host has been calm for 0 s (its own work uses N% of its CPU): the cap is lifted',
+      ]);
+    });
+  });
+}
