@@ -185,8 +185,8 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
   test('alerts: an unhealthy service, version skew and drift are events, in the summary and sent to the webhook', async () => {
     const dc2 = sites.dc2;
     const rt = createRuntime({ kind: 'podman', endpoint: dc2.engine });
-    const web = (await rt.list(project)).find((c) => c.service === 'web' && c.state === 'running');
-    assert.ok(web);
+    const web = await until('web running on dc2', async () => (await rt.list(project)).find((c) => c.service === 'web' && c.state === 'running'), 60_000);
+    await until('dc2/web healthy in the summary', async () => ((await summary()).sites.find((x) => x.name === 'dc2')?.services[0]?.status === 'healthy' ? true : undefined), 30_000);
     await engineRequest(dc2.engine, 'POST', `/containers/${web.id}/kill?signal=KILL`);
     await until('unhealthy alert on dc2/web', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.service === 'web' && h.state === 'opened') ? true : undefined), 10_000);
     await until('unhealthy alert resolved', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.state === 'resolved') ? true : undefined), 20_000);
@@ -197,7 +197,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     await pushDesired(sites.dc1, sites.operator, desiredFor(project, sites.dc1, [{ name: 'web' }, { name: 'extra', image: 'turtle-test/web:missing' }]));
     const v = await until('skew and drift alerts', async () => {
       const x = await summary();
-      const kinds = x.alerts.map((a) => `${a.kind} ${a.site ?? ''} ${a.service ?? ''}`.trim());
+      const kinds = x.alerts.map((a) => [a.kind, a.site, a.service].filter(Boolean).join(' '));
       return kinds.includes('version.skew web') && kinds.includes('drift dc1') ? x : undefined;
     }, 60_000);
     assert.deepEqual(v.skew.find((k) => k.subject === 'web')?.bySite, { dc1: 'turtle-test/web:1', dc2: 'turtle-test/web:2' });
