@@ -74,6 +74,9 @@ CMD ["node", "bin/turtle.js", "observer"]
 `;
 }
 
-export function flyConfig(o: FlyOptions): { 'fly.toml': string; 'Dockerfile.observer': string } {
-  return { 'fly.toml': flyToml(o), 'Dockerfile.observer': observerDockerfile(o) };
+/** What the image build never needs from the checkout (written only where there is no .dockerignore yet). */
+export const DOCKERIGNORE = 'node_modules\ndist\n.git\n.turtle\n*.db\n';
+
+export function flyConfig(o: FlyOptions): { 'fly.toml': string; 'Dockerfile.observer': string; '.dockerignore': string } {
+  return { 'fly.toml': flyToml(o), 'Dockerfile.observer': observerDockerfile(o), '.dockerignore': DOCKERIGNORE };
 }

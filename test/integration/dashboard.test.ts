@@ -37,8 +37,8 @@ describe('the dashboard in chromium', { skip }, () => {
     writeFileSync(spec, `version: 1
 project: ${project}
 sites:
-  dc1: { runtime: docker, engine: "${sites.dc1.engine}", agent: "https://127.0.0.1:${sites.dc1.port}" }
-  dc2: { runtime: podman, engine: "${sites.dc2.engine}", agent: "https://127.0.0.1:${sites.dc2.port}" }
+  dc1: { runtime: docker, engine: "${sites.dc1.engine}", agent: "https://127.0.0.1:${sites.dc1.port}", capacity: { cpus: 2, memory: 2g } }
+  dc2: { runtime: podman, engine: "${sites.dc2.engine}", agent: "https://127.0.0.1:${sites.dc2.port}", capacity: { cpus: 2, memory: 2g } }
   dc3: { role: observer, runtime: docker }
 services:
   web: { image: turtle-test/web:1 }
@@ -47,7 +47,10 @@ services:
     observer = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', spec, '--state', join(dir, 'observer.db'), 'observer', '--tls-dir', tls, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    url = await until('the observer listening', async () => /dashboard on (http:\/\/\S+)/.exec(output)?.[1], 20_000);
+    url = await until('the observer listening', async () => {
+      if (observer?.exitCode !== null) throw new Error(`the observer exited: ${output}`);
+      return /dashboard on (http:\/\/\S+)/.exec(output)?.[1];
+    }, 20_000);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('request', (r) => {
@@ -91,16 +94,17 @@ services:
 
   test('a container killed on dc2 shows as unhealthy on the page within 5 s', async () => {
     // record every status the page shows for dc2/web, with the page's clock (the same machine's)
-    await page.evaluate((selector) => {
-      const seen: { at: number; status: string }[] = [];
-      (window as unknown as { seen: typeof seen }).seen = seen;
+    // (a string, not a function: tsx would wrap a function's inner names in a helper the page does not have)
+    await page.evaluate(`(() => {
+      const seen = [];
+      window.seen = seen;
       const look = () => {
-        const s = document.querySelector(selector)?.getAttribute('data-status');
+        const s = document.querySelector(${JSON.stringify(cell('dc2'))})?.getAttribute('data-status');
         if (s && seen.at(-1)?.status !== s) seen.push({ at: Date.now(), status: s });
       };
       new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true });
       look();
-    }, cell('dc2'));
+    })()`);
     const rt = createRuntime({ kind: 'podman', endpoint: sites.dc2.engine });
     const web = (await rt.list(project)).find((c) => c.service === 'web' && c.state === 'running');
     assert.ok(web);

@@ -212,7 +212,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
       return x.alerts.length === 0 ? true : undefined;
     }, 60_000);
     const resolved = buildSummary(store).recentAlerts.filter((a) => a.resolvedAt !== undefined).map((a) => a.kind);
-    for (const kind of ['site.unreachable', 'service.unhealthy', 'version.skew', 'drift']) assert.ok(resolved.includes(kind as never), kind);
+    for (const kind of ['service.unhealthy', 'version.skew', 'drift']) assert.ok(resolved.includes(kind as never), kind);
   });
 });
 

@@ -77,6 +77,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       return import('../../observer/fly.js').then(({ flyConfig }) => {
         mkdirSync(out, { recursive: true });
         for (const [name, text] of Object.entries(flyConfig({ app: opts.app, region: opts.region, port: opts.port, volume: opts.volume, spec }))) {
+          if (name === '.dockerignore' && existsSync(join(out, name))) continue; // the checkout's own is kept
           writeFileSync(join(out, name), text);
           console.log(`wrote ${join(opts.out, name)}`);
         }
