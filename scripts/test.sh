@@ -28,5 +28,8 @@ else
   bash scripts/engines.sh start
 fi
 
+# Debian's chromium for the dashboard's browser test (playwright-core drives it; installs the `chromium` package)
+bash scripts/browser.sh
+
 say "unit and integration tests (real Docker and Podman, real SQLite)"
 node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/integration/*.test.ts
