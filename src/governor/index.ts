@@ -10,3 +10,4 @@ export { cgroupTree, type CgroupTree } from './_paths.js';
 export { engineIsLocal, prepareLocalHost } from './prepare.js';
 export { registerGovernorMetrics } from './metrics.js';
 export { startGovernor, type AgentGovernorOptions } from './agent.js';
+export { describeLocalGovernor, readLocalGovernor, type LocalGovernor } from './view.js';

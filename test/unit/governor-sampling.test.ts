@@ -5,6 +5,10 @@ import { parseCpuTimes, parseKeyed, parseLoad, parseMemory, parseNetDev, parsePr
 import { cpuCapWrite, memoryLimitWrite } from '../../src/governor/actuators.js';
 import { cgroupTree } from '../../src/governor/_paths.js';
 import { sampleHost } from '../../src/governor/host.js';
+import { describeLocalGovernor, readLocalGovernor } from '../../src/governor/view.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('/proc/stat: busy is everything but idle and iowait; guest is not counted twice', () => {
   assert.deepEqual(parseCpuTimes('cpu  100 5 50 800 20 1 2 3 7 0\ncpu0 1 2 3 4\n'), { busy: 161, total: 981 });
@@ -56,4 +60,26 @@ test('sampling this host reads every source it has', () => {
   assert.ok(s.cpus >= 1 && s.memTotalBytes > 0 && s.memAvailableBytes > 0 && s.memAvailableBytes <= s.memTotalBytes);
   assert.ok(s.cpu.total > s.cpu.busy);
   assert.ok(s.net.rxBytes >= 0);
+});
+
+test('turtle top reads the governor\'s caps back from the kernel, v1 and v2', () => {
+  const root = mkdtempSync(join(tmpdir(), 'turtle-cg-'));
+  try {
+    mkdirSync(join(root, 'cpu/turtle'), { recursive: true });
+    mkdirSync(join(root, 'memory/turtle'), { recursive: true });
+    writeFileSync(join(root, 'cpu/turtle/cpu.cfs_quota_us'), '20000\n');
+    writeFileSync(join(root, 'memory/turtle/memory.limit_in_bytes'), '9223372036854771712\n');
+    const v1 = readLocalGovernor(root);
+    assert.deepEqual(v1, { cpuCapCores: 0.2, memoryLimitBytes: null });
+    assert.equal(describeLocalGovernor(v1!), 'capped at 0.2 CPUs (the host is busy), memory unlimited');
+    writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory\n');
+    mkdirSync(join(root, 'turtle'));
+    writeFileSync(join(root, 'turtle/cpu.max'), 'max 100000\n');
+    writeFileSync(join(root, 'turtle/memory.max'), `${3 * 2 ** 30}\n`);
+    const v2 = readLocalGovernor(root);
+    assert.deepEqual(v2, { cpuCapCores: null, memoryLimitBytes: 3 * 2 ** 30 });
+    assert.equal(describeLocalGovernor(v2!), 'no CPU cap (turtle uses idle CPU; the host wins by weight), memory limited to 3.00 GiB');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -6,6 +6,7 @@ import type { ContainerStats } from '../../runtime/types.js';
 import type { HostStats, SiteClient, SiteSample } from '../../client/index.js';
 import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
 import { printJson, table } from '../output.js';
+import { describeLocalGovernor, readLocalGovernor } from '../../governor/view.js';
 
 interface Row {
   site: string;
@@ -16,7 +17,7 @@ interface Row {
 
 /** One sample of every selected site: each host once (engine sites share the CLI's), every container. */
 interface Sample {
-  hosts: { sites: string[]; host: HostStats }[];
+  hosts: { sites: string[]; host: HostStats; local: boolean }[];
   rows: Row[];
 }
 
@@ -46,12 +47,12 @@ export function register(program: Command, globals: () => GlobalOptions): void {
 
 async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
   const samples: [SiteClient, SiteSample][] = await Promise.all(clients.map(async (c) => [c, await c.sample()] as [SiteClient, SiteSample]));
-  const hosts = new Map<string, { sites: string[]; host: HostStats }>();
+  const hosts = new Map<string, { sites: string[]; host: HostStats; local: boolean }>();
   const rows: Row[] = [];
   for (const [client, s] of samples) {
     const known = hosts.get(s.hostKey);
     if (known) known.sites.push(client.site);
-    else hosts.set(s.hostKey, { sites: [client.site], host: s.host });
+    else hosts.set(s.hostKey, { sites: [client.site], host: s.host, local: s.hostKey === 'local' });
     rows.push(...s.containers.map((c) => ({ site: client.site, ...c })));
   }
   rows.sort((a, b) => a.site.localeCompare(b.site) || a.service.localeCompare(b.service) || a.replica - b.replica);
@@ -79,9 +80,11 @@ function render({ hosts, rows }: Sample): string {
   const turtleCpu = rows.reduce((a, r) => a + r.stats.cpuPercent, 0);
   const turtleMem = rows.reduce((a, r) => a + r.stats.memoryBytes, 0);
   const of = named ? 'of the hosts' : 'of host';
+  const governor = hosts.some((h) => h.local) ? readLocalGovernor() : undefined;
   const head = [
     ...lines,
     `turtle  cpu ${round(turtleCpu)}% (${round((turtleCpu / (cpus * 100)) * 100)}% ${of})   memory ${formatBytes(turtleMem)} (${round((turtleMem / memory) * 100)}% ${of})`,
+    ...(governor ? [`governor (this host)  ${describeLocalGovernor(governor)}`] : []),
     '',
   ];
   const body = table(

@@ -1,0 +1,27 @@
+// The governor's state as this host's kernel holds it (the /turtle cgroup's caps), for `turtle top`.
+import { existsSync } from 'node:fs';
+import { detectVersion } from './cgroups.js';
+import { CgroupActuator } from './actuators.js';
+import { cgroupTree, files } from './_paths.js';
+import { gib } from './_words.js';
+
+export interface LocalGovernor {
+  /** cores, or null: no cap, turtle uses whatever CPU is idle */
+  cpuCapCores: number | null;
+  memoryLimitBytes: number | null;
+}
+
+/** undefined when this host has no /turtle cgroup (turtle's containers run elsewhere). */
+export function readLocalGovernor(root = '/sys/fs/cgroup'): LocalGovernor | undefined {
+  const tree = cgroupTree(detectVersion(root), root);
+  if (!existsSync(files.cpuDir(tree))) return undefined;
+  const { cpuQuota, memoryLimitBytes } = new CgroupActuator(tree).read();
+  const [quota, period] = tree.version === 1 ? [cpuQuota, '100000'] : cpuQuota.split(' ');
+  const cores = quota === undefined || quota === '-1' || quota === 'max' || quota === '' ? null : Number(quota) / Number(period ?? 100000);
+  return { cpuCapCores: cores, memoryLimitBytes };
+}
+
+export function describeLocalGovernor(g: LocalGovernor): string {
+  const cpu = g.cpuCapCores === null ? 'no CPU cap (turtle uses idle CPU; the host wins by weight)' : `capped at ${Math.round(g.cpuCapCores * 100) / 100} CPUs (the host is busy)`;
+  return `${cpu}, memory ${g.memoryLimitBytes === null ? 'unlimited' : `limited to ${gib(g.memoryLimitBytes)}`}`;
+}
