@@ -4,6 +4,7 @@
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { hashOf } from '../domain/hash.js';
 import { renderSite } from '../domain/render.js';
+import { withProxy } from '../proxy/index.js';
 import type { ContainerSpec } from '../domain/types.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
 import { countsCalls, type ContainerRuntime } from '../runtime/types.js';
@@ -73,9 +74,9 @@ export function specHash(spec: Spec): string {
   return hashOf(content);
 }
 
-/** What `site` should run: its services with overlays, rendered, with the operator's stops applied. */
+/** What `site` should run: its services with overlays, rendered, with the operator's stops applied, and its proxy when a service is proxied. */
 export function desiredContainers(spec: Spec, site: string, store: Store): ContainerSpec[] {
-  return renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped: store.stoppedServices(site) });
+  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped: store.stoppedServices(site) }));
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {

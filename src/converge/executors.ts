@@ -1,13 +1,17 @@
 // One executor per step kind. Replacements never leave a slot with neither its old nor its new
 // container: the new one is made first, and on any failure it is removed and the old one restored.
+// Containers of proxied services also join and leave the site proxy here (_proxied.ts).
+import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import type { Step, StepKind } from '../domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
+import { replaceOrder } from '../domain/plan.js';
 import { healthDeadlineMs, waitReady } from './_wait.js';
+import { holdHealthy, isProxied, isProxy, joinProxy, leaveProxy, rejoinAll, updatePolicy, waitProxyReady, type ProxyContext } from './_proxied.js';
 
-export interface ExecContext {
+export interface ExecContext extends ProxyContext {
   runtime: ContainerRuntime;
   site: string;
   signal?: AbortSignal;
@@ -15,6 +19,8 @@ export interface ExecContext {
   onProgress?: (message: string) => void;
   /** seconds a container gets to stop before it is killed */
   stopTimeoutS: number;
+  /** the site's desired containers: a restarted proxy takes back the running ones of proxied services */
+  desired?: readonly ContainerSpec[];
 }
 
 type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, ctx: ExecContext) => Promise<void>;
@@ -22,22 +28,28 @@ type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, ctx: Exec
 export const executors: { [K in StepKind]: Executor<K> } = {
   create: async ({ spec }, ctx) => {
     await waitForDependencies(spec, ctx);
+    if (isProxy(spec)) await prepareProxyHost(spec);
     const id = await ctx.runtime.create(spec);
     if (!spec.running) return;
     await ctx.runtime.start(id);
-    await waitReady(ctx.runtime, id, spec, { healthy: false, deadlineMs: 30_000, ...waitHooks(ctx) });
+    await launched(id, spec, ctx);
   },
-  replace: async (step, ctx) => replace(step.old, step.spec, step.order, ctx),
+  replace: async (step, ctx) =>
+    isProxied(step.spec) ? replaceBehindProxy(step.old, step.spec, step.order, ctx) : replace(step.old, step.spec, step.order, ctx),
   remove: async ({ container }, ctx) => {
+    await leaveProxy(ctx, container, 0);
     await ctx.runtime.stop(container.id, ctx.stopTimeoutS);
     await ctx.runtime.remove(container.id);
   },
   start: async ({ container, spec }, ctx) => {
     await waitForDependencies(spec, ctx);
     await ctx.runtime.start(container.id);
-    await waitReady(ctx.runtime, container.id, spec, { healthy: false, deadlineMs: 30_000, ...waitHooks(ctx) });
+    await launched(container.id, spec, ctx);
   },
-  stop: async ({ container }, ctx) => ctx.runtime.stop(container.id, ctx.stopTimeoutS),
+  stop: async ({ container }, ctx) => {
+    await leaveProxy(ctx, container, 0);
+    await ctx.runtime.stop(container.id, ctx.stopTimeoutS);
+  },
   'update-resources': async ({ container, spec }, ctx) => {
     try {
       await ctx.runtime.updateResources(container.id, spec.resources);
@@ -45,11 +57,27 @@ export const executors: { [K in StepKind]: Executor<K> } = {
       // Engines that cannot change limits in place (Podman's compatible API) get a replacement instead.
       if (!(err instanceof TurtleError) || err.recoverable) throw err;
       ctx.onProgress?.(`${ctx.site}/${spec.service}#${spec.replica}: ${err.message}; replacing the container`);
-      const order = spec.ports.some((p) => p.host !== undefined) ? 'stop-first' : 'start-first';
-      await replace(container, spec, order, ctx);
+      const order = replaceOrder(spec);
+      await (isProxied(spec) ? replaceBehindProxy(container, spec, order, ctx) : replace(container, spec, order, ctx));
     }
   },
 };
+
+/** A container just started: wait until it runs; a proxied one must be healthy and joins the proxy; a proxy takes its backends. */
+async function launched(id: string, spec: ContainerSpec, ctx: ExecContext): Promise<void> {
+  const proxied = isProxied(spec);
+  await waitReady(ctx.runtime, id, spec, { healthy: proxied, deadlineMs: proxied ? healthDeadlineMs(spec) : 30_000, ...waitHooks(ctx) });
+  if (proxied) await joinProxy(ctx, id, spec);
+  if (isProxy(spec)) {
+    await waitProxyReady(ctx, spec.project);
+    await rejoinAll(ctx, spec.project, ctx.desired ?? []);
+  }
+}
+
+/** The proxy's admin socket is in a host folder mounted into it; the engine will not create it. */
+async function prepareProxyHost(spec: ContainerSpec): Promise<void> {
+  for (const m of spec.mounts) if (m.type === 'bind' && m.source) await mkdir(m.source, { recursive: true, mode: 0o700 });
+}
 
 export async function executeStep(step: Step, ctx: ExecContext): Promise<void> {
   const run = executors[step.kind] as Executor<typeof step.kind>;
@@ -59,6 +87,7 @@ export async function executeStep(step: Step, ctx: ExecContext): Promise<void> {
 async function replace(old: ObservedContainer, spec: ContainerSpec, order: 'start-first' | 'stop-first', ctx: ExecContext) {
   const { runtime } = ctx;
   await waitForDependencies(spec, ctx);
+  if (isProxy(spec)) await prepareProxyHost(spec);
   const id = await runtime.create(spec);
   if (!spec.running) {
     await runtime.stop(old.id, ctx.stopTimeoutS);
@@ -73,6 +102,46 @@ async function replace(old: ObservedContainer, spec: ContainerSpec, order: 'star
     await restoreOld(old, id, order, ctx, err);
   }
   if (order === 'start-first') await runtime.stop(old.id, ctx.stopTimeoutS);
+  await runtime.remove(old.id);
+  if (isProxy(spec)) {
+    await waitProxyReady(ctx, spec.project);
+    await rejoinAll(ctx, spec.project, ctx.desired ?? []);
+  }
+}
+
+/**
+ * The zero-downtime update: the new container starts beside the old one, must stay healthy for
+ * min_healthy, joins the proxy, and only then is the old one drained (with a deadline) and removed.
+ * stop-first (exclusive volumes) drains and stops the old one first. On failure the new one leaves the
+ * proxy and is removed, and the old one serves again.
+ */
+async function replaceBehindProxy(old: ObservedContainer, spec: ContainerSpec, order: 'start-first' | 'stop-first', ctx: ExecContext) {
+  const { runtime } = ctx;
+  const { drainTimeoutMs } = updatePolicy(spec);
+  await waitForDependencies(spec, ctx);
+  const id = await runtime.create(spec);
+  if (!spec.running || order === 'stop-first') {
+    await leaveProxy(ctx, old, drainTimeoutMs);
+    await runtime.stop(old.id, ctx.stopTimeoutS);
+    if (!spec.running) return void (await runtime.remove(old.id));
+  }
+  try {
+    await runtime.start(id);
+    await waitReady(runtime, id, spec, { healthy: true, deadlineMs: healthDeadlineMs(spec), ...waitHooks(ctx) });
+    await holdHealthy(ctx, id, spec);
+    await joinProxy(ctx, id, spec);
+  } catch (err) {
+    await leaveProxy(ctx, { ...old, id }, 0).catch(() => undefined);
+    await restoreOld(old, id, order, ctx, err).catch(async (failure: unknown) => {
+      if (order === 'stop-first') await joinProxy(ctx, old.id, spec).catch(() => undefined);
+      throw failure;
+    });
+  }
+  if (order === 'start-first') {
+    ctx.onProgress?.(`${ctx.site}/${spec.service}#${spec.replica}: traffic moved to the new container; draining the old one`);
+    await leaveProxy(ctx, old, drainTimeoutMs);
+    await runtime.stop(old.id, ctx.stopTimeoutS);
+  }
   await runtime.remove(old.id);
 }
 

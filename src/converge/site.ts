@@ -47,7 +47,7 @@ export async function convergeSite(
     const error = asTurtleError(err);
     return { site, steps, records: steps.map((s) => skipped(s)), error };
   }
-  const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress };
+  const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
   let error: TurtleError | undefined;
   const results = await schedule(steps, hooks.parallelism ?? DEFAULT_PARALLELISM, async (step, index) => {
     hooks.onStepStart?.(step, index, steps.length);

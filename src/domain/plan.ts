@@ -82,9 +82,13 @@ function reasonForExtra(extra: ObservedContainer, spec: ContainerSpec): string {
   return extra.configHash === spec.configHash ? 'duplicate' : 'superseded';
 }
 
-/** Host ports cannot be bound twice, so such services swap stop-first; others never have a gap. */
-function replaceOrder(spec: ContainerSpec): ReplaceOrder {
-  return spec.ports.some((p) => p.host !== undefined) ? 'stop-first' : 'start-first';
+/**
+ * Host ports cannot be bound twice, so services publishing one swap stop-first (a proxied service
+ * publishes none: the proxy holds its ports); others start-first unless their `update.order` says otherwise.
+ */
+export function replaceOrder(spec: ContainerSpec): ReplaceOrder {
+  if (spec.ports.some((p) => p.host !== undefined)) return 'stop-first';
+  return spec.update?.order ?? 'start-first';
 }
 
 function changeReason(old: ObservedContainer, spec: ContainerSpec): string {

@@ -3,7 +3,7 @@
 import type { ServiceSpec } from '../spec/index.js';
 import { hashOf } from './hash.js';
 import { cgroupParent } from './cgroup.js';
-import type { ContainerSpec } from './types.js';
+import type { ContainerSpec, PortBinding, ProxyRoute } from './types.js';
 
 export interface RenderOptions {
   project: string;
@@ -33,12 +33,13 @@ function renderContainer(
   const dependsOn = Object.fromEntries(
     Object.entries(service.dependsOn).filter(([name]) => onSite.has(name)),
   );
+  const { ports, routes } = proxied(service);
   const config = {
     image: service.image,
     command: service.command,
     entrypoint: service.entrypoint,
     env: service.env,
-    ports: service.ports,
+    ports,
     mounts: service.mounts,
     healthcheck: service.healthcheck,
     restart: service.restart,
@@ -62,8 +63,27 @@ function renderContainer(
     ...config,
     resources: service.resources,
     ...(service.probe ? { probe: service.probe } : {}),
+    ...(service.proxy ? { proxy: service.proxy } : {}),
+    ...(service.update ? { update: service.update } : {}),
+    ...(routes.length > 0 ? { routes } : {}),
     dependsOn,
     running: !(stopped?.has(service.name) ?? false),
     configHash,
   };
+}
+
+/**
+ * A proxied service's published TCP ports become the proxy's: its containers publish nothing on the host
+ * (so an old and a new one can run side by side) and the proxy forwards each host port to them.
+ */
+function proxied(service: ServiceSpec): { ports: PortBinding[]; routes: ProxyRoute[] } {
+  const mode = service.proxy;
+  if (mode === undefined) return { ports: service.ports, routes: [] };
+  const routes: ProxyRoute[] = [];
+  const ports = service.ports.map((p): PortBinding => {
+    if (p.host === undefined || p.protocol !== 'tcp') return p;
+    routes.push({ listen: p.host, ...(p.hostIp ? { hostIp: p.hostIp } : {}), target: p.container, mode });
+    return { container: p.container, protocol: p.protocol };
+  });
+  return { ports, routes };
 }

@@ -24,7 +24,7 @@ export function describeStep(step: Step): string {
     case 'create':
       return `create ${label(step.spec)} (${step.spec.image})`;
     case 'replace':
-      return `replace ${label(step.spec)} (${step.reason}, ${step.order})`;
+      return `replace ${label(step.spec)} (${step.reason}, ${step.order}${step.spec.routes?.length ? ', behind the proxy' : ''})`;
     case 'remove':
       return `remove ${label(step.container)} (${step.reason})`;
     case 'start':

@@ -64,6 +64,32 @@ export interface ContainerConfig {
   resources: Resources;
   /** services this one waits for, with Compose's condition */
   dependsOn: Record<string, DependsCondition>;
+  /** put behind the site's proxy: its host ports are served by the proxy, swapped without a gap on update */
+  proxy?: ProxyMode;
+  /** how a replacement goes; absent fields take UPDATE_DEFAULTS; outside configHash */
+  update?: UpdatePolicy;
+}
+
+/** http: the proxy speaks HTTP to clients and backends, so a swap moves even kept-alive clients at once. */
+export type ProxyMode = 'http' | 'tcp';
+
+export interface UpdatePolicy {
+  /** start-first: the new container serves before the old one goes; stop-first: the old one goes first */
+  order?: 'start-first' | 'stop-first';
+  /** how long a new container must stay running and healthy before it gets traffic */
+  minHealthyMs?: number;
+  /** how long the old one may finish its requests after traffic moved, before it is stopped */
+  drainTimeoutMs?: number;
+}
+
+export const UPDATE_DEFAULTS = { minHealthyMs: 5_000, drainTimeoutMs: 10_000 } as const;
+
+/** One published port of a proxied service: the proxy listens on `listen` and forwards to `target` in the containers. */
+export interface ProxyRoute {
+  listen: number;
+  hostIp?: string;
+  target: number;
+  mode: ProxyMode;
 }
 
 /** turtle's own probe, run by the site agent (not the engine); not part of configHash (changing it restarts nothing). */
@@ -95,6 +121,10 @@ export interface ContainerSpec extends ContainerConfig {
    * engine's default (probes use that, to measure the engine as it comes).
    */
   cgroupParent?: string;
+  /** set on containers of a proxied service: what the proxy serves for them (their own ports stay unpublished) */
+  routes?: ProxyRoute[];
+  /** `host`: the container shares the host's network (the site's proxy, which binds the published ports) */
+  network?: 'host';
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */

@@ -38,7 +38,8 @@ export function checkPorts(spec: Spec, ctx: RuleContext, site: string, problems:
   // file order, so the clash is reported at the later of the two
   for (const service of inFileOrder(spec, site)) {
     for (const { port, path } of published(ctx, site, service.name)) {
-      if (service.replicas > 1)
+      // behind the proxy the containers publish nothing: the proxy binds the port once for all replicas
+      if (service.replicas > 1 && !(service.proxy !== undefined && port.protocol === 'tcp'))
         problems.push({ path, message: `${service.name} publishes host port ${show(port)} but runs ${service.replicas} replicas on ${site}, which cannot all bind it`, hint: 'publish only the container port, e.g. "80", so the engine picks free host ports; or use replicas: 1' });
       const other = taken.find((t) => collide(t.port, port));
       if (other)

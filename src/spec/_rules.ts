@@ -6,6 +6,7 @@ import { isMap } from './_fields.js';
 import { didYouMean, type PathKey } from './_words.js';
 import { placedOn } from './place.js';
 import { checkBudget, checkPorts } from './_rules-capacity.js';
+import { checkUpdates } from './_rules-update.js';
 
 function checkPlacement(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   const edges = Object.values(spec.sites).filter((s) => s.role === 'edge').map((s) => s.name);
@@ -105,6 +106,7 @@ function cycleIn(group: string[], edges: Map<string, string[]>): string[] {
 
 export function checkRules(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   checkPlacement(spec, ctx, problems);
+  checkUpdates(spec, problems);
   for (const site of Object.values(spec.sites)) {
     if (site.role !== 'edge') continue;
     checkDependencies(spec, ctx, site.name, problems);

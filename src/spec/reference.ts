@@ -8,6 +8,7 @@ import { healthcheckShape } from './_healthcheck.js';
 import { probeShape } from './_probe.js';
 import { dependencyShape, resourcesShape } from './_service-extras.js';
 import { portShape } from './_ports.js';
+import { updateShape } from './_update.js';
 import { volumeShape } from './_volumes.js';
 import { REFERENCE_PROSE } from './_reference-prose.js';
 
@@ -53,6 +54,8 @@ export function specReference(): string {
     table(dependencyShape),
     '### `resources`',
     table(resourcesShape),
+    '### `update`',
+    table(updateShape),
     REFERENCE_PROSE.rest,
   ];
   return `${sections.join('\n\n')}\n`;

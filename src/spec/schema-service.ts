@@ -7,6 +7,7 @@ import { portEntry } from './_ports.js';
 import { volumeEntry } from './_volumes.js';
 import { healthcheck } from './_healthcheck.js';
 import { probe } from './_probe.js';
+import { proxyMode, update } from './_update.js';
 import { dependsOn, nameList, resources, UNSUPPORTED_SERVICE_KEYS } from './_service-extras.js';
 import { fail, lenient } from './_fields.js';
 
@@ -45,6 +46,14 @@ export const serviceShape = {
   probe: doc(probe.optional(), {
     description: 'turtle\'s own health probe (http, tcp or exec), run by the site agent every second by default; failing or exited containers are restarted with capped backoff.',
     type: 'map', example: '{ http: { port: 80, path: /health } }',
+  }),
+  proxy: doc(proxyMode.optional(), {
+    description: 'Serve the published TCP ports through the site\'s proxy (HAProxy, run by turtle as the container `_proxy`): the proxy binds the host ports, the containers publish none, and an update moves traffic to the new container with no failed request. `http` also moves kept-alive clients at once; `tcp` waits for connections to close (up to `update.drain_timeout`).',
+    type: 'http | tcp', default: 'none: the containers publish the ports themselves', example: 'http',
+  }),
+  update: doc(update.optional(), {
+    description: 'How a changed container is replaced: order, how long the new one must be healthy first, how long the old one may drain.',
+    type: 'map', default: '{ order: start-first, min_healthy: 5s, drain_timeout: 10s }', example: '{ order: stop-first }',
   }),
   restart: doc(oneOf(['no', 'always', 'on-failure', 'unless-stopped'] as const).optional(), {
     description: 'Engine restart policy. turtle\'s default differs from Compose\'s (`no`): services come back after a crash or reboot.',
@@ -93,6 +102,8 @@ function toService(s: Fields): ParsedService {
     mounts: s.volumes ?? [],
     ...(s.healthcheck !== undefined ? { healthcheck: s.healthcheck } : {}),
     ...(s.probe !== undefined ? { probe: s.probe } : {}),
+    ...(s.proxy !== undefined ? { proxy: s.proxy } : {}),
+    ...(s.update !== undefined ? { update: s.update } : {}),
     restart: s.restart ?? 'unless-stopped',
     dependsOn: s.depends_on ?? {},
     labels: s.labels ?? {},

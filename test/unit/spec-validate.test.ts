@@ -41,7 +41,7 @@ const cases: { name: string; text: string; expected: string[] }[] = [
     zzzzzz: 1
 `,
     expected: [
-      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas)",
+      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, proxy, update, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas)",
     ],
   },
   {

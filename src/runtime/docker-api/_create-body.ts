@@ -34,6 +34,7 @@ export interface HostConfigBody {
   Memory?: number;
   MemoryReservation?: number;
   CgroupParent?: string;
+  NetworkMode?: string;
 }
 
 /** How the engine names cgroups: paths (cgroupfs) or systemd slices. */
@@ -67,6 +68,7 @@ export function createBody(spec: ContainerSpec, driver: CgroupDriver = 'cgroupfs
       CapDrop: spec.capDrop,
       ...resourceFields(spec.resources),
       ...(spec.cgroupParent ? { CgroupParent: cgroupParentFor(spec.cgroupParent, driver) } : {}),
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
     },
   };
 }
