@@ -103,6 +103,14 @@
     state.charts.set(site, chart);
   }
 
+  // charts follow the page's width (a phone turned, a window resized)
+  window.addEventListener('resize', () => {
+    for (const [site, chart] of state.charts) {
+      const box = document.querySelector(`[data-chart="${site}"]`);
+      if (chart && box) chart.setSize({ width: Math.max(240, box.clientWidth - 16), height: 200 });
+    }
+  });
+
   function push(data, s) {
     data[0].push(s.at / 1000);
     data[1].push(s.hostCpu ?? null);
