@@ -36,7 +36,7 @@ export interface ServiceWish {
  * The desired state of `site` for `project`: busybox web services with turtle's HTTP probe, rendered from
  * one spec naming both sites (as a deploy does), so equal services give equal spec hashes.
  */
-export function desiredFor(project: string, site: AgentFixture, services: ServiceWish[] = [{ name: 'web' }]) {
+export function desiredFor(project: string, site: { site: string }, services: ServiceWish[] = [{ name: 'web' }]) {
   const [docker, podman] = engines() as [ReturnType<typeof engines>[0], ReturnType<typeof engines>[0]];
   const body = services.map((s) => `  ${s.name}:
     image: ${s.image ?? 'turtle-test/web:1'}
