@@ -22,8 +22,7 @@ export class CgroupActuator {
   constructor(readonly tree: CgroupTree) {}
 
   setCpuCap(cores: number | null): void {
-    const period = this.tree.version === 1 ? Number(readOr(files.cpuPeriod(this.tree), '100000')) || 100_000 : 100_000;
-    write(cpuCapWrite(this.tree, cores, period));
+    write(cpuCapWrite(this.tree, cores, this.period()));
   }
 
   /** Throws when the kernel refuses (v1: EBUSY, it could not reclaim down to `bytes`). */
@@ -38,6 +37,31 @@ export class CgroupActuator {
     const raw = readOr(files.memoryLimit(this.tree, 'turtle'), 'max').trim();
     const bytes = raw === 'max' || Number(raw) >= UNLIMITED_V1 ? null : Number(raw);
     return { cpuQuota: readOr(files.cpuQuota(this.tree), '').trim(), memoryLimitBytes: bytes };
+  }
+
+  /**
+   * Rewrites the parent's caps where the kernel holds something else than `want` (another agent's governor
+   * that was killed, or an operator's hand): the kernel is made to match the governor's state, as a
+   * reconciler would. Returns whether anything was rewritten.
+   */
+  enforce(want: { cpuCapCores: number | null; memoryLimitBytes: number | null }, toleranceBytes: number): boolean {
+    const cpu = cpuCapWrite(this.tree, want.cpuCapCores, this.period());
+    const now = this.read();
+    let fixed = false;
+    if (existsSync(cpu.path) && now.cpuQuota !== cpu.value) {
+      write(cpu);
+      fixed = true;
+    }
+    const drift = want.memoryLimitBytes === null ? now.memoryLimitBytes !== null : now.memoryLimitBytes === null || Math.abs(now.memoryLimitBytes - want.memoryLimitBytes) > toleranceBytes;
+    if (drift && existsSync(files.memoryDir(this.tree, 'turtle'))) {
+      write(memoryLimitWrite(this.tree, 'turtle', want.memoryLimitBytes));
+      fixed = true;
+    }
+    return fixed;
+  }
+
+  private period(): number {
+    return this.tree.version === 1 ? Number(readOr(files.cpuPeriod(this.tree), '100000')) || 100_000 : 100_000;
   }
 
   /** Lifts every limit the governor may have set (agent stop, tests). */

@@ -88,6 +88,12 @@ export class Governor {
       const { state, decisions } = step(this.state, reading, this.opts.settings);
       this.state = state;
       for (const d of decisions) await this.apply(d);
+      try {
+        // within a step the guard's value is as good as any (another agent's governor on this host writes its own)
+        this.actuator.enforce(this.state, this.opts.settings.memoryStepBytes);
+      } catch {
+        // a parent the engine has not created yet
+      }
       return decisions;
     } finally {
       this.busy = false;
