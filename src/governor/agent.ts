@@ -29,7 +29,8 @@ export interface AgentParts {
 }
 
 export function startGovernor(agent: AgentParts, opts: AgentGovernorOptions = {}): Governor | undefined {
-  if (opts.enabled === false) return undefined;
+  // TURTLE_GOVERNOR=off: kernel weights only (a test bed running many agents on one shared host)
+  if (opts.enabled === false || process.env.TURTLE_GOVERNOR === 'off') return undefined;
   const host = sampleHost();
   const governor = new Governor({
     site: agent.site,
