@@ -3,7 +3,7 @@
 // container killed on dc2 shows as unhealthy within 5 s, nothing loads from outside, it fits a phone.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -120,7 +120,7 @@ services:
     await page.waitForSelector(`${cell('dc2')}[data-status="healthy"]`, { timeout: 30_000 });
   });
 
-  test('fits a phone, and the screenshot for the README', async () => {
+  test('fits a phone, and the screenshot for the README', async (t) => {
     await page.waitForFunction(() => document.querySelectorAll('[data-chart] canvas').length === 2);
     await page.waitForTimeout(6_000); // a few more samples in the charts
     mkdirSync('docs', { recursive: true });
@@ -130,5 +130,7 @@ services:
     const [width, wide] = await page.evaluate(`(() => [document.documentElement.scrollWidth,
       [...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > 391).map((e) => e.tagName + '.' + e.className).slice(0, 5)])()`) as [number, string[]];
     assert.ok(width <= 390, `the page is ${width} px wide on a 390 px phone: ${wide.join(', ')}`);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${observer?.pid}/status`, 'utf8'))?.[1];
+    t.diagnostic(`the observer process (two sites, one dashboard open): ${Math.round(Number(rss) / 1024)} MB RSS`);
   });
 });

@@ -116,6 +116,22 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     assert.deepEqual([head.status, head.text, head.headers['content-type']], [200, '', 'application/json']);
   });
 
+  test('an agent serves the dashboard for its own site, to any role, read-only', async () => {
+    const page = await api(sites.dc2.port, sites.observer, 'GET', '/dashboard/');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<script src="assets\/uPlot.iife.min.js"><\/script>/);
+    const uplot = await api(sites.dc2.port, sites.observer, 'GET', '/dashboard/assets/uPlot.iife.min.js');
+    assert.deepEqual([uplot.status, uplot.text.length > 20_000], [200, true]);
+    const view = await until('dc2 healthy in its own summary', async () => {
+      const r = await api(sites.dc2.port, sites.observer, 'GET', '/dashboard/api/v1/summary');
+      const v = r.body as Summary;
+      return v.sites[0]?.services[0]?.status === 'healthy' ? v : undefined;
+    }, 60_000);
+    assert.deepEqual(view.sites.map((x) => [x.name, x.reachable, x.services.map((v) => v.name), x.drift]), [['dc2', true, ['web'], []]]);
+    assert.equal((await api(sites.dc2.port, sites.observer, 'POST', '/dashboard/api/v1/summary')).status, 405);
+    assert.equal((await api(sites.dc2.port, sites.observer, 'GET', '/dashboard/nothing')).status, 404);
+  });
+
   test('both sites replicate: services healthy in /api/v1/summary, every event once, logs and samples arrive', async () => {
     const s = await until('both sites healthy in the summary', async () => {
       const v = await summary();
