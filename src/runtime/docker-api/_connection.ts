@@ -1,6 +1,8 @@
 // One dockerode client per endpoint, with every HTTP request counted at the single point they all pass
 // (docker-modem's dial), so a no-op deploy can be proven to make zero mutating engine calls.
-import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import Dockerode from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { parseEndpoint } from './_endpoint.js';
@@ -15,12 +17,31 @@ export interface CallCounts {
 /** Fail fast when the engine does not accept the connection; streams (logs --follow) stay open. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/**
+ * An agent whose connections fail when the engine does not accept them within `ms`. Not docker-modem's
+ * `connectionTimeout`: that timer runs until the answer's headers, so any call that takes the engine longer
+ * (stopping a container that waits out its grace period, Podman's /info on a busy host) was cut off as
+ * "socket hang up".
+ */
+function connectTimeoutAgent(https: boolean, ms: number): HttpAgent {
+  const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const create = (agent as unknown as { createConnection: (o: object, cb?: unknown) => Socket }).createConnection.bind(agent);
+  (agent as unknown as { createConnection: (o: object, cb?: unknown) => Socket }).createConnection = (options, cb) => {
+    const socket = create(options, cb);
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`no connection within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+  return agent;
+}
+
 export function connect(endpoint: string, calls: CallCounts): Dockerode {
   const target = parseEndpoint(endpoint);
   // Explicit undefineds on purpose: docker-modem would otherwise mix in DOCKER_HOST, DOCKER_TLS_VERIFY and
   // DOCKER_CLIENT_TIMEOUT from the environment; the endpoint alone says where the engine is.
   const blank = { host: undefined, port: undefined, protocol: 'http', timeout: undefined, ca: undefined, cert: undefined, key: undefined };
-  const options = { ...blank, ...target, connectionTimeout: CONNECT_TIMEOUT_MS } as Dockerode.DockerOptions;
+  const options = { ...blank, ...target, agent: connectTimeoutAgent(target.protocol === 'https', CONNECT_TIMEOUT_MS) } as Dockerode.DockerOptions;
   const docker = new Dockerode(options);
   const modem = docker.modem;
   const dial = modem.dial.bind(modem);
