@@ -44,6 +44,14 @@ export class EventLog {
       .all(options.after ?? 0, options.site ?? null, options.site ?? null, options.limit ?? 1000) as Row[];
     return rows.map(fromRow);
   }
+
+  /** The newest event of `site` (whose type starts with `typePrefix`, when given), without reading the rest. */
+  last(options: { site?: string; typePrefix?: string } = {}): TurtleEvent | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM events WHERE (? IS NULL OR site = ?) AND (? IS NULL OR substr(type, 1, length(?)) = ?) ORDER BY seq DESC LIMIT 1`)
+      .get(options.site ?? null, options.site ?? null, options.typePrefix ?? null, options.typePrefix ?? null, options.typePrefix ?? null) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
 }
 
 function fromRow(row: Row): TurtleEvent {

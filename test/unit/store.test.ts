@@ -58,6 +58,19 @@ test('events get monotonic sequence numbers and are read after a sequence', () =
   store.close();
 });
 
+test('the newest event, of a site and a kind, is read without the rest', () => {
+  const store = Store.open(':memory:');
+  assert.equal(store.events.last({ site: 'dc1' }), undefined);
+  store.events.append({ site: 'dc1', type: 'reconcile.succeeded', message: 'one' });
+  store.events.append({ site: 'dc1', type: 'health.failed', message: 'two' });
+  store.events.append({ site: 'dc2', type: 'reconcile.failed', message: 'three' });
+  assert.equal(store.events.last()?.message, 'three');
+  assert.equal(store.events.last({ site: 'dc1' })?.message, 'two');
+  assert.equal(store.events.last({ site: 'dc1', typePrefix: 'reconcile.' })?.message, 'one');
+  assert.equal(store.events.last({ site: 'dc1', typePrefix: 'reconcile%' }), undefined);
+  store.close();
+});
+
 test('operator stop/start state per site', () => {
   const store = Store.open(':memory:');
   store.setStopped('dc1', 'web', true);

@@ -82,7 +82,7 @@ async function getObserved({ res, url, ctx }: Call) {
   if (q.wait === '1') await ctx.reconciler.trigger();
   const desired = ctx.store.agent.desired(ctx.site);
   const containers = desired ? (await ctx.runtime().list(desired.project)).filter((c) => c.site === ctx.site) : [];
-  const lastReconcile = ctx.store.events.list({ site: ctx.site, after: 0, limit: 100_000 }).filter((e) => e.type.startsWith('reconcile.')).at(-1);
+  const lastReconcile = ctx.store.events.last({ site: ctx.site, typePrefix: 'reconcile.' });
   sendJson(res, 200, { site: ctx.site, containers, health: ctx.monitor.health(), reconciling: ctx.reconciler.busy, failures: ctx.reconciler.consecutiveFailures, lastReconcile: lastReconcile ?? null });
 }
 
@@ -176,7 +176,7 @@ async function getMetrics({ res, url, ctx }: Call) {
   ctx.metrics.containers.reset();
   for (const status of ['healthy', 'failing', 'crash-loop', 'starting']) ctx.metrics.containers.set({ status }, health.filter((h) => h.status === status).length);
   for (const [service, n] of ctx.monitor.restartsByService) ctx.metrics.restarts.set({ service }, n);
-  ctx.metrics.lastSeq.set(ctx.store.events.list({ after: 0, limit: 1_000_000, site: ctx.site }).at(-1)?.seq ?? 0);
+  ctx.metrics.lastSeq.set(ctx.store.events.last({ site: ctx.site })?.seq ?? 0);
   const text = await ctx.metrics.registry.metrics();
   res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
   res.end(text);
