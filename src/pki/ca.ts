@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ExitCode, TurtleError } from '../lib/errors.js';
 import { ALGORITHM, generateKeys, importPrivateKeyPem, newSerial, privateKeyPem, x509 } from './_x509.js';
 import { IDENTITY_NAME, type Role } from './roles.js';
+import { identityFiles } from './files.js';
 
 const DAY_MS = 86_400_000;
 
@@ -18,16 +19,6 @@ export interface IssuedCert {
 }
 
 /** The files of one identity, as `turtle ca issue` writes them and the agent and CLI read them. */
-export interface IdentityFiles {
-  cert: string;
-  key: string;
-  ca: string;
-  crl: string;
-}
-
-export function identityFiles(dir: string): IdentityFiles {
-  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem'), crl: join(dir, 'crl.pem') };
-}
 
 const paths = (dir: string) => ({
   cert: join(dir, 'ca.crt'),

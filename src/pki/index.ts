@@ -1,4 +1,5 @@
-export { initCa, issueCert, revokeCert, readIssued, crlPath, revokedSerials, normaliseSerial, identityFiles } from './ca.js';
-export type { IssuedCert, IssueOptions, IdentityFiles } from './ca.js';
+export { initCa, issueCert, revokeCert, readIssued, crlPath, revokedSerials, normaliseSerial } from './ca.js';
+export type { IssuedCert, IssueOptions } from './ca.js';
+export { identityFiles, type IdentityFiles } from './files.js';
 export { ROLES, isRole, mayWrite, IDENTITY_NAME } from './roles.js';
 export type { Role } from './roles.js';

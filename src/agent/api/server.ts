@@ -1,11 +1,13 @@
 // The agent's API: HTTPS with mutual TLS only. The client certificate's OU is its role: operators may
 // change desired state and act on services, observers only read. A revoked certificate is refused at the
-// handshake (the CRL is reloaded when its file changes) and on connections opened before the revocation.
-import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
+// handshake: the CRL is reloaded when its file changes, and every open connection is then closed, so one
+// opened before the revocation must shake hands again (clients reconnect; event streams resume by seq).
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { identityFiles, isRole, mayWrite, normaliseSerial, revokedSerials, type Role } from '../../pki/index.js';
+import { identityFiles } from '../../pki/files.js';
+import { isRole, mayWrite, type Role } from '../../pki/roles.js';
 import { HttpError, sendJson } from './_http.js';
 import { routes, type Route, type ApiContext } from './routes.js';
 
@@ -18,7 +20,6 @@ export interface ApiOptions {
 
 export class AgentApi {
   private server: Server | undefined;
-  private revoked = new Set<string>();
 
   constructor(private readonly opts: ApiOptions, private readonly ctx: ApiContext) {}
 
@@ -33,6 +34,7 @@ export class AgentApi {
     watchFile(files.crl, { interval: 1_000, persistent: false }, () => {
       try {
         server.setSecureContext(this.tlsOptions());
+        server.closeAllConnections();
       } catch {
         // a half-written CRL: the next change reloads it
       }
@@ -59,9 +61,7 @@ export class AgentApi {
     const files = identityFiles(this.opts.tlsDir);
     let crl: string | undefined;
     try {
-      statSync(files.crl);
       crl = readFileSync(files.crl, 'utf8');
-      this.revoked = revokedSerials(crl);
     } catch {
       crl = undefined;
     }
@@ -72,7 +72,6 @@ export class AgentApi {
     let routeName = 'unknown';
     try {
       const peer = (req.socket as TLSSocket).getPeerCertificate();
-      if (!peer || this.revoked.has(normaliseSerial(peer.serialNumber ?? ''))) throw new HttpError(403, 'this certificate was revoked');
       const ou = (peer.subject as { OU?: string | string[] } | undefined)?.OU;
       const role = Array.isArray(ou) ? undefined : ou;
       if (!isRole(role)) throw new HttpError(403, 'the client certificate names no turtle role');
