@@ -38,10 +38,13 @@ export class AgentFixture {
     return { cert: readFileSync(f.cert), key: readFileSync(f.key), ca: readFileSync(f.ca) };
   }
 
-  /** Starts the agent and waits until it listens. */
-  async start(env: Record<string, string> = {}): Promise<void> {
-    const child = spawn(process.execPath, [BIN, '--state', this.state, 'agent', '--site', this.site, '--runtime', this.runtime, '--engine', this.engine,
-      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', '5'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Starts the agent and waits until it listens. Tests resync every 5 s; benchmarks pass the production
+   * default (30 s) and may add Node flags that NODE_OPTIONS refuses (--cpu-prof).
+   */
+  async start(env: Record<string, string> = {}, opts: { resyncS?: number; nodeArgs?: string[] } = {}): Promise<void> {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, '--state', this.state, 'agent', '--site', this.site, '--runtime', this.runtime, '--engine', this.engine,
+      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', String(opts.resyncS ?? 5)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     const seen = new Promise<void>((ok, fail) => {

@@ -2,16 +2,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { AGENT_NODE_OPTIONS } from '../../bench/_agent-site.js';
+import { AGENT_NODE_FLAGS, AGENT_NODE_OPTIONS } from '../../bench/_agent-site.js';
 
-const cases: [string, string][] = [
-  ['deploy/systemd/turtle-agent.service', `Environment="NODE_OPTIONS=${AGENT_NODE_OPTIONS}"`],
-  ['deploy/openwrt/turtle-agent', `procd_set_param env NODE_OPTIONS="${AGENT_NODE_OPTIONS}"`],
-  ['deploy/container/Dockerfile', `ENV NODE_OPTIONS="${AGENT_NODE_OPTIONS}"`],
+const flags = AGENT_NODE_FLAGS.split(' ');
+const cases: [string, string, RegExp][] = [
+  ['deploy/systemd/turtle-agent.service', `Environment="NODE_OPTIONS=${AGENT_NODE_OPTIONS}"`, new RegExp(`^ExecStart=/usr/bin/node ${flags.join(' ')} /usr/lib/turtle/bin/turtle\\.js `)],
+  ['deploy/openwrt/turtle-agent', `procd_set_param env NODE_OPTIONS="${AGENT_NODE_OPTIONS}"`, new RegExp(`^procd_set_param command /usr/bin/node ${flags.join(' ')} /usr/lib/turtle/bin/turtle\\.js `)],
+  ['deploy/container/Dockerfile', `ENV NODE_OPTIONS="${AGENT_NODE_OPTIONS}"`, new RegExp(`^ENTRYPOINT \\["node", ${flags.map((f) => `"${f}"`).join(', ')}, "bin/turtle\\.js", `)],
 ];
 
-for (const [file, line] of cases) {
-  test(`${file} sets the measured Node options`, () => {
-    assert.equal(readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() === line).length, 1);
+for (const [file, options, command] of cases) {
+  test(`${file} runs the agent with the measured Node options and flags`, () => {
+    const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim());
+    assert.equal(lines.filter((l) => l === options).length, 1);
+    assert.equal(lines.filter((l) => command.test(l)).length, 1, `${file}: ${command}`);
   });
 }
