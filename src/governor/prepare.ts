@@ -21,7 +21,7 @@ export function prepareLocalHost(site: SiteRef, root = '/sys/fs/cgroup'): HostPr
   if (!engineIsLocal(site)) return undefined; // the site's agent does it there
   try {
     const result = prepareHierarchy(root);
-    const skipped = result.skipped.length ? `; the kernel offers no ${result.skipped.map((p) => p.split('/').pop()).join(', ')} here` : '';
+    const skipped = result.skipped.length ? `; the kernel offers no ${[...new Set(result.skipped.map((p) => p.split('/').pop()))].join(', ')} here` : '';
     return {
       site: site.name,
       ok: true,

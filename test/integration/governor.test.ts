@@ -14,6 +14,7 @@ import { createRuntime } from '../../src/runtime/index.js';
 import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { Store } from '../../src/store/index.js';
 import { engines, skipEngines, testImage } from '../helpers/engines.js';
+import { AgentFixture, api } from '../helpers/agent.js';
 
 const MiB = 2 ** 20;
 const version = detectVersion();
@@ -154,3 +155,34 @@ for (const engine of engines()) {
     });
   });
 }
+
+describe('the agent runs the governor and shows it', { skip: skipEngines }, () => {
+  const engine = engines()[0]!;
+  const agent = new AgentFixture('dc1', engine.kind, engine.endpoint);
+  after(async () => {
+    await agent.kill();
+    agent.remove();
+  });
+
+  test('GET /v1/governor and /metrics: mode, host vs turtle share, caps, the sampler\'s own cost', { timeout: 60_000 }, async () => {
+    await agent.init();
+    const observer = await agent.identity('observer', 'grafana');
+    await agent.start();
+    await sleep(2500);
+    const reply = await api(agent.port, observer, 'GET', '/v1/governor');
+    assert.equal(reply.status, 200);
+    const { site, governor: g } = reply.body as { site: string; governor: { mode: string; floorBytes: number; host: { cpus: number; memTotalBytes: number; memAvailableBytes: number }; turtle: { cpuShare: number }; sampleCost: { samples: number; wallMs: number } } };
+    assert.equal(site, 'dc1');
+    assert.match(g.mode, /^(relaxed|capped|paused)$/);
+    assert.equal(g.host.cpus, sampleHost().cpus);
+    assert.equal(g.floorBytes, g.host.memTotalBytes * 0.1); // the default floor
+    assert.ok(g.turtle.cpuShare >= 0 && g.turtle.cpuShare <= 1);
+    assert.ok(g.sampleCost.samples >= 2 && g.sampleCost.wallMs > 0 && g.sampleCost.wallMs < 50, JSON.stringify(g.sampleCost));
+    const metrics = (await api(agent.port, observer, 'GET', '/metrics')).text;
+    assert.match(metrics, new RegExp(`^turtle_governor_mode\\{mode="${g.mode}"\\} 1$`, 'm'));
+    for (const name of ['host_cpu_cores', 'turtle_cpu_cores', 'host_memory_available_bytes', 'turtle_memory_bytes', 'memory_floor_bytes', 'cpu_cap_cores', 'memory_limit_bytes', 'sample_seconds'])
+      assert.match(metrics, new RegExp(`^turtle_governor_${name} [\\d.e+-]+$`, 'm'), name);
+    const events = ((await api(agent.port, observer, 'GET', '/v1/events')).body as { events: { type: string; message: string }[] }).events;
+    assert.ok(events.some((e) => e.type === 'governor.memory' && /^turtle memory limited to \d+ MiB: (MemAvailable .* keeps the floor of|the host is busy: turtle is held to its memory budget of) /.test(e.message)), JSON.stringify(events));
+  });
+});
