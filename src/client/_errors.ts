@@ -52,5 +52,5 @@ export function answerError(ref: AgentRef, status: number, body: unknown): Turtl
     });
   }
   if (status >= 500) return new TurtleError(message, { exitCode: ExitCode.failed, hint: `the agent's own events say more: its log, or GET ${ref.url}/v1/events` });
-  return new TurtleError(message, { exitCode: ExitCode.invalid, hint: 'if `turtle validate` passes, this turtle and the agent may be of different versions: update the older one' });
+  return new TurtleError(message, { exitCode: ExitCode.invalid, hint: `check that sites.${ref.site}.agent is that site's agent, and that turtle and the agent are of the same version` });
 }

@@ -95,7 +95,8 @@ export class AgentClient implements SiteClient {
       for (const w of waits) w.catch(() => undefined); // the one that loses the race is aborted below
       const event = await Promise.race(waits);
       const outcome = reconcileRecords(event);
-      hooks.onReport?.(outcome.records);
+      // a run that failed before it had steps reports none (the engine path plans nothing then either)
+      if (!outcome.failed || outcome.records.length > 0) hooks.onReport?.(outcome.records);
       if (outcome.failed) {
         const error = new TurtleError(outcome.failed, { hint: `the agent keeps retrying; see its events (GET ${this.where}/v1/events) or fix the spec and deploy again` });
         return { records: outcome.records, error };

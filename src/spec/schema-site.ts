@@ -44,7 +44,7 @@ export const siteShape = {
     type: 'string', default: 'unix:///var/run/docker.sock (docker), unix:///run/podman/podman.sock (podman)', example: 'tcp://10.0.0.1:2375',
   }),
   agent: doc(str({ pattern: AGENT, rule: 'expected http(s)://host[:port][/path]' }).optional(), {
-    description: "URL of this site's turtle agent.", type: 'string', example: 'https://10.0.0.1:7443',
+    description: "URL of this site's turtle agent (HTTPS with mutual TLS). When set, the CLI drives the site through the agent, with the operator certificate from --identity, $TURTLE_IDENTITY or ~/.config/turtle/identity.", type: 'string', example: 'https://10.0.0.1:7443',
   }),
   capacity: doc(
     obj(capacityShape).optional(),
