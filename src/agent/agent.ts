@@ -62,6 +62,7 @@ export class Agent {
       runtime,
       desired: () => this.reconciler.desired(),
       exclusive: (fn) => this.reconciler.exclusive(fn),
+      hostBusy: () => this.governor !== undefined && !this.governor.quiet(),
     });
   }
 

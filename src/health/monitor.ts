@@ -7,7 +7,7 @@ import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { EngineEvent } from '../runtime/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Store } from '../store/index.js';
-import { runProbe } from './probes.js';
+import { runProbe, timedOut } from './probes.js';
 
 export interface MonitorOptions {
   site: string;
@@ -16,6 +16,12 @@ export interface MonitorOptions {
   desired: () => { project: string; containers: ContainerSpec[] } | undefined;
   /** runs an engine change when nothing else changes the engine (the reconciler's lock) */
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * true while the governor holds turtle back for the host's sake (a CPU cap, paused or squeezed services):
+   * then a probe that gets no answer in time is slow, not dead, and does not count. Exits and failing
+   * answers still do. Without this, a busy router would make turtle restart its services for the host's load.
+   */
+  hostBusy?: () => boolean;
   tickMs?: number;
   restartBaseMs?: number;
   restartCapMs?: number;
@@ -175,6 +181,7 @@ export class HealthMonitor {
           return;
         }
         if (inGrace) return;
+        if (timedOut(why) && this.opts.hostBusy?.()) return;
         slot.failures++;
         if (slot.failures >= probe.failureThreshold) this.failing(spec, container, slot, `probe failed ${slot.failures} times: ${why}`, Date.now());
       });

@@ -9,6 +9,11 @@ export interface ProbeTarget {
   ip?: string;
 }
 
+/** Whether a probe's failure is that no answer came in time (the other failures are answers). */
+export function timedOut(why: string): boolean {
+  return / within \d+ ms$/.test(why);
+}
+
 /** Resolves to an empty string when the probe passed, else to why it failed. Never throws. */
 export function runProbe(check: ProbeCheck, target: ProbeTarget, timeoutMs: number, runtime: ContainerRuntime): Promise<string> {
   if (check.kind === 'exec') return execProbe(check.command, target, timeoutMs, runtime);

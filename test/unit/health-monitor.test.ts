@@ -1,0 +1,102 @@
+// The health monitor against a fake engine and a real local HTTP endpoint standing in for the container:
+// failures counted to the threshold, a restart with its events, and a busy host's slowness not counted.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseSpec, servicesForSite } from '../../src/spec/index.js';
+import { renderSite } from '../../src/domain/render.js';
+import { HealthMonitor } from '../../src/health/index.js';
+import { Store } from '../../src/store/index.js';
+import { FakeRuntime } from '../helpers/fake-runtime.js';
+
+let server: Server;
+let port = 0;
+let mode: 'ok' | 'silent' | '404' = 'ok';
+
+before(async () => {
+  server = createServer((_req, res) => {
+    if (mode === 'ok') res.writeHead(200).end('ok');
+    else if (mode === '404') res.writeHead(404).end();
+    // silent: never answers
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  port = (server.address() as { port: number }).port;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+async function site() {
+  const spec = parseSpec(`version: 1\nproject: p\nsites:\n  dc1: { capacity: { cpus: 2, memory: 1g } }\nservices:\n  web:\n    image: web:1\n    probe: { http: { port: ${port}, path: /health } }\n`, 'turtle.yaml', {});
+  const containers = renderSite(servicesForSite(spec, 'dc1'), { project: 'p', site: 'dc1' }).map((c) => ({
+    ...c, probe: { ...c.probe!, intervalMs: 50, timeoutMs: 100, failureThreshold: 2 },
+  }));
+  const runtime = new FakeRuntime();
+  runtime.images.add('web:1');
+  const id = await runtime.create(containers[0]!);
+  await runtime.start(id);
+  runtime.containers.get(id)!.ipAddress = '127.0.0.1';
+  runtime.calls.length = 0;
+  const store = Store.open(':memory:');
+  let busy = false;
+  const monitor = new HealthMonitor({
+    site: 'dc1', store, runtime: () => runtime, desired: () => ({ project: 'p', containers }),
+    exclusive: (fn) => fn(), hostBusy: () => busy, tickMs: 20, restartBaseMs: 50,
+  });
+  const types = () => store.events.list().map((e) => `${e.type}: ${e.message}`);
+  return { runtime, monitor, types, setBusy: (b: boolean) => (busy = b), close: () => { monitor.stop(); store.close(); } };
+}
+
+async function until(what: string, fn: () => boolean, ms = 3_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+test('a failing answer counts to the threshold, then the container is restarted and recovers', async () => {
+  const s = await site();
+  try {
+    mode = 'ok';
+    s.monitor.start();
+    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    mode = '404';
+    await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')));
+    mode = 'ok';
+    await until('recovered', () => s.types().some((t) => t.startsWith('health.recovered')));
+    assert.deepEqual(s.types().map((t) => t.replace(/after \d+ ms/, 'after N ms')), [
+      'health.failed: web#1: probe failed 2 times: GET /health answered 404',
+      'health.restarted: web#1 restarted (probe failed 2 times: GET /health answered 404); restart 1 in a row',
+      'health.recovered: web#1 is healthy again after N ms',
+    ]);
+    assert.deepEqual(s.runtime.calls, ['stop c1', 'start c1']);
+  } finally {
+    s.close();
+  }
+});
+
+test('while the governor holds turtle back, no answer in time is slowness, not a failure; a bad answer still is', async () => {
+  const s = await site();
+  try {
+    mode = 'ok';
+    s.monitor.start();
+    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    s.setBusy(true);
+    mode = 'silent';
+    await sleep(800); // 16 intervals, 8 times the threshold
+    assert.deepEqual([s.types(), s.runtime.calls, s.monitor.health()[0]?.status], [[], [], 'healthy']);
+    mode = '404';
+    await until('failed', () => s.types().length > 0);
+    assert.equal(s.types()[0], 'health.failed: web#1: probe failed 2 times: GET /health answered 404');
+    s.setBusy(false);
+    mode = 'silent';
+    await until('restarted twice', () => s.types().filter((t) => t.startsWith('health.restarted')).length === 2);
+    assert.match(s.types().at(-1)!, /^health\.restarted: web#1 restarted \(probe failed 2 times: GET \/health: no answer within 100 ms\); restart 2 in a row$/);
+  } finally {
+    mode = 'ok';
+    s.close();
+  }
+});
