@@ -13,6 +13,7 @@ import { readTurtleUsage, turtleCores, type TurtleUsage } from './share.js';
 import { initialState, step, type Decision, type GovernorSettings, type GovernorState, type Reading } from './controller.js';
 import { CgroupActuator, pauseAll } from './actuators.js';
 import { setQuietSource } from './gate.js';
+import { ParentLock } from './_lock.js';
 
 export interface GovernorOptions {
   site: string;
@@ -25,6 +26,8 @@ export interface GovernorOptions {
   containers?: () => Promise<(ObservedContainer & { priority?: string | undefined })[]>;
   /** called after the governor paused, resumed or stopped containers (the health monitor re-reads) */
   onContainersChanged?: () => void;
+  /** where the pid file naming the one governor that acts on the parent lives (default /run) */
+  lockDir?: string;
 }
 
 export interface GovernorSnapshot {
@@ -36,6 +39,8 @@ export interface GovernorSnapshot {
   floorBytes: number;
   host: { cpus: number; cpuCores: number; memTotalBytes: number; memAvailableBytes: number; load1: number; pressure?: HostSample['pressure']; net: HostSample['net'] };
   turtle: { cpuCores: number; memoryBytes: number; cpuShare: number; memoryShare: number };
+  /** false: another process's governor acts on this parent; this one only observes */
+  acting: boolean;
   /** what one sample costs the agent: wall and CPU time, averaged */
   sampleCost: { wallMs: number; cpuMs: number; samples: number };
 }
@@ -50,10 +55,13 @@ export class Governor {
   private cost = { wallMs: 0, cpuMs: 0, samples: 0 };
   readonly tree: CgroupTree;
   readonly actuator: CgroupActuator;
+  private readonly lock: ParentLock;
+  private acting = false;
 
   constructor(private readonly opts: GovernorOptions) {
     this.tree = opts.tree ?? cgroupTree(detectVersion());
     this.actuator = new CgroupActuator(this.tree);
+    this.lock = new ParentLock(this.tree.parent, opts.lockDir);
     this.state = initialState(Date.now());
     this.host = sampleHost();
     this.usage = readTurtleUsage(this.tree);
@@ -70,8 +78,10 @@ export class Governor {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     setQuietSource(undefined);
+    if (!this.acting) return;
     this.actuator.reset();
     if (this.state.mode === 'paused') await this.pauseBackground(false);
+    this.lock.release();
   }
 
   /** Quiet: no cap and memory above the floor; heavy work (image imports, pulls) may run. */
@@ -85,8 +95,14 @@ export class Governor {
     this.busy = true;
     try {
       const reading = this.sample();
+      if (!this.acting && this.lock.acquire()) {
+        // taking over (first tick, or the acting governor went away): start from a clean slate
+        this.acting = true;
+        this.state = initialState(reading.time);
+      }
       const { state, decisions } = step(this.state, reading, this.opts.settings);
       this.state = state;
+      if (!this.acting) return decisions; // observing: the acting governor carries them out
       for (const d of decisions) await this.apply(d);
       try {
         // within a step the guard's value is as good as any (another agent's governor on this host writes its own)
@@ -112,6 +128,7 @@ export class Governor {
       cpuCapCores: this.state.cpuCapCores, memoryLimitBytes: this.state.memoryLimitBytes, floorBytes: s.floorBytes,
       host: { cpus: this.host.cpus, cpuCores, memTotalBytes: this.host.memTotalBytes, memAvailableBytes: this.host.memAvailableBytes, load1: this.host.load1, net: this.host.net, ...(this.host.pressure ? { pressure: this.host.pressure } : {}) },
       turtle: { cpuCores: turtleCpu, memoryBytes: mem, cpuShare: turtleCpu / this.host.cpus, memoryShare: mem / Math.max(1, this.host.memTotalBytes) },
+      acting: this.acting,
       sampleCost: { wallMs: this.cost.wallMs / n, cpuMs: this.cost.cpuMs / n, samples: this.cost.samples },
     };
   }

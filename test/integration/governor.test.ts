@@ -171,7 +171,7 @@ describe('the agent runs the governor and shows it', { skip: skipEngines }, () =
     await sleep(2500);
     const reply = await api(agent.port, observer, 'GET', '/v1/governor');
     assert.equal(reply.status, 200);
-    const { site, governor: g } = reply.body as { site: string; governor: { mode: string; floorBytes: number; host: { cpus: number; memTotalBytes: number; memAvailableBytes: number }; turtle: { cpuShare: number }; sampleCost: { samples: number; wallMs: number } } };
+    const { site, governor: g } = reply.body as { site: string; governor: { acting: boolean; mode: string; floorBytes: number; host: { cpus: number; memTotalBytes: number; memAvailableBytes: number }; turtle: { cpuShare: number }; sampleCost: { samples: number; wallMs: number } } };
     assert.equal(site, 'dc1');
     assert.match(g.mode, /^(relaxed|capped|paused)$/);
     assert.equal(g.host.cpus, sampleHost().cpus);
@@ -183,6 +183,8 @@ describe('the agent runs the governor and shows it', { skip: skipEngines }, () =
     for (const name of ['host_cpu_cores', 'turtle_cpu_cores', 'host_memory_available_bytes', 'turtle_memory_bytes', 'memory_floor_bytes', 'cpu_cap_cores', 'memory_limit_bytes', 'sample_seconds'])
       assert.match(metrics, new RegExp(`^turtle_governor_${name} [\\d.e+-]+$`, 'm'), name);
     const events = ((await api(agent.port, observer, 'GET', '/v1/events')).body as { events: { type: string; message: string }[] }).events;
+    // another agent's governor on this shared host may be the one acting on /turtle: then this one only observes
+    if (!g.acting) return assert.deepEqual(events.filter((e) => e.type.startsWith('governor.') && e.type !== 'governor.cgroups'), []);
     assert.ok(events.some((e) => e.type === 'governor.memory' && /^turtle memory limited to \d+ MiB: (MemAvailable .* keeps the floor of|the host is busy: turtle is held to its memory budget of) /.test(e.message)), JSON.stringify(events));
   });
 });
