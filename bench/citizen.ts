@@ -103,8 +103,14 @@ async function plainServices(on: boolean): Promise<void> {
   }
 }
 
-async function governor(operator: Identity): Promise<{ mode: string; sampleCost: { wallMs: number; cpuMs: number; samples: number } }> {
-  return ((await api(agent!.port, operator, 'GET', '/v1/governor')).body as { governor: { mode: string; sampleCost: { wallMs: number; cpuMs: number; samples: number } } }).governor;
+interface GovernorView {
+  mode: string;
+  acting: boolean;
+  sampleCost: { wallMs: number; cpuMs: number; samples: number };
+}
+
+async function governor(operator: Identity): Promise<GovernorView> {
+  return ((await api(agent!.port, operator, 'GET', '/v1/governor')).body as { governor: GovernorView }).governor;
 }
 
 /** turtle's services' CPU while the router is idle, as a share of the CPU the rest of the host leaves idle. */
@@ -171,6 +177,8 @@ try {
   await until('turtle\'s services running', async () => ((await runtime.list(project)).filter((c) => c.state === 'running').length === NOISY.length ? true : undefined), 120_000);
   console.log(`bench:citizen — ${ROUNDS} rounds × 3 conditions × ${SECONDS} s; router: stress-ng --cpu 2 (int64) + wrk -t1 -c4 through HAProxy; noisy: ${NOISY.length} busy-loop containers`);
   console.log(`load average at start: ${loadavg().map(f1).join(' ')}`);
+  const acting = await until('this agent\'s governor acting', async () => ((await governor(operator)).acting ? true : undefined), 20_000).catch(() => false);
+  if (!acting) console.log("another agent's governor acts on /turtle on this host (this one observes): the figures are that governor's");
 
   // Idle CPU and reaction, twice each: the router idle, the governor relaxed, then a spike.
   const idle: number[] = [];
