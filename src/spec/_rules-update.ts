@@ -17,7 +17,7 @@ export function checkUpdates(spec: Spec, problems: Problem[]): void {
       problems.push({
         path: ['services', service.name, 'update', 'order'],
         message: `${service.name} publishes host port ${hostPorts[0]?.host}, so an old and a new container cannot run side by side: start-first needs the proxy`,
-        hint: 'add `proxy: http` to the service (its ports are then served by the site proxy), or use order: stop-first',
+        hint: 'add `proxy: http` to the service, so the site proxy serves its ports; or use order: stop-first',
       });
     }
   }
