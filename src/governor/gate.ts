@@ -9,12 +9,12 @@ export function setQuietSource(source: (() => boolean) | undefined): void {
 }
 
 /**
- * Resolves when the host is quiet, or after `maxWaitMs` (a deploy must not wait forever on a host that is
- * always busy). Returns how long it waited, in ms.
+ * Resolves when the host is quiet, or after `maxWaitMs`: a deploy must not stall on a host that is always
+ * busy, and a pull that cannot succeed (no such image) should fail soon. Returns how long it waited, in ms.
  */
 export async function quietWindow(opts: { maxWaitMs?: number; signal?: AbortSignal; pollMs?: number } = {}): Promise<number> {
   const start = Date.now();
-  const until = start + (opts.maxWaitMs ?? 300_000);
+  const until = start + (opts.maxWaitMs ?? 10_000);
   while (quietNow && !quietNow() && Date.now() < until && !opts.signal?.aborted) {
     await sleep(opts.pollMs ?? 500, undefined, opts.signal ? { signal: opts.signal } : undefined).catch(() => undefined);
   }
