@@ -3,6 +3,7 @@
 import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
 import Dockerode from 'dockerode';
 import type DockerModem from 'docker-modem';
 import { parseEndpoint } from './_endpoint.js';
@@ -33,6 +34,9 @@ function connectTimeoutAgent(https: boolean, ms: number): HttpAgent {
     socket.once('close', () => clearTimeout(timer));
     return socket;
   };
+  // docker-modem formats every request's options with util.inspect (depth: null, showHidden), even with
+  // its debug output off: an agent holding sockets made that cost ~40% of a core in the site agent.
+  Object.defineProperty(agent, inspect.custom, { value: () => `[engine agent, connect timeout ${ms} ms]` });
   return agent;
 }
 
