@@ -4,12 +4,15 @@
 // (as its reconciler and health monitor write theirs); the agent serves them through GET /v1/events.
 // The cut-off is not waited out: "10 minutes" of events at 100 events/s (60,000) are written at once while
 // a TCP forwarder between observer and agent refuses every connection, then it heals.
-import { mkdtempSync, rmSync } from 'node:fs';
+// The observer is the real `turtle observer` process; its RSS and CPU time are read from /proc.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { issueCert } from '../src/pki/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Store } from '../src/store/index.js';
-import { Observer, ObserverStore } from '../src/observer/index.js';
+import { ObserverStore } from '../src/observer/index.js';
 import { AgentFixture, until } from '../test/helpers/agent.js';
 import { Forwarder } from '../test/helpers/forwarder.js';
 
@@ -22,14 +25,32 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 const dir = mkdtempSync(join(tmpdir(), 'turtle-bench-observer-'));
 const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
 await agent.init();
-const identity = await agent.identity('observer', 'bench');
+const tls = join(dir, 'observer-tls');
+await issueCert(agent.caDir, { role: 'observer', name: 'bench', out: tls });
 await agent.start({ NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=64' }, { resyncS: 30 });
 const forwarder = new Forwarder(agent.port);
 await forwarder.start();
 const agentStore = Store.open(agent.state);
+writeFileSync(join(dir, 'turtle.yaml'), `version: 1
+project: bench-observer
+sites:
+  dc1: { runtime: docker, agent: "https://127.0.0.1:${forwarder.port}", capacity: { cpus: 2, memory: 2g } }
+services:
+  web: { image: turtle-test/web:1 }
+`);
+const observer = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', join(dir, 'turtle.yaml'), '--state', join(dir, 'observer.db'), 'observer', '--tls-dir', tls, '--listen', '127.0.0.1:0'],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=96' } });
+let output = '';
+observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+await until('the observer listening', async () => (/dashboard on/.test(output) ? true : undefined), 20_000);
 const store = ObserverStore.open(join(dir, 'observer.db'));
-const observer = new Observer({ sites: [{ name: 'dc1', agent: `https://127.0.0.1:${forwarder.port}` }], identity, store, host: '127.0.0.1', port: 0, pull: { logs: false } });
-await observer.start();
+/** the observer process's RSS (MB) and CPU seconds so far */
+const usage = () => {
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${observer.pid}/status`, 'utf8'))?.[1]) / 1024;
+  const f = readFileSync(`/proc/${observer.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { rss, cpu: (Number(f[11]) + Number(f[12])) / 100 };
+};
 
 try {
   const top = () => agentStore.events.list({ site: 'dc1', after: Math.max(0, store.sites.cursor('dc1')), limit: 100_000 }).at(-1)?.seq ?? store.sites.cursor('dc1');
@@ -45,9 +66,11 @@ try {
   }
   const last = top();
   await until('steady events applied', async () => (store.sites.cursor('dc1') >= last ? true : undefined), 30_000);
+  const steadyUse = usage();
   const lags = store.events.lags('dc1', since).filter((x) => x >= 0);
   console.log(`steady stream: ${written} events at ${RATE}/s over ${STEADY_S} s`);
   console.log(`  replication lag p50 ${pct(lags, 50)} ms, p95 ${pct(lags, 95)} ms, max ${lags.at(-1)} ms (target p95 <= 2000 ms)`);
+  console.log(`  observer process: ${steadyUse.rss.toFixed(0)} MB RSS, ${steadyUse.cpu.toFixed(1)} s CPU since it started`);
 
   // 2. cut off, a backlog of CUT_EVENTS written meanwhile, then healed
   forwarder.cut();
@@ -69,10 +92,12 @@ try {
   console.log(`  ${Math.round(applied.length / Math.max(span, 0.001))} events/s from the first backlog event applied to the last (${span.toFixed(2)} s) (target >= 5,000/s)`);
   const theirs = agentStore.events.list({ site: 'dc1', after: 0, limit: 10_000_000 }).length;
   console.log(`exactly once: agent ${theirs} events, observer ${store.events.stats('dc1').count}`);
-  const rss = process.memoryUsage().rss / 1048576;
-  console.log(`observer process RSS after the run: ${rss.toFixed(0)} MB (observer and bench driver in one process)`);
+  const end = usage();
+  console.log(`observer process after catch-up: ${end.rss.toFixed(0)} MB RSS, ${(end.cpu - steadyUse.cpu).toFixed(1)} s CPU for the backlog`);
 } finally {
-  await observer.stop();
+  const exited = new Promise((r) => observer.once('exit', r));
+  observer.kill('SIGTERM');
+  await exited;
   store.close();
   agentStore.close();
   await forwarder.stop();
