@@ -38,6 +38,12 @@ interface StatsReply {
   host?: { cpuPercent: number; memTotalBytes: number; memAvailableBytes: number };
 }
 
+/** The part of the agent's GET /v1/governor the charts use (cores busy, bytes). */
+interface GovernorReply {
+  host: { cpuCores: number; memTotalBytes: number; memAvailableBytes: number };
+  turtle: { cpuCores: number; memoryBytes: number };
+}
+
 export class SitePuller {
   private readonly reader: AgentReader;
   private readonly abort = new AbortController();
@@ -133,7 +139,16 @@ export class SitePuller {
     if (this.opts.logs) this.follow(new Set(desired.desired?.containers.map((c) => c.service) ?? []));
   }
 
+  /** false once the agent said it has no /v1/governor (older agents) */
+  private governorRoute = true;
+
+  /** The governor's view where the agent runs one (turtle's whole cgroup), else the sum of the containers' stats. */
   private async readStats(): Promise<void> {
+    const governed = this.governorRoute ? await this.readGovernor() : undefined;
+    if (governed) {
+      this.store.metrics.add(this.site, governed);
+      return this.listener.sample(this.site, governed);
+    }
     const stats = await this.reader.json<StatsReply>('/v1/stats', { signal: this.signal });
     const sample: Sample = {
       at: Date.now(),
@@ -143,6 +158,18 @@ export class SitePuller {
     };
     this.store.metrics.add(this.site, sample);
     this.listener.sample(this.site, sample);
+  }
+
+  private async readGovernor(): Promise<Sample | undefined> {
+    try {
+      const { governor: g } = await this.reader.json<{ governor: GovernorReply | null }>('/v1/governor', { signal: this.signal });
+      if (!g) return undefined;
+      return { at: Date.now(), hostCpu: g.host.cpuCores * 100, hostMem: g.host.memTotalBytes - g.host.memAvailableBytes, turtleCpu: g.turtle.cpuCores * 100, turtleMem: g.turtle.memoryBytes };
+    } catch (err) {
+      if (err instanceof AgentRequestError && err.status === 404) this.governorRoute = false;
+      else throw err;
+      return undefined;
+    }
   }
 
   /** Keeps one log follower per desired service; a follower that ends is started again while the service is wanted. */

@@ -153,7 +153,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
       const lines = store.logs.tail('web', undefined, 100);
       return ['dc1', 'dc2'].every((site) => lines.some((l) => l.site === site && l.text === `started web on ${site}`)) ? true : undefined;
     }, 30_000);
-    await until('samples of both sites', async () => (['dc1', 'dc2'].every((x) => store.metrics.series(x, 0).length > 0) ? true : undefined));
+    await until('samples of both sites, host and turtle', async () => (['dc1', 'dc2'].every((x) => store.metrics.series(x, 0).some((m) => m.hostCpu !== undefined && m.hostMem !== undefined && m.hostMem > m.turtleMem)) ? true : undefined));
   });
 
   test('dc1 cut off for 60 s while it produces events, its agent and the observer restarting meanwhile: every event exactly once', async () => {
