@@ -1,4 +1,5 @@
 // A site reached through its agent's mutual-TLS API: the same answers as the engine path, from the agent.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, TurtleError } from '../lib/errors.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { TargetConvergence, TargetHooks } from '../converge/deploy.js';
@@ -8,6 +9,9 @@ import { AgentConnection } from './_https.js';
 import { reconcileRecords } from './_reconcile.js';
 import type { Identity } from './identity.js';
 import type { HostStats, LogRequest, LogSource, ServiceAction, SiteClient, SiteSample } from './types.js';
+
+/** How long a deploy waits for an agent's reconcile (steps wait for health themselves, a few minutes at most). */
+const RECONCILE_WAIT_MS = 10 * 60_000;
 
 interface Observed {
   containers: ObservedContainer[];
@@ -39,6 +43,11 @@ export class AgentClient implements SiteClient {
   async list(): Promise<ObservedContainer[]> {
     const { body } = await this.api.json<Observed>('GET', '/v1/observed');
     return body.containers.filter((c) => c.project === this.project && c.site === this.site);
+  }
+
+  async stopped(): Promise<ReadonlySet<string>> {
+    const { body } = await this.api.json<{ stopped: string[] }>('GET', '/v1/desired');
+    return new Set(body.stopped);
   }
 
   async act(service: string, action: ServiceAction): Promise<number> {
@@ -83,28 +92,32 @@ export class AgentClient implements SiteClient {
    * deployment's steps. A failed reconcile ends the wait (the agent itself keeps retrying).
    */
   async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}): Promise<TargetConvergence> {
-    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body: { project: this.project, specHash: this.specHash, containers: desired } });
-    const after = put.body.seq;
-    if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');
-    hooks.onProgress?.(`waiting for the agent at ${this.where} to converge`);
     const stop = new AbortController();
     try {
-      // Whichever comes first: a reconcile event after our push (with steps, or failed), or the end of
-      // the reconcile the push asked for (a run with no steps writes no event).
-      const waits = [this.reconcileEvent(after, stop.signal), this.settled(after, stop.signal)];
-      for (const w of waits) w.catch(() => undefined); // the one that loses the race is aborted below
-      const event = await Promise.race(waits);
-      const outcome = reconcileRecords(event);
-      // a run that failed before it had steps reports none (the engine path plans nothing then either)
-      if (!outcome.failed || outcome.records.length > 0) hooks.onReport?.(outcome.records);
-      if (outcome.failed) {
-        const error = new TurtleError(outcome.failed, { hint: `the agent keeps retrying; see its events (GET ${this.where}/v1/events) or fix the spec and deploy again` });
-        return { records: outcome.records, error };
-      }
-      return { records: outcome.records };
+      return await Promise.race([this.pushAndWait(desired, hooks, stop.signal), this.deadline(stop.signal)]);
     } finally {
       stop.abort();
     }
+  }
+
+  private async pushAndWait(desired: readonly ContainerSpec[], hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
+    // the agent replaces its desired state between two runs, so this may wait for one: no idle limit
+    // the agent keeps the operator's stops itself (`turtle stop` through it) and applies them on top
+    const containers = desired.map((c) => ({ ...c, running: true }));
+    const body = { project: this.project, specHash: this.specHash, containers };
+    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal, idleMs: 0 });
+    const after = put.body.seq;
+    if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');
+    hooks.onProgress?.(`waiting for the agent at ${this.where} to converge`);
+    // Whichever comes first: a reconcile event after our push (with steps, or failed), or the end of the
+    // reconcile the push asked for (a run with no steps writes no event).
+    const event = await Promise.race([this.reconcileEvent(after, signal), this.settled(after, signal)]);
+    const outcome = reconcileRecords(event);
+    // a run that failed before it had steps reports none (the engine path plans nothing then either)
+    if (!outcome.failed || outcome.records.length > 0) hooks.onReport?.(outcome.records);
+    if (!outcome.failed) return { records: outcome.records };
+    const error = new TurtleError(outcome.failed, { hint: `the agent keeps retrying; see its events (GET ${this.where}/v1/events) or fix the spec and deploy again` });
+    return { records: outcome.records, error };
   }
 
   /** Long-polls the agent's events for the first reconcile outcome after `after`. */
@@ -120,9 +133,23 @@ export class AgentClient implements SiteClient {
 
   /** Waits until the agent finished the run our push triggered, then looks for its event once more. */
   private async settled(after: number, signal: AbortSignal): Promise<TurtleEvent | undefined> {
-    await this.api.json('GET', '/v1/observed?wait=1', { signal, idleMs: 0 });
+    try {
+      await this.api.json('GET', '/v1/observed?wait=1', { signal, idleMs: 0 });
+    } catch (err) {
+      // a 5xx comes from reading the engine after the run, which is over: its event (if any) says how it went
+      if (!(err instanceof TurtleError && err.exitCode === ExitCode.failed)) throw err;
+    }
     const { body } = await this.api.json<Events>('GET', `/v1/events?after=${after}&limit=10000`, { signal });
     return body.events.find(isReconcile);
+  }
+
+  /** A reconcile stuck behind the engine must not hang the deploy: give up waiting (the agent goes on). */
+  private async deadline(signal: AbortSignal): Promise<never> {
+    await sleep(RECONCILE_WAIT_MS, undefined, { signal });
+    throw new TurtleError(`site ${this.site}: the agent at ${this.where} has not finished converging after ${RECONCILE_WAIT_MS / 1000} s`, {
+      exitCode: ExitCode.failed,
+      hint: `it goes on by itself: see its events (GET ${this.where}/v1/events) and \`turtle ps --site ${this.site}\``,
+    });
   }
 
   private tooOld(why: string): TurtleError {

@@ -48,6 +48,8 @@ export interface SiteClient extends DeployTarget {
   readonly where: string;
   /** turtle's containers of `project` on this site, in every state */
   list(): Promise<ObservedContainer[]>;
+  /** the services an operator stopped, where the site keeps them itself (an agent); else the CLI's store does */
+  stopped?(): Promise<ReadonlySet<string>>;
   /** acts on every container of `service` here; returns how many there were */
   act(service: string, action: ServiceAction): Promise<number>;
   /** the service's lines here; no sources when it has no containers here */

@@ -74,9 +74,9 @@ export function specHash(spec: Spec): string {
   return hashOf(content);
 }
 
-/** What `site` should run: its services with overlays, rendered, with the operator's stops applied, and its proxy when a service is proxied. */
-export function desiredContainers(spec: Spec, site: string, store: Store): ContainerSpec[] {
-  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped: store.stoppedServices(site) }));
+/** What `site` should run: its services with overlays, rendered, with the operator's stops applied (the store's unless given), and its proxy when a service is proxied. */
+export function desiredContainers(spec: Spec, site: string, store: Store, stopped: ReadonlySet<string> = store.stoppedServices(site)): ContainerSpec[] {
+  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped }));
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {

@@ -26,9 +26,11 @@ interface DeployJson {
   sites: { site: string; outcome: string; steps: Step[]; error?: string }[];
 }
 
+/** A stalled engine fails a test instead of hanging the suite (the after hooks still clean up). */
+const LIMIT = { timeout: 180_000 };
 const line = (s: Step) => `${s.step} ${s.status}${s.error ? `: ${s.error}` : ''}`;
 // exits on TERM (sh as PID 1 would ignore it), so a stop or restart does not wait out the 10 s grace
-const TICKER = `["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 0.2; done"]`;
+const TICKER = `["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 0.5; done"]`;
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -59,7 +61,6 @@ ${sites}
 services:
   web:
     image: turtle-test/web:1
-    probe: { http: { port: 80, path: /health } }
   ticker:
     image: turtle-test/tools:1
     command: ${TICKER}
@@ -90,13 +91,13 @@ services:
     work.remove();
   });
 
-  test('deploy pushes each site its containers, waits for its agent, and records the outcome', async () => {
+  test('deploy pushes each site its containers, waits for its agent, and records the outcome', LIMIT, async () => {
     const r = await json<DeployJson>(['deploy']);
-    assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
-    assert.deepEqual(r.sites.map((s) => [s.site, s.outcome, s.steps.map(line)]), [
-      ['dc1', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done']],
-      ['dc2', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done']],
+    assert.deepEqual(r.sites.map((s) => [s.site, s.outcome, s.steps.map(line), s.error]), [
+      ['dc1', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
+      ['dc2', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
     ]);
+    assert.equal(r.outcome, 'succeeded');
     for (const s of ['dc1', 'dc2'] as const) {
       assert.deepEqual((await mine(s)).map((c) => `${c.site}/${c.service}#${c.replica}:${c.state}`), [`${s}/ticker#1:running`, `${s}/web#1:running`]);
     }
@@ -104,7 +105,7 @@ services:
     assert.deepEqual(history.map((d) => [d.id, d.outcome, d.sites.map((s) => `${s.site}:${s.outcome}:${s.steps.length}`)]), [[r.id, 'succeeded', ['dc1:succeeded:2', 'dc2:succeeded:2']]]);
   });
 
-  test('ps lists what the agents report, as it does from the engines', async () => {
+  test('ps lists what the agents report, as it does from the engines', LIMIT, async () => {
     const ps = await json<ObservedContainer[]>(['ps']);
     const expected = [...(await mine('dc1')), ...(await mine('dc2'))];
     assert.deepEqual(ps.map((c) => [c.site, c.service, c.replica, c.id, c.state]), expected.map((c) => [c.site, c.service, c.replica, c.id, c.state]));
@@ -117,12 +118,12 @@ services:
     ]);
   });
 
-  test('plan through the agents: nothing to do', async () => {
+  test('plan through the agents: nothing to do', LIMIT, async () => {
     const r = await turtle(['plan']);
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'dc1: up to date\ndc2: up to date\n', '']);
   });
 
-  test('restart, stop and start act through the agent; a stop is kept by later deploys', async () => {
+  test('restart, stop and start act through the agent; a stop is kept by later deploys', LIMIT, async () => {
     const before = (await mine('dc1')).find((c) => c.service === 'web')!;
     const restart = await turtle(['restart', 'web', '--site', 'dc1']);
     assert.deepEqual([restart.code, restart.stdout, restart.stderr], [0, 'dc1/web: restarted (1 containers)\n', '']);
@@ -142,7 +143,7 @@ services:
     assert.deepEqual((await mine('dc2')).map((c) => `${c.service}:${c.state}`), ['ticker:running', 'web:running']);
   });
 
-  test('logs --site all merges both agents\' lines in time order', async () => {
+  test('logs --site all merges both agents\' lines in time order', LIMIT, async () => {
     const r = await turtle(['logs', 'ticker', '--site', 'all', '-n', '5', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; time: string; stream: string; text: string });
@@ -154,7 +155,7 @@ services:
     assert.match(text.stdout, /^dc1\/ticker#1 \d{4}-\d\d-\d\dT[\d:.]+Z \| tick \d+\n$/);
   });
 
-  test('logs --follow follows both agents, merged in time order, until interrupted', async () => {
+  test('logs --follow follows both agents, merged in time order, until interrupted', LIMIT, async () => {
     const child = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', work.spec, 'logs', '--follow', '-n', '2', 'ticker'], {
       env: { ...process.env, TURTLE_STATE: join(work.dir, 'state.db'), TURTLE_IDENTITY: identity },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -171,16 +172,20 @@ services:
         if (['dc1/', 'dc2/'].every((s) => got.filter((l) => l.startsWith(s)).length >= 4)) ok();
       });
     });
-    await Promise.race([enough, exited]);
-    assert.equal(child.exitCode, null, `logs --follow ended by itself: ${err}`);
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, err);
+    try {
+      await Promise.race([enough, exited]);
+      assert.equal(child.exitCode, null, `logs --follow ended by itself: ${err}`);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, err);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     const got = out.trim().split('\n');
     assertInOrder(got.map((l) => l.split(' ')[1]!));
     assert.ok(got.every((l) => /^dc[12]\/ticker#1 \S+ \| tick \d+$/.test(l)), out);
   });
 
-  test('top --json reads each agent\'s host and containers', async () => {
+  test('top --json reads each agent\'s host and containers', LIMIT, async () => {
     const top = await json<{ host: Host; hosts: (Host & { sites: string[] })[]; containers: { site: string; service: string; replica: number; stats: { memoryBytes: number } }[] }>(['top']);
     assert.deepEqual(top.containers.map((c) => `${c.site}/${c.service}#${c.replica}`), ['dc1/ticker#1', 'dc1/web#1', 'dc2/ticker#1', 'dc2/web#1']);
     assert.ok(top.containers.every((c) => c.stats.memoryBytes > 0), JSON.stringify(top.containers));
@@ -194,7 +199,7 @@ services:
     assert.match(text.stdout, /^host    cpu [\d.]+% of \d+%   memory \S+ used of \S+\nturtle  cpu [\d.]+% \([\d.]+% of host\)   memory \S+ \([\d.]+% of host\)\n\nSITE/);
   });
 
-  test('an unchanged spec deploys as a no-op on both agents', async () => {
+  test('an unchanged spec deploys as a no-op on both agents', LIMIT, async () => {
     const r = await json<DeployJson>(['deploy']);
     assert.deepEqual([r.outcome, r.sites.map((s) => [s.site, s.outcome, s.steps.length])], ['no-op', [['dc1', 'no-op', 0], ['dc2', 'no-op', 0]]]);
     const text = await turtle(['deploy']);
@@ -202,7 +207,7 @@ services:
     assert.match(text.stderr, /^dc1: up to date\ndc2: up to date\n$/m);
   });
 
-  test('a failing reconcile fails the deploy with the agent\'s reason; the running version keeps running', async () => {
+  test('a failing reconcile fails the deploy with the agent\'s reason; the running version keeps running', LIMIT, async () => {
     const before = (await mine('dc1')).find((c) => c.service === 'web')!;
     work.write(both().replace('image: turtle-test/web:1', 'image: turtle-test/web:404'));
     try {
@@ -223,7 +228,7 @@ services:
     const scratch = mkdtempSync(join(tmpdir(), 'turtle-remote-'));
     after(() => rmSync(scratch, { recursive: true, force: true }));
 
-    test('no identity: says where it looked and how to make one (exit 1)', async () => {
+    test('no identity: says where it looked and how to make one (exit 1)', LIMIT, async () => {
       const empty = join(scratch, 'none');
       const r = await turtle(['ps'], { TURTLE_IDENTITY: empty });
       assert.equal(r.code, 1);
@@ -236,7 +241,7 @@ services:
       assert.match(flag.stderr, new RegExp(`^error: site dc1 is reached through its agent, but there is no identity in ${join(scratch, 'flag')} \\(--identity\\)`));
     });
 
-    test('the default location ~/.config/turtle/identity is used when nothing else is said', async () => {
+    test('the default location ~/.config/turtle/identity is used when nothing else is said', LIMIT, async () => {
       const home = join(scratch, 'home');
       await issueCert(dc1.caDir, { role: 'operator', name: 'carol', out: join(home, '.config', 'turtle', 'identity') });
       const r = await work.run(['ps', '--site', 'dc1'], { HOME: home, TURTLE_IDENTITY: '' });
@@ -244,7 +249,7 @@ services:
       assert.match(r.stdout, /^SITE/);
     });
 
-    test('an observer certificate reads, but a change is refused with the agent\'s 403 (exit 1)', async () => {
+    test('an observer certificate reads, but a change is refused with the agent\'s 403 (exit 1)', LIMIT, async () => {
       const ps = await turtle(['ps'], { TURTLE_IDENTITY: observer });
       assert.equal(ps.code, 0, ps.stderr);
       const restart = await turtle(['restart', 'web', '--site', 'dc1'], { TURTLE_IDENTITY: observer });
@@ -259,7 +264,7 @@ services:
       assert.match(deploy.stderr, /^error: deployment \d+ failed on dc1\nhint: your identity in .* is an observer certificate, which may only read/m);
     });
 
-    test('an agent that does not answer: site and URL, exit 4', async () => {
+    test('an agent that does not answer: site and URL, exit 4', LIMIT, async () => {
       const port = await freePort();
       const w = new Workdir();
       try {
@@ -278,7 +283,7 @@ services:
       }
     });
 
-    test('an agent whose certificate comes from another CA is not trusted (exit 4)', async () => {
+    test('an agent whose certificate comes from another CA is not trusted (exit 4)', LIMIT, async () => {
       const otherCa = join(scratch, 'other-ca');
       await initCa(otherCa);
       const stranger = join(scratch, 'stranger');
@@ -291,7 +296,7 @@ services:
       ].join('\n')]);
     });
 
-    test('an agent URL with a host its certificate does not name (exit 4)', async () => {
+    test('an agent URL with a host its certificate does not name (exit 4)', LIMIT, async () => {
       const w = new Workdir();
       try {
         w.write(spec(site('dc1', docker, `https://localhost:${dc1.port}`)));
@@ -307,7 +312,7 @@ services:
       }
     });
 
-    test('an agent that refuses the request shows its JSON error (a site pointed at another site\'s agent, exit 1)', async () => {
+    test('an agent that refuses the request shows its JSON error (a site pointed at another site\'s agent, exit 1)', LIMIT, async () => {
       const w = new Workdir();
       try {
         w.write(spec(site('dc9', docker, url(dc1))));

@@ -37,7 +37,8 @@ async function run(action: Action, service: string, siteOpt: string | undefined,
   try {
     for (const site of sites) {
       const client = await connectSite(spec, site, globals);
-      if (action !== 'restart') store.setStopped(site.name, service, action === 'stop');
+      // a site's agent remembers a stop itself; for a site driven from here, the store does
+      if (action !== 'restart' && site.agent === undefined) store.setStopped(site.name, service, action === 'stop');
       const count = await client.act(service, action);
       if (count === 0 && action !== 'stop') {
         throw new TurtleError(`${site.name}/${service} has no container yet`, {

@@ -18,7 +18,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       try {
         for (const site of selectSites(spec, opts.site)) {
           const client = await connectSite(spec, site, globals());
-          const desired = desiredContainers(spec, site.name, store);
+          // a site's agent keeps the operator's stops itself
+          const desired = desiredContainers(spec, site.name, store, await client.stopped?.());
           const steps = plan({ site: site.name, desired, actual: await client.list() });
           out.push({ site: site.name, steps: steps.map(describeStep) });
         }
