@@ -118,6 +118,8 @@ services:
     t.diagnostic(`dc2/web shown unhealthy ${shown.at - killedAt} ms after the kill`);
     // the agent heals it; the page follows
     await page.waitForSelector(`${cell('dc2')}[data-status="healthy"]`, { timeout: 30_000 });
+    // and the incident stays on the page as a resolved alert
+    await page.waitForSelector('#alerts li[data-resolved="service.unhealthy"]', { timeout: 10_000 });
   });
 
   test('fits a phone, and the screenshot for the README', async (t) => {

@@ -23,7 +23,7 @@
   function render(s) {
     state.summary = s;
     $('generated').textContent = `as of ${time(s.generatedAt)}`;
-    renderAlerts(s.alerts);
+    renderAlerts(s.alerts, s.recentAlerts || []);
     renderSites(s);
     renderSkew(s.skew);
     renderRows('deployments', s.deployments, (e) => [time(e.time), e.site, e.message]);
@@ -32,9 +32,10 @@
     for (const site of s.sites) ensureChart(site.name);
   }
 
-  function renderAlerts(alerts) {
-    const ul = $('alerts');
-    ul.replaceChildren(...(alerts.length ? alerts.map((a) => el('li', { class: 'alert', 'data-kind': a.kind, 'data-site': a.site || '' }, `${a.kind}: ${a.message} (since ${time(a.openedAt)})`)) : [el('li', { class: 'muted' }, 'none')]));
+  function renderAlerts(alerts, recent) {
+    const active = alerts.map((a) => el('li', { class: 'alert', 'data-kind': a.kind, 'data-site': a.site || '' }, `${a.kind}: ${a.message} (since ${time(a.openedAt)})`));
+    const past = recent.filter((a) => a.resolvedAt).slice(0, 8).map((a) => el('li', { class: 'muted', 'data-resolved': a.kind }, `resolved ${time(a.resolvedAt)}: ${a.kind}: ${a.message} (opened ${time(a.openedAt)})`));
+    $('alerts').replaceChildren(...(active.length ? active : [el('li', { class: 'muted' }, 'none open')]), ...past);
   }
 
   function renderSites(s) {
