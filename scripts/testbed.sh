@@ -4,7 +4,8 @@
 #   up      network namespaces dc1 dc2 dc3 on a bridge (host 10.231.0.1; sites .11 .12 .13); dc1 runs a
 #           dockerd of its own, dc2 a Podman API service of its own, dc3 is left for the observer; dc1 and
 #           dc2 each run a turtle agent (the built bundle) at https://<site address>:7443, with certificates
-#           from a test-bed CA; the busybox test images are copied in from the private Docker engine.
+#           from a test-bed CA; the busybox test images are copied in from the private Docker engine, and
+#           the site proxy's image (turtle/haproxy:2.6) is built from Debian's haproxy into both engines.
 #   down    removes everything `up` made (also after a crashed run): processes, containers, mounts,
 #           namespaces, veths, the bridge, iptables rules, folders. Idempotent.
 #   cut S   cuts site S off (`ip link set` on its veth; `cut S firewall` drops its traffic with iptables).
@@ -202,6 +203,8 @@ up() {
   start_dockerd
   start_podman
   load_images
+  # the site proxy's image, for services with `proxy:` (built from Debian's haproxy; see docs/decisions/0005)
+  bash "$ROOT_DIR/scripts/proxy-image.sh" "unix://$RUN/dc1/docker.sock" "unix://$RUN/dc2/podman.sock" | sed 's/^/testbed: /'
   ensure_pki
   start_agent dc1
   start_agent dc2

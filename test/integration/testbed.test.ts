@@ -1,8 +1,10 @@
 // The three-site test bed: up, each agent answers over mutual TLS only, a cut site is unreachable while the
 // others answer, healing brings it back, and teardown leaves nothing behind.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Identity } from '../helpers/agent.js';
+import { engineRequest } from '../helpers/engines.js';
 import {
   cutSite, healSite, leftovers, siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp,
 } from '../helpers/testbed.js';
@@ -32,12 +34,24 @@ describe('three-site test bed', { skip: skipTestbed, timeout: 300_000 }, () => {
     }
   });
 
+  test('each site engine has the test images and the site proxy image, loaded without a registry', async () => {
+    for (const site of ['dc1', 'dc2'] as const) {
+      const { endpoint } = testbed.sites[site].engine;
+      for (const ref of ['turtle-test/web:1', 'turtle-test/web:2', 'turtle-test/web:broken', 'turtle/haproxy:2.6']) {
+        assert.equal((await engineRequest(endpoint, 'GET', `/images/${ref}/json`)).status, 200, `${site}: ${ref}`);
+      }
+    }
+  });
+
   test('the sites reach one another across the bridge, and status says each is up', async () => {
     const status = (await testbedScript('status')).output;
     assert.match(status, /dc1 10\.231\.0\.11: link UP; engine: docker up; agent https:\/\/10\.231\.0\.11:7443: answers/);
     assert.match(status, /dc2 10\.231\.0\.12: link UP; engine: podman up; agent https:\/\/10\.231\.0\.12:7443: answers/);
     assert.match(status, /dc3 10\.231\.0\.13: link UP; engine: none; agent https:\/\/10\.231\.0\.13:7443: none/);
-    assert.equal(testbed.sites.dc3.address, '10.231.0.13');
+    // dc3 (the observer's) opens TCP connections to both agents across the bridge
+    for (const site of ['dc1', 'dc2'] as const) {
+      execFileSync('nsenter', ['--net=/run/netns/dc3', 'bash', '-c', `exec 3<>/dev/tcp/${testbed.sites[site].address}/7443`], { timeout: 5_000 });
+    }
   });
 
   for (const how of ['link', 'firewall'] as const) {

@@ -15,14 +15,19 @@ import { Workdir } from '../helpers/cli.js';
 const UPDATES = Number(process.env.TURTLE_ZD_UPDATES ?? 20);
 // Sized so that a timeout would be the swap's doing, not busybox httpd's: a few connections, and a
 // timeout far above the service's latency on a busy 2-core machine, where turtle's containers sit under
-// the lowest CPU weight there is (the /turtle cgroup) and wait their turn (ENVIRONMENT.md).
-const WRK = { threads: 1, connections: 4, timeout: '10s' };
+// the lowest CPU weight there is (the /turtle cgroup) and wait their turn behind every host process
+// (ENVIRONMENT.md). A swap that went wrong shows as a refused or reset connection or a 5xx from the proxy
+// (its own connect and server timeouts are 3 s x 3 tries and 60 s), not as a slow answer.
+const WRK = { threads: 1, connections: 4, timeout: '30s' };
+const BASELINE_S = Number(process.env.TURTLE_ZD_BASELINE_S ?? 20);
 
 interface WrkResult {
   requests: number;
   seconds: number;
   errors: { connect: number; read: number; write: number; timeout: number };
   non2xx: number;
+  /** the slowest request, as wrk prints it */
+  maxLatency: string;
   text: string;
 }
 
@@ -36,6 +41,7 @@ function parseWrk(text: string): WrkResult {
     seconds: Number(served[2]) * ({ us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 }[served[3] as 'us' | 'ms' | 's' | 'm' | 'h']),
     errors: errs ? { connect: +errs[1]!, read: +errs[2]!, write: +errs[3]!, timeout: +errs[4]! } : { connect: 0, read: 0, write: 0, timeout: 0 },
     non2xx: non2xx ? Number(non2xx[1]) : 0,
+    maxLatency: /Latency\s+\S+\s+\S+\s+(\S+)/.exec(text)?.[1] ?? '?',
     text,
   };
 }
@@ -59,6 +65,29 @@ function ensureWrk(): void {
     execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
 }
+
+/** wrk against `url` until the returned stop() is called; stop() resolves with its summary. */
+function startWrk(url: string): { child: ChildProcess; stop: () => Promise<WrkResult> } {
+  const child = spawn('wrk', [`-t${WRK.threads}`, `-c${WRK.connections}`, '-d', '3600s', '--timeout', WRK.timeout, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const ended = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    stop: async () => {
+      child.kill('SIGINT'); // wrk prints its summary on SIGINT
+      await ended;
+      return parseWrk(out);
+    },
+  };
+}
+
+const figures = (r: WrkResult) =>
+  `${r.requests} requests served in ${r.seconds.toFixed(1)} s (slowest ${r.maxLatency}); errors: connect ${r.errors.connect}, read ${r.errors.read}, ` +
+  `write ${r.errors.write}, timeout ${r.errors.timeout}; non-2xx responses ${r.non2xx}`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function body(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`);
@@ -107,13 +136,16 @@ services:
       assert.match(first.stdout + first.stderr, /create _proxy#1 \(turtle\/haproxy:2\.6\)/);
       assert.equal(await body(port), 'web 1');
 
-      wrk = spawn('wrk', [`-t${WRK.threads}`, `-c${WRK.connections}`, '-d', '3600s', '--timeout', WRK.timeout, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      wrk.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      wrk.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-      const ended = new Promise((resolve) => wrk?.once('exit', resolve));
-      await new Promise((r) => setTimeout(r, 1_000));
+      // the same load without updates, so a reader can tell the machine's slowness from the swaps'
+      const base = startWrk(`http://127.0.0.1:${port}/`);
+      wrk = base.child;
+      await sleep(BASELINE_S * 1000);
+      const baseline = await base.stop();
+      console.log(`zero-downtime (${engine.kind}): baseline, no updates, wrk -t${WRK.threads} -c${WRK.connections} --timeout ${WRK.timeout}: ${figures(baseline)}`);
 
+      const load = startWrk(`http://127.0.0.1:${port}/`);
+      wrk = load.child;
+      await sleep(1_000);
       const durations: number[] = [];
       for (let i = 1; i <= UPDATES; i++) {
         const version = i % 2 === 1 ? '2' : '1';
@@ -125,18 +157,12 @@ services:
         assert.match(r.stdout + r.stderr, /replace web#1 \(image turtle-test\/web:\d -> turtle-test\/web:\d, start-first, behind the proxy\)/);
         assert.equal(await body(port), `web ${version}`, `after update ${i} the proxy serves web:${version}`);
       }
-      await new Promise((r) => setTimeout(r, 1_000));
-      wrk.kill('SIGINT'); // wrk prints its summary on SIGINT
-      await ended;
-      const result = parseWrk(out);
+      await sleep(1_000);
+      const result = await load.stop();
       const mean = durations.reduce((a, b) => a + b, 0) / durations.length / 1000;
-      console.log(
-        `zero-downtime (${engine.kind}): ${UPDATES} updates (mean ${mean.toFixed(1)} s each) under wrk -t${WRK.threads} -c${WRK.connections} --timeout ${WRK.timeout}: ` +
-          `${result.requests} requests served in ${result.seconds.toFixed(1)} s; errors: connect ${result.errors.connect}, read ${result.errors.read}, ` +
-          `write ${result.errors.write}, timeout ${result.errors.timeout}; non-2xx responses ${result.non2xx}`,
-      );
-      assert.ok(result.requests > 0, out);
-      assert.deepEqual({ ...result.errors, non2xx: result.non2xx }, { connect: 0, read: 0, write: 0, timeout: 0, non2xx: 0 }, out);
+      console.log(`zero-downtime (${engine.kind}): ${UPDATES} updates (mean ${mean.toFixed(1)} s each) under wrk -t${WRK.threads} -c${WRK.connections} --timeout ${WRK.timeout}: ${figures(result)}`);
+      assert.ok(result.requests > 0, result.text);
+      assert.deepEqual({ ...result.errors, non2xx: result.non2xx }, { connect: 0, read: 0, write: 0, timeout: 0, non2xx: 0 }, result.text);
       // one proxy, one web container: every old one was removed
       const left = (await rt.list(project)).map((c) => `${c.service}:${c.state}`).sort();
       assert.deepEqual(left, ['_proxy:running', 'web:running']);
