@@ -11,7 +11,7 @@ import { dashboardAsset } from './assets.js';
 
 export const DASHBOARD_PATH = /^\/dashboard(\/.*)?$/;
 
-export async function serveSiteDashboard({ req, res, url, ctx }: Call): Promise<void> {
+export async function serveSiteDashboard({ res, url, ctx }: Call): Promise<void> {
   const rest = url.pathname.slice('/dashboard'.length);
   if (rest === '') {
     res.writeHead(308, { location: '/dashboard/' });
@@ -28,7 +28,7 @@ export async function serveSiteDashboard({ req, res, url, ctx }: Call): Promise<
     case '/api/v1/logs':
       return json(res, { lines: await logs(ctx, url.searchParams.get('service') ?? '') });
     case '/api/v1/stream':
-      return stream(req, res, ctx);
+      return stream(res, ctx);
     default:
       json(res, { error: 'no such page' }, 404);
   }
@@ -92,12 +92,11 @@ async function logs(ctx: Ctx, service: string) {
 }
 
 /** Live updates: a summary every 2 s and a sample every 5 s, until the browser or the agent goes. */
-async function stream(req: Call['req'], res: ServerResponse, ctx: Ctx): Promise<void> {
+async function stream(res: ServerResponse, ctx: Ctx): Promise<void> {
   const closed = new AbortController();
   res.on('close', () => closed.abort());
   const signal = AbortSignal.any([closed.signal, ctx.closing]);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-  void req;
   for (let tick = 0; !signal.aborted; tick++) {
     res.write(`event: summary\ndata: ${JSON.stringify(await summary(ctx))}\n\n`);
     if (tick % 3 === 0) res.write(`event: sample\ndata: ${JSON.stringify({ site: ctx.site, sample: await sample(ctx) })}\n\n`);

@@ -8,6 +8,7 @@ import type { ObserverStore } from './store.js';
 import type { StoredLogLine } from './_logs.js';
 import type { Sample } from './_metrics.js';
 import { AgentReader, AgentRequestError, type ObserverIdentity } from './reader.js';
+import { LogFollowers } from './_follow.js';
 
 export interface PullOptions {
   /** how long one events request may wait for news, seconds */
@@ -49,8 +50,7 @@ export class SitePuller {
   private readonly abort = new AbortController();
   private readonly running: Promise<void>[] = [];
   private pokeState: (() => void) | undefined;
-  private readonly followers = new Map<string, AbortController>();
-  private pendingLogs: Omit<StoredLogLine, 'id'>[] = [];
+  private readonly logs: LogFollowers;
 
   constructor(
     readonly site: string,
@@ -61,21 +61,21 @@ export class SitePuller {
     private readonly opts: PullOptions = DEFAULT_PULL,
   ) {
     this.reader = new AgentReader(agentUrl, identity);
+    this.logs = new LogFollowers(site, this.reader, store, (lines) => listener.logs(lines));
     store.sites.ensure(site, agentUrl);
   }
 
   start(): void {
     this.running.push(this.eventsLoop(), this.periodic(this.opts.stateMs, () => this.readState(), true), this.periodic(this.opts.metricsMs, () => this.readStats(), false));
-    if (this.opts.logs) this.running.push(this.periodic(1_000, async () => this.flushLogs(), false));
+    if (this.opts.logs) this.running.push(this.periodic(1_000, async () => this.logs.flush(), false));
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     this.pokeState?.();
-    for (const f of this.followers.values()) f.abort();
+    this.logs.stop();
     this.reader.close();
     await Promise.allSettled(this.running);
-    this.flushLogs();
   }
 
   private get signal(): AbortSignal {
@@ -136,7 +136,7 @@ export class SitePuller {
     this.store.sites.setState(this.site, { desired, observed }, Date.now());
     this.reached(false);
     this.listener.state(this.site);
-    if (this.opts.logs) this.follow(new Set(desired.desired?.containers.map((c) => c.service) ?? []));
+    if (this.opts.logs) this.logs.sync(new Set(desired.desired?.containers.map((c) => c.service) ?? []), this.signal);
   }
 
   /** false once the agent said it has no /v1/governor (older agents) */
@@ -170,42 +170,6 @@ export class SitePuller {
       else throw err;
       return undefined;
     }
-  }
-
-  /** Keeps one log follower per desired service; a follower that ends is started again while the service is wanted. */
-  private follow(services: Set<string>): void {
-    for (const [service, ctl] of this.followers) {
-      if (!services.has(service)) {
-        ctl.abort();
-        this.followers.delete(service);
-      }
-    }
-    for (const service of services) {
-      if (this.followers.has(service) || this.signal.aborted) continue;
-      const ctl = new AbortController();
-      this.followers.set(service, ctl);
-      void (async () => {
-        const signal = AbortSignal.any([ctl.signal, this.signal]);
-        try {
-          for await (const line of this.reader.lines(`/v1/services/${encodeURIComponent(service)}/logs?tail=50&follow=1`, signal)) {
-            const l = JSON.parse(line) as { replica: number; time: string; stream: string; text: string };
-            this.pendingLogs.push({ site: this.site, service, replica: l.replica, time: l.time, stream: l.stream, text: l.text });
-          }
-        } catch {
-          // the container went away or the site did: tried again at the next state read
-        } finally {
-          if (this.followers.get(service) === ctl) this.followers.delete(service);
-        }
-      })();
-    }
-  }
-
-  private flushLogs(): void {
-    if (this.pendingLogs.length === 0) return;
-    const batch = this.pendingLogs;
-    this.pendingLogs = [];
-    const fresh = this.store.logs.add(batch);
-    if (fresh.length) this.listener.logs(fresh);
   }
 
   private reached(changed: boolean): void {
