@@ -85,7 +85,10 @@ services:
   });
   after(async () => {
     await Promise.all([dc1.kill(), dc2.kill()]);
-    for (const s of ['dc1', 'dc2'] as const) for (const c of await rts[s].list(project)) await rts[s].remove(c.id);
+    // each engine on its own: a slow one must not leave the other's containers behind
+    await Promise.allSettled((['dc1', 'dc2'] as const).map(async (s) => {
+      for (const c of await rts[s].list(project)) await rts[s].remove(c.id);
+    }));
     dc1.remove();
     dc2.remove();
     work.remove();
@@ -204,7 +207,10 @@ services:
     assert.deepEqual([r.outcome, r.sites.map((s) => [s.site, s.outcome, s.steps.length])], ['no-op', [['dc1', 'no-op', 0], ['dc2', 'no-op', 0]]]);
     const text = await turtle(['deploy']);
     assert.deepEqual([text.code, text.stdout], [0, `deployment ${r.id + 1}: no-op (dc1 no-op, dc2 no-op)\n`]);
-    assert.match(text.stderr, /^dc1: up to date\ndc2: up to date\n$/m);
+    assert.equal(text.stderr, [
+      `  dc1: waiting for the agent at ${url(dc1)} to converge`, 'dc1: up to date',
+      `  dc2: waiting for the agent at ${url(dc2)} to converge`, 'dc2: up to date', '',
+    ].join('\n'));
   });
 
   test('a failing reconcile fails the deploy with the agent\'s reason; the running version keeps running', LIMIT, async () => {
@@ -290,7 +296,7 @@ services:
       await issueCert(otherCa, { role: 'operator', name: 'mallory', out: stranger });
       const r = await turtle(['ps', '--site', 'dc1'], { TURTLE_IDENTITY: stranger });
       assert.deepEqual([r.code, r.stderr], [4, [
-        `error: site dc1: the agent at ${url(dc1)} presented a certificate your identity does not trust (unable to verify the first certificate)`,
+        `error: site dc1: the agent at ${url(dc1)} presented a certificate your identity does not trust (certificate signature failure)`,
         `hint: ${stranger}/ca.pem must be the CA that issued the agent's certificate: issue your operator certificate from that CA`,
         '',
       ].join('\n')]);
@@ -303,7 +309,7 @@ services:
         const r = await w.run(['ps'], { TURTLE_IDENTITY: identity });
         assert.equal(r.code, 4, r.stderr);
         assert.equal(r.stderr, [
-          `error: site dc1: the agent at https://localhost:${dc1.port} presented a certificate for another host (Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: IP Address:127.0.0.1)`,
+          `error: site dc1: the agent at https://localhost:${dc1.port} presented a certificate for another host (Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: dc1)`,
           "hint: use the address its certificate names in sites.dc1.agent, or reissue the agent's certificate: turtle ca issue --role agent --name dc1 --host <that address>",
           '',
         ].join('\n'));
@@ -334,6 +340,13 @@ interface Host {
   memAvailableBytes: number;
 }
 
+/** In order to the precision the engines give: Podman 4.3 stamps whole seconds, Docker nanoseconds. */
 function assertInOrder(times: string[]): void {
-  for (let i = 1; i < times.length; i++) assert.ok(compareLogTimes(times[i - 1]!, times[i]!) <= 0, `line ${i}: ${times[i - 1]} after ${times[i]}\n${times.join('\n')}`);
+  const seconds = (t: string) => t.replace(/\.\d+/, '');
+  const exact = (t: string) => /\.\d+/.test(t);
+  for (let i = 1; i < times.length; i++) {
+    const [a, b] = [times[i - 1]!, times[i]!];
+    const order = exact(a) && exact(b) ? compareLogTimes(a, b) : compareLogTimes(seconds(a), seconds(b));
+    assert.ok(order <= 0, `line ${i}: ${a} after ${b}\n${times.join('\n')}`);
+  }
 }
