@@ -54,9 +54,17 @@ ${['dc1', 'dc2'].map((x) => `  ${x}:\n    services:\n${services.map((v) => `    
   return { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, site.site), { project, site: site.site }) };
 }
 
-export async function pushDesired(site: AgentFixture, operator: Identity, desired: unknown): Promise<void> {
-  const r = await api(site.port, operator, 'PUT', '/v1/desired', JSON.stringify(desired));
-  if (r.status !== 202) throw new Error(`PUT /v1/desired on ${site.site}: ${r.status} ${r.text}`);
+/** PUT the desired state as the operator; tried again when the answer does not come (a loaded machine): the PUT is idempotent. */
+export async function pushDesired(site: AgentFixture, operator: Identity, desired: unknown, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await api(site.port, operator, 'PUT', '/v1/desired', JSON.stringify(desired));
+      if (r.status !== 202) throw new Error(`PUT /v1/desired on ${site.site}: ${r.status} ${r.text}`);
+      return;
+    } catch (err) {
+      if (attempt >= attempts || !/timeout|ECONNRESET|socket hang up/.test(String(err))) throw err;
+    }
+  }
 }
 
 /** Every event in the agent's own store (read beside the running agent: SQLite WAL allows it). */
