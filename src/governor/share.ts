@@ -47,13 +47,23 @@ function readGroupMemory(tree: CgroupTree, group: Group): GroupMemory {
 }
 
 /**
+ * A v1 class's sum over its containers is reused for up to 10 s while neither the class nor the parent hit
+ * a limit (memory.failcnt): walking every container's cgroup each second was most of the governor's cost.
+ */
+const CHILD_OOM_TTL_MS = 10_000;
+const childOoms = new Map<string, { at: number; failcnt: string; count: number }>();
+
+/**
  * v2's memory.events counts kills below the group too; v1 counts only the victim's own cgroup (the
  * container's), so there the containers' counters are added up.
  */
-function oomKillsIn(tree: CgroupTree, group: Group): number {
+function oomKillsIn(tree: CgroupTree, group: Group, now = Date.now()): number {
   const own = parseKeyed(readOr(files.oomEvents(tree, group), '')).get('oom_kill') ?? 0;
   if (tree.version === 2 || group === 'turtle') return own;
   const dir = files.memoryDir(tree, group);
+  const failcnt = readOr(join(dir, 'memory.failcnt'), '') + readOr(join(files.memoryDir(tree, 'turtle'), 'memory.failcnt'), '');
+  const cached = childOoms.get(dir);
+  if (cached && cached.failcnt === failcnt && now - cached.at < CHILD_OOM_TTL_MS) return own + cached.count;
   let children = 0;
   try {
     for (const e of readdirSync(dir, { withFileTypes: true }))
@@ -61,6 +71,7 @@ function oomKillsIn(tree: CgroupTree, group: Group): number {
   } catch {
     // no container of this class yet
   }
+  childOoms.set(dir, { at: now, failcnt, count: children });
   return own + children;
 }
 
