@@ -149,3 +149,47 @@ export async function rejoinAll(ctx: ProxyContext, project: string, specs: reado
     if (spec && isProxied(spec)) await joinProxy(ctx, c.id, spec);
   }
 }
+
+/**
+ * Brings the proxy in line with what runs, after the steps of a converge (or when there were none): a
+ * proxy restarted by the engine or a reboot starts with empty backends, and a container restarted by
+ * the agent may have a new address. Running containers of proxied services that are missing (or point
+ * to an old address) join; servers whose container is gone are removed. Returns what it changed.
+ */
+export async function syncProxy(ctx: ProxyContext, project: string, desired: readonly ContainerSpec[]): Promise<string[]> {
+  if (!desired.some(isProxy)) return [];
+  const proxy = proxyOf(ctx, project);
+  let servers;
+  try {
+    servers = await proxy.servers();
+  } catch (err) {
+    if (err instanceof TurtleError && err.recoverable) return []; // not running (yet): its own step brings it back
+    throw err;
+  }
+  const changes: string[] = [];
+  const running = (await ctx.runtime.list(project)).filter((c) => c.site === ctx.site && c.state === 'running');
+  const serving = new Set<string>();
+  for (const c of running) {
+    const spec = desired.find((s) => s.service === c.service && s.replica === c.replica && s.configHash === c.configHash);
+    if (spec === undefined || !isProxied(spec) || c.ipAddress === undefined) continue;
+    if (hasHealthcheck(spec) && c.health !== 'healthy') continue;
+    const name = serverName(c);
+    for (const route of spec.routes ?? []) {
+      const backend = backendName(spec.service, route);
+      serving.add(`${backend}/${name}`);
+      const have = servers.find((s) => s.backend === backend && s.name === name);
+      if (have?.address === `${c.ipAddress}:${route.target}`) continue;
+      if (have) await proxy.remove(backend, name);
+      await proxy.add(backend, { name, address: c.ipAddress, port: route.target });
+      changes.push(`${who(ctx, c)} ${have ? 'moved to' : 'put back into'} the proxy at ${c.ipAddress}:${route.target}`);
+    }
+  }
+  const backends = new Set(desired.filter(isProxied).flatMap((s) => (s.routes ?? []).map((r) => backendName(s.service, r))));
+  for (const s of servers) {
+    if (!backends.has(s.backend) || serving.has(`${s.backend}/${s.name}`)) continue;
+    if (running.some((c) => isServerOf(s.name, c))) continue; // running but not (yet) healthy: left to its step
+    await proxy.remove(s.backend, s.name);
+    changes.push(`${ctx.site}: ${s.backend}/${s.name} taken out of the proxy: its container is gone`);
+  }
+  return changes;
+}

@@ -1,11 +1,13 @@
-// Converging one site: observe -> plan -> execute (a few steps at a time), starting nothing new after a failure.
+// Converging one site: observe -> plan -> execute (a few steps at a time), starting nothing new after a
+// failure; then the site proxy's backends are brought in line with what runs.
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { plan } from '../domain/plan.js';
 import { describeStep, stepService, type Step } from '../domain/steps.js';
 import type { ContainerSpec } from '../domain/types.js';
 import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
 import type { StepRecord } from '../store/deployments.js';
-import { executeStep } from './executors.js';
+import { executeStep, type ExecContext } from './executors.js';
+import { syncProxy } from './_proxied.js';
 import { ensureImages, imagesNeeded } from './images.js';
 import { schedule } from './_schedule.js';
 
@@ -40,14 +42,17 @@ export async function convergeSite(
   const actual = await runtime.list(project);
   const steps = plan({ site, desired, actual });
   hooks.onPlan?.(steps);
-  if (steps.length === 0) return { site, steps, records: [] };
+  const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
+  if (steps.length === 0) {
+    const error = await syncProxyQuietly(ctx, project, desired);
+    return { site, steps, records: [], ...(error ? { error } : {}) };
+  }
   try {
     await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);
   } catch (err) {
     const error = asTurtleError(err);
     return { site, steps, records: steps.map((s) => skipped(s)), error };
   }
-  const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
   let error: TurtleError | undefined;
   const results = await schedule(steps, hooks.parallelism ?? DEFAULT_PARALLELISM, async (step, index) => {
     hooks.onStepStart?.(step, index, steps.length);
@@ -66,7 +71,18 @@ export async function convergeSite(
     }
   }, (r) => r.status === 'failed');
   const records = results.map((r, i) => r ?? skipped(steps[i] as Step));
+  error ??= await syncProxyQuietly(ctx, project, desired);
   return { site, steps, records, ...(error ? { error } : {}) };
+}
+
+/** The proxy's backends brought in line with what runs (see syncProxy); what it changed is progress, a failure the result. */
+async function syncProxyQuietly(ctx: ExecContext, project: string, desired: readonly ContainerSpec[]): Promise<TurtleError | undefined> {
+  try {
+    for (const change of await syncProxy(ctx, project, desired)) ctx.onProgress?.(change);
+    return undefined;
+  } catch (err) {
+    return asTurtleError(err);
+  }
 }
 
 function base(step: Step) {

@@ -9,6 +9,8 @@ export interface ProxyServer {
   status: string;
   /** requests (http) or connections (tcp) it is serving now */
   sessions: number;
+  /** `address:port` it forwards to */
+  address: string;
 }
 
 export interface ServerAddress {

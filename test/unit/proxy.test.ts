@@ -11,6 +11,7 @@ import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
 import { commands, haproxyConfig, parseServerStats, PROXY_SERVICE, withProxy, type ProxyServer, type ServerAddress, type SiteProxy } from '../../src/proxy/index.js';
 import { executeStep } from '../../src/converge/executors.js';
+import { syncProxy } from '../../src/converge/_proxied.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 import { desired, observed } from '../helpers/fixtures.js';
 
@@ -137,15 +138,15 @@ test('runtime API commands, exactly', () => {
 
 test('show stat: servers with their status and current sessions; BACKEND rows left out', () => {
   const csv = [
-    '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,',
-    'web_8080,web-1-aaa,0,0,3,4,,120,0,0,,0,,0,0,0,0,UP,1,',
-    'web_8080,web-1-bbb,0,0,0,1,,7,0,0,,0,,0,0,0,0,DRAIN,0,',
-    'web_8080,BACKEND,0,0,3,4,,127,0,0,0,0,,0,0,0,0,UP,1,',
+    '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,addr,',
+    'web_8080,web-1-aaa,0,0,3,4,,120,0,0,,0,,0,0,0,0,UP,1,172.17.0.5:80,',
+    'web_8080,web-1-bbb,0,0,0,1,,7,0,0,,0,,0,0,0,0,DRAIN,0,172.17.0.4:80,',
+    'web_8080,BACKEND,0,0,3,4,,127,0,0,0,0,,0,0,0,0,UP,1,,',
     '',
   ].join('\n');
   assert.deepEqual(parseServerStats(csv), [
-    { backend: 'web_8080', name: 'web-1-aaa', status: 'UP', sessions: 3 },
-    { backend: 'web_8080', name: 'web-1-bbb', status: 'DRAIN', sessions: 0 },
+    { backend: 'web_8080', name: 'web-1-aaa', status: 'UP', sessions: 3, address: '172.17.0.5:80' },
+    { backend: 'web_8080', name: 'web-1-bbb', status: 'DRAIN', sessions: 0, address: '172.17.0.4:80' },
   ]);
 });
 
@@ -209,7 +210,7 @@ class FakeProxy implements SiteProxy {
   }
   async add(backend: string, s: ServerAddress): Promise<void> {
     this.log.push(`proxy add ${backend}/${s.name} ${s.address}:${s.port}`);
-    this.servers_.set(`${backend}/${s.name}`, { backend, name: s.name, status: 'UP', sessions: 0 });
+    this.servers_.set(`${backend}/${s.name}`, { backend, name: s.name, status: 'UP', sessions: 0, address: `${s.address}:${s.port}` });
   }
   async drain(backend: string, name: string): Promise<void> {
     this.log.push(`proxy drain ${backend}/${name}`);
@@ -224,6 +225,9 @@ class AddressedRuntime extends FakeRuntime {
   override async inspect(id: string): Promise<ObservedContainer | undefined> {
     const c = await super.inspect(id);
     return c && { ...c, ipAddress: `10.0.0.${id.slice(1)}` };
+  }
+  override async list(project: string): Promise<ObservedContainer[]> {
+    return (await super.list(project)).map((c) => ({ ...c, ipAddress: `10.0.0.${c.id.slice(1)}` }));
   }
 }
 
@@ -267,5 +271,33 @@ describe('a swap behind the proxy (fake engine and proxy)', () => {
     await assert.rejects(executeStep(step, ctx), /became unhealthy .*the new container was removed and the previous container kept running/);
     assert.deepEqual(rt.calls, ['create web#1 web:bad', 'start c2', 'remove c2']);
     assert.deepEqual([...proxy.servers_.keys()], ['web_8080/web-1-c1']);
+  });
+});
+
+describe('syncProxy: the proxy brought in line with what runs', () => {
+  const route = { listen: 8080, target: 80, mode: 'http' as const };
+  const web = desired('web', { image: 'web:1', ports: [{ container: 80, protocol: 'tcp' }], routes: [route], update: { minHealthyMs: 0 } });
+  const proxySpec = desired(PROXY_SERVICE, { image: 'turtle/haproxy:2.6' });
+
+  test('a proxy that came back empty gets the running containers again; a server whose container is gone is taken out', async () => {
+    const rt = new AddressedRuntime();
+    rt.images.add('web:1');
+    const proxy = new FakeProxy(rt.calls);
+    const ctx = { runtime: rt, site: 'dc1', proxyFor: () => proxy };
+    const id = await rt.create(web);
+    await rt.start(id);
+    proxy.servers_.set('web_8080/web-1-gone00000000', { backend: 'web_8080', name: 'web-1-gone00000000', status: 'UP', sessions: 0, address: '10.0.0.9:80' });
+    rt.calls.length = 0;
+    const changes = await syncProxy(ctx, 'p', [proxySpec, web]);
+    assert.deepEqual(rt.calls, ['proxy add web_8080/web-1-c1 10.0.0.1:80', 'proxy remove web_8080/web-1-gone00000000']);
+    assert.deepEqual(changes, ['dc1/web#1 put back into the proxy at 10.0.0.1:80', 'dc1: web_8080/web-1-gone00000000 taken out of the proxy: its container is gone']);
+    rt.calls.length = 0;
+    assert.deepEqual(await syncProxy(ctx, 'p', [proxySpec, web]), []);
+    assert.deepEqual(rt.calls, []);
+  });
+
+  test('nothing to do for a site without a proxy', async () => {
+    const rt = new AddressedRuntime();
+    assert.deepEqual(await syncProxy({ runtime: rt, site: 'dc1', proxyFor: () => new FakeProxy(rt.calls) }, 'p', [desired('db')]), []);
   });
 });
