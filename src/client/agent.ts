@@ -101,11 +101,10 @@ export class AgentClient implements SiteClient {
   }
 
   private async pushAndWait(desired: readonly ContainerSpec[], hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
-    // the agent replaces its desired state between two runs, so this may wait for one: no idle limit
     // the agent keeps the operator's stops itself (`turtle stop` through it) and applies them on top
     const containers = desired.map((c) => ({ ...c, running: true }));
     const body = { project: this.project, specHash: this.specHash, containers };
-    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal, idleMs: 0 });
+    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
     const after = put.body.seq;
     if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');
     hooks.onProgress?.(`waiting for the agent at ${this.where} to converge`);
@@ -120,12 +119,14 @@ export class AgentClient implements SiteClient {
     return { records: outcome.records, error };
   }
 
-  /** Long-polls the agent's events for the first reconcile outcome after `after`. */
+  /** Long-polls the agent's events for the first reconcile outcome that saw our push (see `afterOurs`). */
   private async reconcileEvent(after: number, signal: AbortSignal): Promise<TurtleEvent> {
+    const seen: TurtleEvent[] = [];
     let from = after;
     for (;;) {
       const { body } = await this.api.json<Events>('GET', `/v1/events?after=${from}&wait=10`, { signal, idleMs: 0 });
-      const found = body.events.find(isReconcile);
+      seen.push(...body.events);
+      const found = afterOurs(seen, after);
       if (found) return found;
       from = body.next;
     }
@@ -140,7 +141,7 @@ export class AgentClient implements SiteClient {
       if (!(err instanceof TurtleError && err.exitCode === ExitCode.failed)) throw err;
     }
     const { body } = await this.api.json<Events>('GET', `/v1/events?after=${after}&limit=10000`, { signal });
-    return body.events.find(isReconcile);
+    return afterOurs(body.events, after);
   }
 
   /** A reconcile stuck behind the engine must not hang the deploy: give up waiting (the agent goes on). */
@@ -160,6 +161,12 @@ export class AgentClient implements SiteClient {
   }
 }
 
-function isReconcile(e: TurtleEvent): boolean {
-  return e.type === 'reconcile.succeeded' || e.type === 'reconcile.failed';
+/**
+ * The first reconcile outcome after the agent's `desired.applied` marker for our push (seq `replaced`):
+ * a run already under way when the push arrived used the old state, and its event comes before the marker.
+ */
+export function afterOurs(events: readonly TurtleEvent[], replaced: number): TurtleEvent | undefined {
+  const marker = events.findIndex((e) => e.type === 'desired.applied' && e.data?.replaced === replaced);
+  if (marker < 0) return undefined;
+  return events.slice(marker + 1).find((e) => e.type === 'reconcile.succeeded' || e.type === 'reconcile.failed');
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { answerError, connectionError, type AgentRef } from '../../src/client/_errors.js';
 import { fromLine, reconcileRecords } from '../../src/client/_reconcile.js';
+import { afterOurs } from '../../src/client/agent.js';
 import { collectInOrder, compareLogTimes, followInOrder, identityDir, loadIdentity, type LabelledLine, type LogSource } from '../../src/client/index.js';
 import { ExitCode, TurtleError } from '../../src/lib/errors.js';
 
@@ -100,6 +101,21 @@ describe('reconcile events as step records', () => {
     assert.deepEqual(fromLine('update-resources web#1 (cpus=0.2 memory=48MiB -> cpus=0.2 memory=40MiB) done', undefined), {
       step: 'update-resources web#1 (cpus=0.2 memory=48MiB -> cpus=0.2 memory=40MiB)', kind: 'update-resources', service: 'web', status: 'done', durationMs: 0,
     });
+  });
+});
+
+describe('the reconcile that saw a push', () => {
+  const ev = (seq: number, type: string, data?: Record<string, unknown>) => ({ seq, time: 't', site: 'dc1', type, message: type, ...(data ? { data } : {}) });
+  test('a run under way when the push arrived (its event before the marker) is not ours', () => {
+    const events = [ev(11, 'reconcile.failed'), ev(12, 'desired.applied', { replaced: 10 }), ev(13, 'health.failed'), ev(14, 'reconcile.succeeded')];
+    assert.equal(afterOurs(events, 10)?.seq, 14);
+  });
+  test('no marker yet, or another push\'s marker: nothing', () => {
+    assert.equal(afterOurs([ev(11, 'reconcile.succeeded')], 10), undefined);
+    assert.equal(afterOurs([ev(12, 'desired.applied', { replaced: 9 }), ev(13, 'reconcile.succeeded')], 10), undefined);
+  });
+  test('marker without a reconcile event after it: a run with nothing to do (or not finished yet)', () => {
+    assert.equal(afterOurs([ev(12, 'desired.applied', { replaced: 10 })], 10), undefined);
   });
 });
 

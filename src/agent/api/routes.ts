@@ -67,14 +67,15 @@ async function putDesired({ req, res, url, ctx }: Call) {
   query(url, []);
   const parsed = parseDesired(await readJson(req), ctx.site);
   if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
-  // Replaced between runs, never during one: every reconcile event after this one's seq saw the new state.
-  const replaced = await ctx.reconciler.exclusive(async () => {
-    ctx.store.agent.setDesired(ctx.site, parsed.value);
-    ctx.reconciler.desiredChanged();
-    return ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
+  ctx.store.agent.setDesired(ctx.site, parsed.value);
+  ctx.reconciler.desiredChanged();
+  const replaced = ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
+  // Queued behind a run already under way (which still uses the old state): reconcile events after this
+  // marker come from runs that saw the new state. The CLI's deploy waits for the first one.
+  void ctx.reconciler.exclusive(async () => {
+    ctx.store.events.append({ site: ctx.site, type: 'desired.applied', message: 'the next reconcile uses the new desired state', data: { replaced: replaced.seq } });
   });
   void ctx.reconciler.trigger();
-  // seq: the CLI waits for the first reconcile event after it (a run with no steps writes none)
   sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length, seq: replaced.seq });
 }
 
