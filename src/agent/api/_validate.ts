@@ -20,11 +20,16 @@ const check = z.discriminatedUnion('kind', [
 const probe = z.strictObject({ check, intervalMs: int(100, 3_600_000), timeoutMs: int(10, 3_600_000), failureThreshold: int(1, 100), startPeriodMs: ms });
 const record = z.record(z.string().max(256).regex(/^[^\x00-\x1f\x7f=]+$/, 'not a valid key'), z.string().max(65_536).regex(/^[^\x00\x7f]*$/, 'control characters are not allowed'));
 
+/** A spec service, or the site proxy turtle adds (`_proxy`, a name no spec service can have). */
+const serviceName = z.union([name(SERVICE, 'service name'), z.literal('_proxy')]);
+const route = z.strictObject({ listen: int(1, 65_535), hostIp: plain.optional(), target: int(1, 65_535), mode: z.enum(['http', 'tcp']) });
+const update = z.strictObject({ order: z.enum(['start-first', 'stop-first']).optional(), minHealthyMs: ms.optional(), drainTimeoutMs: ms.optional() });
+
 export const containerSpec = z.strictObject({
   name: name(/^[a-z0-9][a-z0-9_.-]*$/, 'container name'),
   project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
   site: name(/^[a-z0-9][a-z0-9-]*$/, 'site name'),
-  service: name(SERVICE, 'service name'),
+  service: serviceName,
   replica: int(1, 1000),
   image: plain,
   command: z.array(plain).max(256).optional(),
@@ -42,7 +47,11 @@ export const containerSpec = z.strictObject({
   resources: z.strictObject({ cpus: z.number().positive().max(1024).optional(), memory: int(1, 2 ** 50).optional(), memoryReservation: int(1, 2 ** 50).optional() }),
   priority: z.enum(['critical', 'normal', 'background']),
   cgroupParent: z.string().max(1024).regex(/^\/[a-zA-Z0-9_./-]*$/, 'an absolute cgroup path').refine((p) => !p.split('/').includes('..'), 'no .. in a cgroup path').optional(),
-  dependsOn: z.record(name(SERVICE, 'service name'), z.enum(['service_started', 'service_healthy', 'service_completed_successfully'])),
+  dependsOn: z.record(serviceName, z.enum(['service_started', 'service_healthy', 'service_completed_successfully'])),
+  proxy: z.enum(['http', 'tcp']).optional(),
+  update: update.optional(),
+  routes: z.array(route).max(256).optional(),
+  network: z.literal('host').optional(),
   running: z.boolean(),
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });
