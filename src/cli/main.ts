@@ -21,5 +21,19 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  return run(buildProgram(), argv);
+  return run(buildProgram(), followAfterLogs(argv));
+}
+
+/** Global options that take a value (their value is not the command). */
+const VALUED = new Set(['-f', '--file', '--state', '--identity']);
+
+/**
+ * After `logs`, `-f` means follow, as in `docker logs -f`; before the command it names the spec. Commander
+ * would give every `-f` to the global option, wherever it stands.
+ */
+export function followAfterLogs(argv: readonly string[]): string[] {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) i += VALUED.has(argv[i]!) ? 2 : 1;
+  if (argv[i] !== 'logs') return [...argv];
+  return argv.map((a, j) => (j > i && a === '-f' ? '--follow' : a));
 }

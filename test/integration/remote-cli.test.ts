@@ -159,7 +159,7 @@ services:
   });
 
   test('logs --follow follows both agents, merged in time order, until interrupted', LIMIT, async () => {
-    const child = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', work.spec, 'logs', '--follow', '-n', '2', 'ticker'], {
+    const child = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', work.spec, 'logs', '-f', '-n', '2', 'ticker'], {
       env: { ...process.env, TURTLE_STATE: join(work.dir, 'state.db'), TURTLE_IDENTITY: identity },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
