@@ -29,6 +29,8 @@ export class Reconciler {
   private readonly abort = new AbortController();
   private failures = 0;
   private recovered = false;
+  /** ends the wait after a failure early: a new desired state is worth trying at once */
+  private retryNow = new AbortController();
   /** desired() is read several times a second (every health tick): kept until `desiredChanged` */
   private cached: { project: string; containers: ContainerSpec[] } | null | undefined;
 
@@ -81,6 +83,8 @@ export class Reconciler {
   /** Call after the desired state or a service's stop changed in the store. */
   desiredChanged(): void {
     this.cached = undefined;
+    this.retryNow.abort();
+    this.retryNow = new AbortController();
   }
 
   private async loop(): Promise<void> {
@@ -91,7 +95,7 @@ export class Reconciler {
       if (!ok) {
         this.pending = true;
         const wait = backoffMs(this.failures, this.opts.backoffBaseMs ?? 1_000, this.opts.backoffCapMs ?? 60_000);
-        await sleep(wait, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        await sleep(wait, undefined, { signal: AbortSignal.any([this.abort.signal, this.retryNow.signal]) }).catch(() => undefined);
       }
     }
   }
@@ -123,7 +127,8 @@ export class Reconciler {
           site,
           type: failed ? 'reconcile.failed' : 'reconcile.succeeded',
           message: failed ? `reconcile failed: ${result.error?.message}` : `reconciled: ${done} steps in ${Date.now() - started} ms`,
-          data: { steps: result.records.map((r) => `${r.step} ${r.status}`) },
+          // steps as text for people, records (with timings) for the CLI's deployment report
+          data: { steps: result.records.map((r) => `${r.step} ${r.status}`), records: result.records },
         });
         store.agent.prune();
       }
