@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TurtleError } from '../lib/errors.js';
 import { UPDATE_DEFAULTS, type ContainerSpec, type ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
-import { PROXY_SERVICE, backendName, isServerOf, serverName, siteProxy, type SiteProxy } from '../proxy/index.js';
+import { ADMIN_DIR, HaproxySiteProxy, PROXY_SERVICE, backendName, isServerOf, serverName, siteProxy, type SiteProxy } from '../proxy/index.js';
 import { hasHealthcheck } from './_wait.js';
 
 const POLL_MS = 100;
@@ -20,6 +20,8 @@ export interface ProxyContext {
   onProgress?: (message: string) => void;
   /** the proxy of a project on this site (default: HAProxy through its admin socket on this host) */
   proxyFor?: (project: string, site: string) => SiteProxy;
+  /** the site's desired containers: a restarted proxy takes back the running ones of proxied services */
+  desired?: readonly ContainerSpec[];
 }
 
 export function isProxied(spec: ContainerSpec): boolean {
@@ -37,8 +39,11 @@ export function updatePolicy(spec: ContainerSpec) {
   };
 }
 
+/** The admin socket is where the proxy's container has it mounted (rendered where the spec was), else the default. */
 function proxyOf(ctx: ProxyContext, project: string): SiteProxy {
-  return (ctx.proxyFor ?? siteProxy)(project, ctx.site);
+  if (ctx.proxyFor) return ctx.proxyFor(project, ctx.site);
+  const dir = ctx.desired?.find((c) => isProxy(c) && c.project === project)?.mounts.find((m) => m.target === ADMIN_DIR)?.source;
+  return dir ? new HaproxySiteProxy(`${dir}/admin.sock`) : siteProxy(project, ctx.site);
 }
 
 const who = (ctx: ProxyContext, c: { service: string; replica: number }) => `${ctx.site}/${c.service}#${c.replica}`;

@@ -19,8 +19,6 @@ export interface ExecContext extends ProxyContext {
   onProgress?: (message: string) => void;
   /** seconds a container gets to stop before it is killed */
   stopTimeoutS: number;
-  /** the site's desired containers: a restarted proxy takes back the running ones of proxied services */
-  desired?: readonly ContainerSpec[];
 }
 
 type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, ctx: ExecContext) => Promise<void>;
