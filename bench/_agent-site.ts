@@ -24,7 +24,7 @@ export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=
  */
 export const AGENT_NODE_FLAGS = '--single-threaded --lite-mode --optimize-for-size';
 
-export async function startSite(services: number, env: Record<string, string> = { NODE_OPTIONS: AGENT_NODE_OPTIONS }, nodeArgs: string[] = AGENT_NODE_FLAGS.split(' ')) {
+export async function startSite(services: number, env: Record<string, string> = { NODE_OPTIONS: AGENT_NODE_OPTIONS, TURTLE_GOVERNOR: 'on' }, nodeArgs: string[] = AGENT_NODE_FLAGS.split(' ')) {
   const project = `bench-agent-${process.pid}`;
   const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
   await agent.init();

@@ -187,7 +187,8 @@ start_agent() { # site
   # its folder is its working directory, so a turtle.yaml wherever this ran is never read; the shell writes
   # its own pid (the agent's, after exec) because setsid may fork
   cd "$d"
-  NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64' setsid nsenter --net="$(ns_path "$s")" \
+  # the sites share this host's one /turtle cgroup: their governors would all act on it (kernel weights only)
+  TURTLE_GOVERNOR=off NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64' setsid nsenter --net="$(ns_path "$s")" \
     sh -c 'echo $$ >"$0"; exec "$@"' "$d/agent.pid" \
     node "$ROOT_DIR/bin/turtle.js" --state "$d/agent.db" agent --site "$s" --runtime "${ENGINE[$s]}" --engine "$engine" \
     --listen "${ADDR[$s]}:$AGENT_PORT" --tls-dir "$d/tls" --resync "${TURTLE_TESTBED_RESYNC:-5}" >"$d/agent.log" 2>&1 </dev/null &

@@ -41,10 +41,13 @@ export class AgentFixture {
   /**
    * Starts the agent and waits until it listens. Tests resync every 5 s; benchmarks pass the production
    * default (30 s) and may add Node flags that NODE_OPTIONS refuses (--cpu-prof).
+   * The governor is off unless `env` turns it on (TURTLE_GOVERNOR=on): every test agent shares this host's one
+   * /turtle cgroup, and on a machine busy with the test run itself an acting governor caps every turtle
+   * container of every test at the budget. The governor's own tests use their own cgroup parent, or turn it on.
    */
   async start(env: Record<string, string> = {}, opts: { resyncS?: number; nodeArgs?: string[] } = {}): Promise<void> {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, '--state', this.state, 'agent', '--site', this.site, '--runtime', this.runtime, '--engine', this.engine,
-      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', String(opts.resyncS ?? 5)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', String(opts.resyncS ?? 5)], { env: { ...process.env, TURTLE_GOVERNOR: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     const seen = new Promise<void>((ok, fail) => {

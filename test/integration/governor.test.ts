@@ -167,7 +167,7 @@ describe('the agent runs the governor and shows it', { skip: skipEngines }, () =
   test('GET /v1/governor and /metrics: mode, host vs turtle share, caps, the sampler\'s own cost', { timeout: 60_000 }, async () => {
     await agent.init();
     const observer = await agent.identity('observer', 'grafana');
-    await agent.start();
+    await agent.start({ TURTLE_GOVERNOR: 'on' });
     await sleep(2500);
     const reply = await api(agent.port, observer, 'GET', '/v1/governor');
     assert.equal(reply.status, 200);
