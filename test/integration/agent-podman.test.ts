@@ -66,7 +66,10 @@ describe('turtle agent on podman', { skip: skipEngines }, () => {
     await engineRequest(shared.endpoint, 'POST', `/containers/${c!.id}/kill?signal=KILL`);
     await until('web recovered', async () => ((await events(from)).some((e) => e.type === 'health.recovered' && e.service === 'web') ? true : undefined));
     const seen = (await events(from)).filter((e) => e.service === 'web').map((e) => e.type);
-    assert.deepEqual(seen, ['health.failed', 'health.restarted', 'health.recovered']);
+    // Podman's own restart policy may start it again before the agent acts: then there is no restart of turtle's
+    const expected = seen.includes('health.restarted') ? ['health.failed', 'health.restarted', 'health.recovered'] : ['health.failed', 'health.recovered'];
+    assert.deepEqual(seen, expected);
+    assert.match(String((await events(from)).find((e) => e.type === 'health.failed')?.data?.reason), /^exited with code /);
   });
 
   test('the engine goes away, a container is deleted meanwhile, the engine comes back: the site converges again', async () => {
