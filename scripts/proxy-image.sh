@@ -27,7 +27,7 @@ install_packages() {
 }
 
 # A label on the image says which haproxy build it holds, so a Debian update rebuilds it.
-build_id() { haproxy -v | head -1 | awk '{print $3}'; }
+build_id() { haproxy -v | awk 'NR == 1 { print $3 }'; } # awk reads to the end: `head -1` made haproxy die of SIGPIPE (exit 141) under pipefail
 
 make_tar() { # file
   local root lib
