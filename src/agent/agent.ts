@@ -8,7 +8,7 @@ import { createRuntime, watchesEvents, type ContainerRuntime } from '../runtime/
 import type { Store } from '../store/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { prepareLocalHost } from '../governor/prepare.js';
-import { startGovernor, type AgentGovernorOptions } from '../governor/agent.js';
+import { retuneGovernor, startGovernor, type AgentGovernorOptions, type AgentParts } from '../governor/agent.js';
 import type { Governor } from '../governor/governor.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
@@ -24,7 +24,7 @@ export interface AgentOptions {
   port: number;
   /** full observe -> plan -> execute even without events (default 30 s) */
   resyncMs?: number;
-  /** the good-citizen governor's budget and floor (default: 10% of the host, floor 10% of its memory) */
+  /** the governor's budget and floor until a desired state names the site's (default: 10% of the host, floor 10% of its memory) */
   governor?: AgentGovernorOptions;
 }
 
@@ -55,6 +55,10 @@ export class Agent {
         this.wake?.();
         if (steps > 0) void this.monitor.refresh();
       },
+      // a push may carry a new budget: the governor keeps to it from its next tick
+      onDesiredChanged: () => {
+        if (this.governor) retuneGovernor(this.governor, this.governorParts(), this.opts.governor);
+      },
     });
     this.monitor = new HealthMonitor({
       site: opts.site,
@@ -78,13 +82,7 @@ export class Agent {
     if (prepared) {
       this.opts.store.events.append({ site: this.opts.site, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
       // The adaptive budget on top of the weights: only where turtle's cgroups are this host's.
-      if (prepared.ok) {
-        const { site, store } = this.opts;
-        this.governor = startGovernor(
-          { site, events: store.events, registry: this.metrics.registry, runtime: () => this.runtime, desired: () => this.reconciler.desired(), changed: () => void this.monitor.refresh() },
-          this.opts.governor,
-        );
-      }
+      if (prepared.ok) this.governor = startGovernor(this.governorParts(), this.opts.governor);
     }
     this.watching = this.watchEngine();
     this.resync = setInterval(() => {
@@ -103,6 +101,16 @@ export class Agent {
     await this.api?.close();
     await this.reconciler.stop();
     await this.watching;
+  }
+
+  private governorParts(): AgentParts {
+    const { site, store } = this.opts;
+    return {
+      site, events: store.events, registry: this.metrics.registry, runtime: () => this.runtime,
+      desired: () => this.reconciler.desired(),
+      budget: () => store.agent.desired(site)?.site,
+      changed: () => void this.monitor.refresh(),
+    };
   }
 
   /** Follows the engine's events; when the engine goes away, waits for it and reconverges. */

@@ -18,6 +18,8 @@ export interface ReconcilerOptions {
   backoffBaseMs?: number;
   backoffCapMs?: number;
   onReconciled?: (outcome: { steps: number; failed: boolean; durationMs: number }) => void;
+  /** the stored desired state changed (a push, an operator's stop or start) */
+  onDesiredChanged?: () => void;
 }
 
 export class Reconciler {
@@ -85,6 +87,7 @@ export class Reconciler {
     this.cached = undefined;
     this.retryNow.abort();
     this.retryNow = new AbortController();
+    this.opts.onDesiredChanged?.();
   }
 
   private async loop(): Promise<void> {

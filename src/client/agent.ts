@@ -1,7 +1,8 @@
 // A site reached through its agent's mutual-TLS API: the same answers as the engine path, from the agent.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, TurtleError } from '../lib/errors.js';
-import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
+import type { ContainerSpec, ObservedContainer, SiteBudget } from '../domain/types.js';
+import type { GovernorSnapshot } from '../governor/governor.js';
 import type { TargetConvergence, TargetHooks } from '../converge/deploy.js';
 import type { LogLine } from '../runtime/types.js';
 import type { TurtleEvent } from '../store/index.js';
@@ -30,7 +31,8 @@ interface Stats {
 export class AgentClient implements SiteClient {
   private readonly api: AgentConnection;
 
-  constructor(readonly site: string, private readonly project: string, private readonly specHash: string, readonly where: string, identity: Identity) {
+  /** `budget`: the site's capacity and budget from turtle.yaml, pushed with the desired state for the agent's governor */
+  constructor(readonly site: string, private readonly project: string, private readonly specHash: string, readonly where: string, identity: Identity, private readonly budget?: SiteBudget) {
     if (!where.startsWith('https://')) {
       throw new TurtleError(`site ${site}: the agent's API is HTTPS only, but sites.${site}.agent is ${where}`, {
         exitCode: ExitCode.invalid,
@@ -87,6 +89,12 @@ export class AgentClient implements SiteClient {
     };
   }
 
+  /** The agent's governor; undefined where it runs none (kernel weights only, or TURTLE_GOVERNOR=off). */
+  async governor(): Promise<GovernorSnapshot | undefined> {
+    const { body } = await this.api.json<{ governor: GovernorSnapshot | null }>('GET', '/v1/governor');
+    return body.governor ?? undefined;
+  }
+
   /**
    * Pushes the desired containers and waits for the reconcile that covers them: its steps are the
    * deployment's steps. A failed reconcile ends the wait (the agent itself keeps retrying).
@@ -103,7 +111,7 @@ export class AgentClient implements SiteClient {
   private async pushAndWait(desired: readonly ContainerSpec[], hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
     // the agent keeps the operator's stops itself (`turtle stop` through it) and applies them on top
     const containers = desired.map((c) => ({ ...c, running: true }));
-    const body = { project: this.project, specHash: this.specHash, containers };
+    const body = { project: this.project, specHash: this.specHash, containers, ...(this.budget ? { site: this.budget } : {}) };
     const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
     const after = put.body.seq;
     if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');

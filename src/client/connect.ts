@@ -16,7 +16,9 @@ export interface ClientOptions {
 
 export async function siteClient(spec: Spec, site: SiteSpec, options: ClientOptions): Promise<SiteClient> {
   if (site.agent === undefined) return new EngineClient(site.name, spec.project, await options.engine(site));
-  return new AgentClient(site.name, spec.project, specHash(spec), site.agent, identityFor(site.name, options.identity));
+  // an observer site runs nothing: no budget (its capacity is zero)
+  const budget = site.role === 'edge' ? { capacity: site.capacity, budget: site.budget } : undefined;
+  return new AgentClient(site.name, spec.project, specHash(spec), site.agent, identityFor(site.name, options.identity), budget);
 }
 
 // Read once per command, however many agents it talks to.

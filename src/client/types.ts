@@ -2,6 +2,7 @@
 import type { ObservedContainer } from '../domain/types.js';
 import type { DeployTarget } from '../converge/deploy.js';
 import type { ContainerStats, LogLine } from '../runtime/types.js';
+import type { GovernorSnapshot } from '../governor/governor.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart';
 
@@ -56,4 +57,6 @@ export interface SiteClient extends DeployTarget {
   logs(service: string, request: LogRequest): Promise<LogSource[]>;
   /** the host's use since the previous sample (or over this one), and each running container's */
   sample(): Promise<SiteSample>;
+  /** the governor of the site's own host, where an agent runs it (an engine site's is the CLI's host: see top) */
+  governor?(): Promise<GovernorSnapshot | undefined>;
 }

@@ -131,6 +131,17 @@ export interface ContainerSpec extends ContainerConfig {
   configHash: string;
 }
 
+/**
+ * What a site's governor keeps to, as turtle.yaml declares it (SiteSpec's `capacity` and `budget`): the CLI
+ * pushes it with the desired state, so the site's agent holds turtle to the operator's budget.
+ */
+export interface SiteBudget {
+  /** the host as declared: cores, and bytes of memory */
+  capacity: { cpus: number; memory: number };
+  /** percent (1..100) of the host's CPU and memory; `floor`: bytes of MemAvailable the host always keeps */
+  budget: { cpu: number; memory: number; floor?: number };
+}
+
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
 export type HealthState = 'none' | 'starting' | 'healthy' | 'unhealthy';
 

@@ -1,17 +1,19 @@
 // How a site agent runs the governor: its budget and floor, its containers by priority, its metrics.
 import type { Registry } from 'prom-client';
-import type { ContainerSpec } from '../domain/types.js';
+import type { ContainerSpec, SiteBudget } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { NewEvent } from '../store/events.js';
-import { defaultSettings } from './controller.js';
+import { budgetData, budgetSettings, describeBudget } from './budget.js';
+import type { GovernorSettings } from './controller.js';
 import { Governor } from './governor.js';
 import { sampleHost } from './host.js';
 import { registerGovernorMetrics } from './metrics.js';
 
+/** The budget and floor here apply until a desired state names the site's own (see budgetSettings). */
 export interface AgentGovernorOptions {
-  /** percent of the host's CPU and memory (the site's `budget`); default 10 and 10 */
+  /** percent of the host's CPU and memory; default 10 and 10 */
   budget?: { cpu: number; memory: number };
-  /** MemAvailable the host keeps (the site's `budget.floor`); default 10% of its memory */
+  /** MemAvailable the host keeps; default 10% of its memory */
   floorBytes?: number;
   intervalMs?: number;
   /** false: kernel weights only */
@@ -24,6 +26,8 @@ export interface AgentParts {
   registry: Registry;
   runtime: () => ContainerRuntime;
   desired: () => { project: string; containers: ContainerSpec[] } | undefined;
+  /** the site's capacity and budget from the stored desired state, if the CLI pushed them */
+  budget: () => SiteBudget | undefined;
   /** the governor paused, resumed or stopped containers */
   changed: () => void;
 }
@@ -31,11 +35,12 @@ export interface AgentParts {
 export function startGovernor(agent: AgentParts, opts: AgentGovernorOptions = {}): Governor | undefined {
   // TURTLE_GOVERNOR=off: kernel weights only (a test bed running many agents on one shared host)
   if (opts.enabled === false || process.env.TURTLE_GOVERNOR === 'off') return undefined;
-  const host = sampleHost();
+  const site = agent.budget();
+  const settings = budgetSettings(sampleHost(), site, opts);
   const governor = new Governor({
     site: agent.site,
     events: agent.events,
-    settings: defaultSettings(host, opts.budget, opts.floorBytes),
+    settings,
     ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}),
     runtime: agent.runtime,
     containers: async () => {
@@ -48,6 +53,18 @@ export function startGovernor(agent: AgentParts, opts: AgentGovernorOptions = {}
     onContainersChanged: agent.changed,
   });
   registerGovernorMetrics(agent.registry, () => governor.snapshot());
+  if (site) announce(agent, settings, site);
   governor.start();
   return governor;
+}
+
+/** The desired state changed: its budget (or, without one, the agent's own) applies from the next tick. */
+export function retuneGovernor(governor: Governor, agent: Pick<AgentParts, 'site' | 'events' | 'budget'>, opts: AgentGovernorOptions = {}): void {
+  const site = agent.budget();
+  const settings = budgetSettings(sampleHost(), site, opts);
+  if (governor.setSettings(settings)) announce(agent, settings, site);
+}
+
+function announce(agent: Pick<AgentParts, 'site' | 'events'>, settings: GovernorSettings, site: SiteBudget | undefined): void {
+  agent.events.append({ site: agent.site, type: 'governor.settings', message: describeBudget(settings, site), data: budgetData(settings, site) });
 }

@@ -37,6 +37,8 @@ export interface GovernorSnapshot {
   cpuCapCores: number | null;
   memoryLimitBytes: number | null;
   floorBytes: number;
+  /** the site budget: the hard cap while the host is busy */
+  budget: { cpuCores: number; memoryBytes: number };
   host: { cpus: number; cpuCores: number; memTotalBytes: number; memAvailableBytes: number; load1: number; pressure?: HostSample['pressure']; net: HostSample['net'] };
   turtle: { cpuCores: number; memoryBytes: number; cpuShare: number; memoryShare: number };
   /** false: another process's governor acts on this parent; this one only observes */
@@ -57,8 +59,10 @@ export class Governor {
   readonly actuator: CgroupActuator;
   private readonly lock: ParentLock;
   private acting = false;
+  private settings: GovernorSettings;
 
   constructor(private readonly opts: GovernorOptions) {
+    this.settings = opts.settings;
     this.tree = opts.tree ?? cgroupTree(detectVersion());
     this.actuator = new CgroupActuator(this.tree);
     this.lock = new ParentLock(this.tree.parent, opts.lockDir);
@@ -84,6 +88,17 @@ export class Governor {
     this.lock.release();
   }
 
+  /**
+   * Replaces the budget and floor (the site's desired state changed); false when they are the same.
+   * A cap in force moves to the new budget; the next tick writes it, and the floor guard follows.
+   */
+  setSettings(next: GovernorSettings): boolean {
+    if (JSON.stringify(next) === JSON.stringify(this.settings)) return false;
+    this.settings = next;
+    if (this.state.cpuCapCores !== null) this.state = { ...this.state, cpuCapCores: next.budgetCores };
+    return true;
+  }
+
   /** Quiet: no cap and memory above the floor; heavy work (image imports, pulls) may run. */
   quiet(): boolean {
     return this.state.mode === 'relaxed' && Object.keys(this.state.squeezed).length === 0;
@@ -100,13 +115,13 @@ export class Governor {
         this.acting = true;
         this.state = initialState(reading.time);
       }
-      const { state, decisions } = step(this.state, reading, this.opts.settings);
+      const { state, decisions } = step(this.state, reading, this.settings);
       this.state = state;
       if (!this.acting) return decisions; // observing: the acting governor carries them out
       for (const d of decisions) await this.apply(d);
       try {
         // within a step the guard's value is as good as any (another agent's governor on this host writes its own)
-        this.actuator.enforce(this.state, this.opts.settings.memoryStepBytes);
+        this.actuator.enforce(this.state, this.settings.memoryStepBytes);
       } catch {
         // a parent the engine has not created yet
       }
@@ -118,7 +133,7 @@ export class Governor {
 
   snapshot(): GovernorSnapshot {
     const r = this.last;
-    const s = this.opts.settings;
+    const s = this.settings;
     const cpuCores = r?.hostCores ?? 0;
     const turtleCpu = r?.turtleCores ?? 0;
     const mem = r?.turtle.workingSetBytes ?? 0;
@@ -126,6 +141,7 @@ export class Governor {
     return {
       mode: this.state.mode, since: new Date(this.state.since).toISOString(), reason: this.state.reason,
       cpuCapCores: this.state.cpuCapCores, memoryLimitBytes: this.state.memoryLimitBytes, floorBytes: s.floorBytes,
+      budget: { cpuCores: s.budgetCores, memoryBytes: s.budgetMemoryBytes },
       host: { cpus: this.host.cpus, cpuCores, memTotalBytes: this.host.memTotalBytes, memAvailableBytes: this.host.memAvailableBytes, load1: this.host.load1, net: this.host.net, ...(this.host.pressure ? { pressure: this.host.pressure } : {}) },
       turtle: { cpuCores: turtleCpu, memoryBytes: mem, cpuShare: turtleCpu / this.host.cpus, memoryShare: mem / Math.max(1, this.host.memTotalBytes) },
       acting: this.acting,

@@ -9,5 +9,6 @@ export { quietWindow } from './gate.js';
 export { cgroupTree, type CgroupTree } from './_paths.js';
 export { engineIsLocal, prepareLocalHost } from './prepare.js';
 export { registerGovernorMetrics } from './metrics.js';
-export { startGovernor, type AgentGovernorOptions } from './agent.js';
-export { describeLocalGovernor, readLocalGovernor, type LocalGovernor } from './view.js';
+export { retuneGovernor, startGovernor, type AgentGovernorOptions } from './agent.js';
+export { budgetData, budgetSettings, describeBudget, type BudgetDefaults } from './budget.js';
+export { describeAgentGovernor, describeLocalGovernor, readLocalGovernor, type LocalGovernor } from './view.js';

@@ -1,9 +1,10 @@
-// The governor's state as this host's kernel holds it (the /turtle cgroup's caps), for `turtle top`.
+// The governor's state for `turtle top`: as this host's kernel holds it (the /turtle cgroup's caps), or as a site's agent reports it.
 import { existsSync } from 'node:fs';
 import { detectVersion } from './cgroups.js';
 import { CgroupActuator } from './actuators.js';
 import { cgroupTree, files } from './_paths.js';
 import { gib } from './_words.js';
+import type { GovernorSnapshot } from './governor.js';
 
 export interface LocalGovernor {
   /** cores, or null: no cap, turtle uses whatever CPU is idle */
@@ -24,4 +25,13 @@ export function readLocalGovernor(root = '/sys/fs/cgroup'): LocalGovernor | unde
 export function describeLocalGovernor(g: LocalGovernor): string {
   const cpu = g.cpuCapCores === null ? 'no CPU cap (turtle uses idle CPU; the host wins by weight)' : `capped at ${Math.round(g.cpuCapCores * 100) / 100} CPUs (the host is busy)`;
   return `${cpu}, memory ${g.memoryLimitBytes === null ? 'unlimited' : `limited to ${gib(g.memoryLimitBytes)}`}`;
+}
+
+/** An agent's governor (GET /v1/governor): its mode and caps as above, then the budget it keeps to. */
+export function describeAgentGovernor(g: GovernorSnapshot | undefined): string {
+  if (!g) return 'off: kernel weights only';
+  const cores = Math.round(g.budget.cpuCores * 100) / 100;
+  const budget = `budget ${cores} CPU${cores === 1 ? '' : 's'} and ${gib(g.budget.memoryBytes)}, floor ${gib(g.floorBytes)}`;
+  const observing = g.acting ? '' : " (observing: another agent's governor acts on this host)";
+  return `${g.mode}: ${describeLocalGovernor(g)}; ${budget}${observing}`;
 }

@@ -100,4 +100,8 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (decision, id)
   );
   `,
+  // 4: the site's capacity and budget the CLI pushes with the desired state (JSON; NULL from an older CLI)
+  `
+  ALTER TABLE agent_desired ADD COLUMN site_budget TEXT;
+  `,
 ];

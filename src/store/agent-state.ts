@@ -1,12 +1,14 @@
 // What a site agent keeps: the desired state the CLI pushed, and a journal of the steps it runs.
 import type Database from 'better-sqlite3';
-import type { ContainerSpec } from '../domain/types.js';
+import type { ContainerSpec, SiteBudget } from '../domain/types.js';
 import type { Step } from '../domain/steps.js';
 
 export interface DesiredState {
   project: string;
   specHash: string;
   containers: ContainerSpec[];
+  /** the site's capacity and budget for its governor (absent from an older CLI: the governor's defaults) */
+  site?: SiteBudget;
 }
 
 export interface JournalEntry {
@@ -20,20 +22,24 @@ export class AgentState {
 
   desired(site: string): (DesiredState & { updatedAt: string }) | undefined {
     const row = this.db.prepare('SELECT * FROM agent_desired WHERE site = ?').get(site) as
-      | { project: string; spec_hash: string; containers: string; updated_at: string }
+      | { project: string; spec_hash: string; containers: string; site_budget: string | null; updated_at: string }
       | undefined;
     if (!row) return undefined;
-    return { project: row.project, specHash: row.spec_hash, containers: JSON.parse(row.containers) as ContainerSpec[], updatedAt: row.updated_at };
+    return {
+      project: row.project, specHash: row.spec_hash, containers: JSON.parse(row.containers) as ContainerSpec[],
+      ...(row.site_budget === null ? {} : { site: JSON.parse(row.site_budget) as SiteBudget }),
+      updatedAt: row.updated_at,
+    };
   }
 
   setDesired(site: string, state: DesiredState): void {
     this.db
       .prepare(
-        `INSERT INTO agent_desired (site, project, spec_hash, containers, updated_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO agent_desired (site, project, spec_hash, containers, site_budget, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (site) DO UPDATE SET project = excluded.project, spec_hash = excluded.spec_hash,
-           containers = excluded.containers, updated_at = excluded.updated_at`,
+           containers = excluded.containers, site_budget = excluded.site_budget, updated_at = excluded.updated_at`,
       )
-      .run(site, state.project, state.specHash, JSON.stringify(state.containers), new Date().toISOString());
+      .run(site, state.project, state.specHash, JSON.stringify(state.containers), state.site ? JSON.stringify(state.site) : null, new Date().toISOString());
   }
 
   /** Written (and synced by SQLite) before the step touches the engine. */

@@ -188,18 +188,20 @@ services:
     assert.ok(got.every((l) => /^dc[12]\/ticker#1 \S+ \| tick \d+$/.test(l)), out);
   });
 
-  test('top --json reads each agent\'s host and containers', LIMIT, async () => {
-    const top = await json<{ host: Host; hosts: (Host & { sites: string[] })[]; containers: { site: string; service: string; replica: number; stats: { memoryBytes: number } }[] }>(['top']);
+  test('top --json reads each agent\'s host, containers and governor', LIMIT, async () => {
+    const top = await json<{ host: Host; hosts: (Host & { sites: string[] })[]; containers: { site: string; service: string; replica: number; stats: { memoryBytes: number } }[]; governors: unknown }>(['top']);
     assert.deepEqual(top.containers.map((c) => `${c.site}/${c.service}#${c.replica}`), ['dc1/ticker#1', 'dc1/web#1', 'dc2/ticker#1', 'dc2/web#1']);
     assert.ok(top.containers.every((c) => c.stats.memoryBytes > 0), JSON.stringify(top.containers));
     assert.deepEqual(top.hosts.map((h) => h.sites), [['dc1'], ['dc2']]);
     for (const h of [top.host, ...top.hosts]) {
       assert.ok(h.cpus >= 1 && h.memTotalBytes > h.memAvailableBytes && h.memAvailableBytes > 0 && h.cpuPercent >= 0, JSON.stringify(h));
     }
+    assert.deepEqual(top.governors, [{ site: 'dc1', governor: null }, { site: 'dc2', governor: null }]);
     const one = await json<{ host: Host; hosts?: unknown }>(['top', '--site', 'dc1']);
     assert.equal(one.hosts, undefined);
     const text = await turtle(['top', '--once', '--site', 'dc1']);
-    assert.match(text.stdout, /^host    cpu [\d.]+% of \d+%   memory \S+ used of \S+\nturtle  cpu [\d.]+% \([\d.]+% of host\)   memory \S+ \([\d.]+% of host\)\n\nSITE/);
+    // these agents run without the governor (TURTLE_GOVERNOR=off): each says so
+    assert.match(text.stdout, /^host    cpu [\d.]+% of \d+%   memory \S+ used of \S+\nturtle  cpu [\d.]+% \([\d.]+% of host\)   memory \S+ \([\d.]+% of host\)\ngovernor dc1  off: kernel weights only\n\nSITE/);
   });
 
   test('an unchanged spec deploys as a no-op on both agents', LIMIT, async () => {

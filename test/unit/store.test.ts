@@ -16,7 +16,7 @@ function tempPath(): { path: string; done: () => void } {
 test('migrates a new store to the latest version, and reopening keeps the data', () => {
   const { path, done } = tempPath();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 3);
+  assert.equal(store.schemaVersion, 4);
   const id = store.deployments.begin('abc', 'deploy');
   store.deployments.recordSite(id, {
     site: 'dc1',
@@ -88,9 +88,23 @@ test('a store from a newer turtle is refused with a hint, not corrupted', () => 
   db.close();
   assert.throws(() => Store.open(path), (err: unknown) => {
     assert.ok(err instanceof TurtleError);
-    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (3)`);
+    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (4)`);
     assert.equal(err.hint, 'upgrade turtle, or point --state at another store');
     return true;
   });
+  done();
+});
+
+test('an agent\'s desired state keeps the site budget the CLI pushed; one pushed without reads back without', () => {
+  const { path, done } = tempPath();
+  const store = Store.open(path);
+  const site = { capacity: { cpus: 2, memory: 2 ** 31 }, budget: { cpu: 25, memory: 20, floor: 2 ** 28 } };
+  store.agent.setDesired('dc1', { project: 'p', specHash: 'h1', containers: [], site });
+  const { updatedAt: _a, ...withBudget } = store.agent.desired('dc1')!;
+  assert.deepEqual(withBudget, { project: 'p', specHash: 'h1', containers: [], site });
+  store.agent.setDesired('dc1', { project: 'p', specHash: 'h2', containers: [] });
+  const { updatedAt: _b, ...without } = store.agent.desired('dc1')!;
+  assert.deepEqual(without, { project: 'p', specHash: 'h2', containers: [] });
+  store.close();
   done();
 });

@@ -1,6 +1,7 @@
 // Strict validation of everything the API accepts: unknown fields, wrong types, odd names are refused.
 import { z } from 'zod';
 import type { DesiredState } from '../../store/index.js';
+import { formatBytes } from '../../domain/index.js';
 
 /** Printable, no control characters, no path tricks. */
 const plain = z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'control characters are not allowed');
@@ -56,10 +57,20 @@ export const containerSpec = z.strictObject({
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });
 
+const bytes = int(1, 2 ** 50);
+const percent = z.number().min(1).max(100);
+/** turtle.yaml's `capacity` and `budget` of the site, for its governor (SiteBudget). */
+const siteBudget = z.strictObject({
+  capacity: z.strictObject({ cpus: z.number().positive().max(4096), memory: bytes }),
+  budget: z.strictObject({ cpu: percent, memory: percent, floor: bytes.optional() }),
+});
+
 export const desiredState = z.strictObject({
   project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
   specHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
   containers: z.array(containerSpec).max(1000),
+  /** absent from a CLI older than the governor's budget: the agent's defaults apply */
+  site: siteBudget.optional(),
 });
 
 export interface Invalid {
@@ -84,6 +95,16 @@ export function parseDesired(body: unknown, site: string): { ok: true; value: De
     if (seen.has(slot)) issues.push(`containers.${i}: ${slot} appears twice`);
     seen.add(slot);
   }
+  const floorIssue = parsed.data.site && floorTooHigh(parsed.data.site);
+  if (floorIssue) issues.push(floorIssue);
   if (issues.length > 0) return { ok: false, invalid: { status: 400, error: 'invalid desired state', issues } };
   return { ok: true, value: parsed.data as DesiredState };
+}
+
+/** The spec's rule, checked again for any client: the floor and turtle's memory budget must both fit in the host. */
+function floorTooHigh({ capacity, budget }: z.output<typeof siteBudget>): string | undefined {
+  if (budget.floor === undefined) return undefined;
+  const share = (capacity.memory * budget.memory) / 100;
+  if (budget.floor + share <= capacity.memory) return undefined;
+  return `site.budget.floor: the floor of ${formatBytes(budget.floor)} and turtle's memory budget of ${formatBytes(share)} (${budget.memory}% of ${formatBytes(capacity.memory)}) add up to more than the host has (${formatBytes(capacity.memory)}); lower the floor to at most ${formatBytes(capacity.memory - share)}, or the memory budget`;
 }

@@ -6,7 +6,9 @@ import type { ContainerStats } from '../../runtime/types.js';
 import type { HostStats, SiteClient, SiteSample } from '../../client/index.js';
 import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
 import { printJson, table } from '../output.js';
-import { describeLocalGovernor, readLocalGovernor } from '../../governor/view.js';
+import { describeAgentGovernor, describeLocalGovernor, readLocalGovernor } from '../../governor/view.js';
+import type { GovernorSnapshot } from '../../governor/governor.js';
+import { errorMessage } from '../../lib/errors.js';
 
 interface Row {
   site: string;
@@ -15,10 +17,18 @@ interface Row {
   stats: ContainerStats;
 }
 
-/** One sample of every selected site: each host once (engine sites share the CLI's), every container. */
+/** An agent site's governor: null where it runs none; `error` when the agent could not say. */
+interface SiteGovernor {
+  site: string;
+  governor: GovernorSnapshot | null;
+  error?: string;
+}
+
+/** One sample of every selected site: each host once (engine sites share the CLI's), every container, each agent's governor. */
 interface Sample {
   hosts: { sites: string[]; host: HostStats; local: boolean }[];
   rows: Row[];
+  governors: SiteGovernor[];
 }
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -46,7 +56,10 @@ export function register(program: Command, globals: () => GlobalOptions): void {
 }
 
 async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
-  const samples: [SiteClient, SiteSample][] = await Promise.all(clients.map(async (c) => [c, await c.sample()] as [SiteClient, SiteSample]));
+  const [samples, governors] = await Promise.all([
+    Promise.all(clients.map(async (c) => [c, await c.sample()] as [SiteClient, SiteSample])),
+    Promise.all(clients.flatMap((c) => (c.governor ? [readGovernor(c.site, c.governor.bind(c))] : []))),
+  ]);
   const hosts = new Map<string, { sites: string[]; host: HostStats; local: boolean }>();
   const rows: Row[] = [];
   for (const [client, s] of samples) {
@@ -56,20 +69,30 @@ async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
     rows.push(...s.containers.map((c) => ({ site: client.site, ...c })));
   }
   rows.sort((a, b) => a.site.localeCompare(b.site) || a.service.localeCompare(b.service) || a.replica - b.replica);
-  return { hosts: [...hosts.values()], rows };
+  return { hosts: [...hosts.values()], rows, governors };
 }
 
-/** `host` is the first (usually only) host; `hosts` names each host's sites when there are several. */
-function toJson({ hosts, rows }: Sample) {
+/** A governor the agent cannot report (an agent older than GET /v1/governor) is a line in top, not a failed top. */
+async function readGovernor(site: string, read: () => Promise<GovernorSnapshot | undefined>): Promise<SiteGovernor> {
+  try {
+    return { site, governor: (await read()) ?? null };
+  } catch (err) {
+    return { site, governor: null, error: errorMessage(err) };
+  }
+}
+
+/** `host` is the first (usually only) host; `hosts` names each host's sites when there are several; `governors`, each agent site's governor. */
+function toJson({ hosts, rows, governors }: Sample) {
   const hostJson = (h: HostStats) => ({ cpuPercent: round(h.cpuPercent), cpus: h.cpus, memTotalBytes: h.memTotalBytes, memAvailableBytes: h.memAvailableBytes });
   return {
     host: hosts[0] ? hostJson(hosts[0].host) : null,
     ...(hosts.length > 1 ? { hosts: hosts.map((h) => ({ sites: h.sites, ...hostJson(h.host) })) } : {}),
     containers: rows,
+    ...(governors.length > 0 ? { governors } : {}),
   };
 }
 
-function render({ hosts, rows }: Sample): string {
+function render({ hosts, rows, governors }: Sample): string {
   const named = hosts.length > 1;
   const lines = hosts.map(({ sites, host }) => {
     const used = host.memTotalBytes - host.memAvailableBytes;
@@ -85,6 +108,7 @@ function render({ hosts, rows }: Sample): string {
     ...lines,
     `turtle  cpu ${round(turtleCpu)}% (${round((turtleCpu / (cpus * 100)) * 100)}% ${of})   memory ${formatBytes(turtleMem)} (${round((turtleMem / memory) * 100)}% ${of})`,
     ...(governor ? [`governor (this host)  ${describeLocalGovernor(governor)}`] : []),
+    ...governors.map((g) => `governor ${g.site}  ${g.error ? `unknown: ${g.error}` : describeAgentGovernor(g.governor ?? undefined)}`),
     '',
   ];
   const body = table(
