@@ -2,8 +2,9 @@
 # Makes sure Debian's chromium is installed for the dashboard's browser test (playwright-core drives it at
 # /usr/bin/chromium; `npx playwright install` cannot download browsers here). Installs the `chromium` package.
 set -euo pipefail
+say() { echo "browser: $*"; }
+die() { echo "browser: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/_packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_packages.sh"
 if [ -x /usr/bin/chromium ]; then exit 0; fi
-[ "$(id -u)" = 0 ] || { echo "browser: installing chromium needs root (sudo apt-get install -y chromium)" >&2; exit 1; }
-echo "browser: installing Debian's chromium package (for the dashboard browser test)"
-DEBIAN_FRONTEND=noninteractive apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+install_debian_packages "for the dashboard's browser test" chromium

@@ -22,18 +22,10 @@ WAIT_S=${TURTLE_ENGINE_WAIT_S:-60}
 
 say() { echo "engines: $*"; }
 die() { echo "engines: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/_packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_packages.sh"
 
-install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]} from Debian"
-  [ "$(id -u)" = 0 ] || die "installing packages needs root (run as root or: sudo apt-get install -y ${missing[*]})"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+install_packages() { install_debian_packages "" "${PACKAGES[@]}"; }
 
 # Without CAP_SYS_RESOURCE every Podman container fails with "error setting rlimit type 7". Podman picks
 # cgroupfs and file events by itself when systemd is not running (checked with `podman info`), so only the

@@ -13,18 +13,10 @@ PACKAGES=(haproxy busybox-static curl)
 
 say() { echo "proxy-image: $*"; }
 die() { echo "proxy-image: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/_packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_packages.sh"
 
-install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]} from Debian (the proxy image is built from Debian's haproxy)"
-  [ "$(id -u)" = 0 ] || die "installing packages needs root (or: sudo apt-get install -y ${missing[*]})"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+install_packages() { install_debian_packages "the proxy image is built from Debian's haproxy" "${PACKAGES[@]}"; }
 
 # A label on the image says which haproxy build it holds, so a Debian update rebuilds it.
 build_id() { haproxy -v | awk 'NR == 1 { print $3 }'; } # awk reads to the end: `head -1` made haproxy die of SIGPIPE (exit 141) under pipefail

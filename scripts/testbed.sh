@@ -36,6 +36,8 @@ WAIT_S=${TURTLE_TESTBED_WAIT_S:-60}
 
 say() { echo "testbed: $*"; }
 die() { echo "testbed: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/_packages.sh
+source "$ROOT_DIR/scripts/_packages.sh"
 run() { echo "testbed: + $*"; "$@"; }
 
 veth() { echo "tbed-$1"; }
@@ -51,16 +53,7 @@ podman_dc2() {
 
 need_root() { [ "$(id -u)" = 0 ] || die "the test bed needs root (namespaces, bridges, engines)"; }
 
-install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]} from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+install_packages() { install_debian_packages "" "${PACKAGES[@]}"; }
 
 ping_sock() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping >/dev/null 2>&1; }
 
