@@ -30,6 +30,8 @@ export async function startTwoSites(): Promise<TwoSites> {
 export interface ServiceWish {
   name: string;
   image?: string;
+  /** seconds the service takes to start serving (it also gets a start period), like a real service's boot */
+  bootS?: number;
 }
 
 /**
@@ -40,8 +42,8 @@ export function desiredFor(project: string, site: { site: string }, services: Se
   const [docker, podman] = engines() as [ReturnType<typeof engines>[0], ReturnType<typeof engines>[0]];
   const body = services.map((s) => `  ${s.name}:
     image: ${s.image ?? 'turtle-test/web:1'}
-    command: ["sh", "-c", "trap 'exit 0' TERM; echo started ${s.name} on $$SITE; (while true; do echo tick; sleep 2; done) & httpd -f -p 80 -h /www & wait"]
-    probe: { http: { port: 80, path: /health } }
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo started ${s.name} on $$SITE; (while true; do echo tick; sleep 2; done) & ${s.bootS ? `sleep ${s.bootS}; ` : ''}httpd -f -p 80 -h /www & wait"]
+    probe: { http: { port: 80, path: /health }${s.bootS ? `, start_period: ${s.bootS * 3}s` : ''} }
 `).join('');
   const spec = parseSpec(`version: 1
 project: ${project}
