@@ -102,14 +102,18 @@ ${web.extra ?? ''}
         Labels: { 'io.turtle.service': 'web' },
       });
       const id = (made.body as { Id: string }).Id;
-      work.write(spec().replace(/  worker:[\s\S]*$/, ''));
-      const r = await work.json<DeployJson>(['deploy']);
-      assert.deepEqual(r.sites[0]?.steps.map(line), [
-        'remove worker#1 (service not in the spec for this site) done',
-        'remove worker#2 (service not in the spec for this site) done',
-      ]);
-      assert.equal((await engineRequest(engine.endpoint, 'GET', `/containers/${id}/json`)).status, 200);
-      await engineRequest(engine.endpoint, 'DELETE', `/containers/${id}?force=true`);
+      try {
+        work.write(spec().replace(/  worker:[\s\S]*$/, ''));
+        const r = await work.json<DeployJson>(['deploy']);
+        assert.deepEqual(r.sites[0]?.steps.map(line), [
+          'remove worker#1 (service not in the spec for this site) done',
+          'remove worker#2 (service not in the spec for this site) done',
+        ]);
+        assert.equal((await engineRequest(engine.endpoint, 'GET', `/containers/${id}/json`)).status, 200);
+      } finally {
+        // it has no project label, so the suite's cleanup would not find it
+        await engineRequest(engine.endpoint, 'DELETE', `/containers/${id}?force=true`);
+      }
       work.write(spec());
       assert.equal((await work.json<DeployJson>(['deploy'])).outcome, 'succeeded');
     });
