@@ -1,5 +1,18 @@
 // Plain-object builders for unit tests of the pure domain.
 import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
+import { parseSpec } from '../../src/spec/index.js';
+import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
+
+/** Every problem validation reports for a turtle.yaml text, formatted as the CLI prints them; [] when it is valid. */
+export function specProblems(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseSpec(text, 'turtle.yaml', env);
+    return [];
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    return err.issues.map(formatIssue);
+  }
+}
 
 export function desired(service: string, over: Partial<ContainerSpec> = {}): ContainerSpec {
   const replica = over.replica ?? 1;

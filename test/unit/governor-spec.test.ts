@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSpec } from '../../src/spec/index.js';
-import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
+import { specProblems } from '../helpers/fixtures.js';
 
 const spec = (budget: string) => `version: 1
 project: shop
@@ -12,15 +12,7 @@ services:
   web: { image: nginx }
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseSpec(text, 'turtle.yaml', {});
-    return [];
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    return err.issues.map(formatIssue);
-  }
-}
+const problems = (text: string) => specProblems(text);
 
 test('budget.floor is a size, kept in bytes; absent stays absent (the governor defaults it to 10%)', () => {
   assert.equal(parseSpec(spec('{ floor: 512m }'), 'turtle.yaml', {}).sites.dc1?.budget.floor, 512 * 2 ** 20);

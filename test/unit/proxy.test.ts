@@ -8,12 +8,11 @@ import { plan } from '../../src/domain/plan.js';
 import { describeStep } from '../../src/domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
 import { parseSpec, servicesForSite } from '../../src/spec/index.js';
-import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
 import { commands, haproxyConfig, parseServerStats, PROXY_SERVICE, withProxy, type ProxyServer, type ServerAddress, type SiteProxy } from '../../src/proxy/index.js';
 import { executeStep } from '../../src/converge/executors.js';
 import { syncProxy } from '../../src/converge/_proxied.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
-import { desired, observed } from '../helpers/fixtures.js';
+import { desired, observed, specProblems } from '../helpers/fixtures.js';
 
 const HEAD = `version: 1
 project: p
@@ -22,15 +21,7 @@ sites:
 services:
 `;
 
-function problems(text: string): string[] {
-  try {
-    parseSpec(text, 'turtle.yaml', {});
-    return [];
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    return err.issues.map(formatIssue);
-  }
-}
+const problems = (text: string) => specProblems(text);
 
 const rendered = (services: string) => {
   const spec = parseSpec(HEAD + services, 'turtle.yaml', {});

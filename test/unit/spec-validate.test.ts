@@ -2,17 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../../src/spec/index.js';
-import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
+import { InvalidInputError } from '../../src/lib/errors.js';
+import { specProblems } from '../helpers/fixtures.js';
 
-function problems(text: string): string[] {
-  try {
-    parseSpec(text, 'turtle.yaml', { PRESENT: 'yes' });
-    return [];
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    return err.issues.map(formatIssue);
-  }
-}
+const problems = (text: string) => specProblems(text, { PRESENT: 'yes' });
 
 const HEAD = `version: 1
 project: shop
