@@ -5,6 +5,7 @@ import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { renderSite } from '../../src/domain/render.js';
 import { specHash } from '../../src/converge/deploy.js';
 import { Store, type TurtleEvent } from '../../src/store/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
 import { engines } from './engines.js';
 import { AgentFixture, api, type Identity } from './agent.js';
 
@@ -25,6 +26,17 @@ export async function startTwoSites(): Promise<TwoSites> {
   const observer = await dc1.identity('observer', 'watcher');
   await Promise.all([dc1.start(), dc2.start()]);
   return { dc1, dc2, operator, observer };
+}
+
+/** Stops both agents and removes what they ran of `project` and their folders; safe on a half-started pair. */
+export async function stopTwoSites(sites: TwoSites | undefined, project: string): Promise<void> {
+  for (const s of [sites?.dc1, sites?.dc2]) {
+    if (!s) continue;
+    await s.kill();
+    const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
+    for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
+    s.remove();
+  }
 }
 
 export interface ServiceWish {

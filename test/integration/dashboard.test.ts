@@ -12,7 +12,7 @@ import { issueCert } from '../../src/pki/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { engineRequest, skipEngines } from '../helpers/engines.js';
 import { until } from '../helpers/agent.js';
-import { desiredFor, pushDesired, startTwoSites, type TwoSites } from '../helpers/observer-sites.js';
+import { desiredFor, pushDesired, startTwoSites, stopTwoSites, type TwoSites } from '../helpers/observer-sites.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = skipEngines || (!existsSync(CHROMIUM) && `${CHROMIUM} is missing: bash scripts/browser.sh installs it`);
@@ -67,13 +67,7 @@ services:
       observer.kill('SIGTERM');
       await exited;
     }
-    for (const s of [sites?.dc1, sites?.dc2]) {
-      if (!s) continue;
-      await s.kill();
-      const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
-      for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
-      s.remove();
-    }
+    await stopTwoSites(sites, project);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -15,7 +15,7 @@ import { Observer, ObserverStore, buildSummary, type Summary } from '../../src/o
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
 import { api, until } from '../helpers/agent.js';
 import { Forwarder } from '../helpers/forwarder.js';
-import { agentEvents, desiredFor, pushDesired, startTwoSites, type TwoSites } from '../helpers/observer-sites.js';
+import { agentEvents, desiredFor, pushDesired, startTwoSites, stopTwoSites, type TwoSites } from '../helpers/observer-sites.js';
 
 const project = `obs-${process.pid}`;
 
@@ -71,13 +71,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
   after(async () => {
     await stopObserver().catch(() => undefined);
     for (const f of forwarders.values()) await f.stop();
-    for (const s of [sites?.dc1, sites?.dc2]) {
-      if (!s) continue;
-      await s.kill();
-      const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
-      for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
-      s.remove();
-    }
+    await stopTwoSites(sites, project);
     hook.closeAllConnections();
     hook.close();
     rmSync(dir, { recursive: true, force: true });
