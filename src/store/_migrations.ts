@@ -104,4 +104,42 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE agent_desired ADD COLUMN site_budget TEXT;
   `,
+  // 5: rollouts. Outcomes gain rolled-back and pending (a site cut off and skipped), and a site that never
+  // got the version (skipped); each site's row keeps the version it ended on; releases keep every spec
+  // deployed, so a rollback needs only the store. SQLite cannot change a CHECK in place: the two tables
+  // are copied, the old ones dropped (children first, so no cascade fires) and the copies renamed.
+  `
+  CREATE TABLE deployments_v5 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    spec_hash   TEXT NOT NULL,
+    command     TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'no-op', 'rolled-back', 'pending'))
+  );
+  INSERT INTO deployments_v5 SELECT id, spec_hash, command, started_at, finished_at, outcome FROM deployments;
+  CREATE TABLE deployment_sites_v5 (
+    deployment_id INTEGER NOT NULL REFERENCES deployments_v5(id) ON DELETE CASCADE,
+    site          TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'no-op', 'rolled-back', 'pending', 'skipped')),
+    steps         TEXT NOT NULL,
+    error         TEXT,
+    started_at    TEXT NOT NULL,
+    duration_ms   INTEGER,
+    version       TEXT,
+    PRIMARY KEY (deployment_id, site)
+  );
+  INSERT INTO deployment_sites_v5 (deployment_id, site, outcome, steps, error, started_at, duration_ms)
+    SELECT deployment_id, site, outcome, steps, error, started_at, duration_ms FROM deployment_sites;
+  DROP TABLE deployment_sites;
+  DROP TABLE deployments;
+  ALTER TABLE deployments_v5 RENAME TO deployments;
+  ALTER TABLE deployment_sites_v5 RENAME TO deployment_sites;
+  CREATE INDEX deployment_sites_site ON deployment_sites (site, deployment_id);
+  CREATE TABLE releases (
+    spec_hash TEXT PRIMARY KEY,
+    spec      TEXT NOT NULL,
+    saved_at  TEXT NOT NULL
+  );
+  `,
 ];

@@ -1,7 +1,12 @@
 // Deployment history: one deployment per `turtle deploy` (or rollback), with each site's steps and timings.
 import type Database from 'better-sqlite3';
 
-export type Outcome = 'running' | 'succeeded' | 'failed' | 'no-op';
+/**
+ * A deployment's (and a site's) outcome. rolled-back: it failed and every site it changed is back on the
+ * version it had; pending: a site was cut off and skipped (it gets the version on the next deploy);
+ * skipped (sites only): the site never received the version, because an earlier site failed.
+ */
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'no-op' | 'rolled-back' | 'pending' | 'skipped';
 
 export interface StepRecord {
   step: string;
@@ -19,6 +24,8 @@ export interface SiteRecord {
   error?: string;
   startedAt: string;
   durationMs?: number;
+  /** the spec hash of the version the site ended on, when known */
+  version?: string;
 }
 
 export interface Deployment {
@@ -45,10 +52,10 @@ export class DeploymentLog {
   recordSite(deploymentId: number, record: SiteRecord): void {
     this.db
       .prepare(
-        `INSERT INTO deployment_sites (deployment_id, site, outcome, steps, error, started_at, duration_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO deployment_sites (deployment_id, site, outcome, steps, error, started_at, duration_ms, version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (deployment_id, site) DO UPDATE SET outcome = excluded.outcome, steps = excluded.steps,
-           error = excluded.error, duration_ms = excluded.duration_ms`,
+           error = excluded.error, duration_ms = excluded.duration_ms, version = excluded.version`,
       )
       .run(
         deploymentId,
@@ -58,7 +65,29 @@ export class DeploymentLog {
         record.error ?? null,
         record.startedAt,
         record.durationMs ?? null,
+        record.version ?? null,
       );
+  }
+
+  /** The version `site` is on as far as this store knows: from its newest deployment that says. */
+  siteVersion(site: string): { version: string; deployment: number; outcome: Outcome; at: string } | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT deployment_id, version, outcome, started_at FROM deployment_sites
+         WHERE site = ? AND version IS NOT NULL ORDER BY deployment_id DESC LIMIT 1`,
+      )
+      .get(site) as { deployment_id: number; version: string; outcome: Outcome; started_at: string } | undefined;
+    return row && { version: row.version, deployment: row.deployment_id, outcome: row.outcome, at: row.started_at };
+  }
+
+  /** The newest deployment that involved `site`, with that site's record. */
+  lastForSite(site: string): { deployment: Deployment; site: SiteRecord } | undefined {
+    const row = this.db.prepare('SELECT deployment_id FROM deployment_sites WHERE site = ? ORDER BY deployment_id DESC LIMIT 1').get(site) as
+      | { deployment_id: number }
+      | undefined;
+    const deployment = row && this.get(row.deployment_id);
+    const record = deployment?.sites.find((s) => s.site === site);
+    return deployment && record && { deployment, site: record };
   }
 
   finish(deploymentId: number, outcome: Exclude<Outcome, 'running'>): void {
@@ -96,6 +125,7 @@ export class DeploymentLog {
         startedAt: s.started_at,
         ...(s.error === null ? {} : { error: s.error }),
         ...(s.duration_ms === null ? {} : { durationMs: s.duration_ms }),
+        ...(s.version === null ? {} : { version: s.version }),
       })),
     };
   }
@@ -117,4 +147,5 @@ interface SiteRow {
   error: string | null;
   started_at: string;
   duration_ms: number | null;
+  version: string | null;
 }

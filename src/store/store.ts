@@ -9,6 +9,7 @@ import { EventLog } from './events.js';
 import { ProbeLog } from './probes.js';
 import { DecisionLog } from './decisions.js';
 import { AgentState } from './agent-state.js';
+import { ReleaseLog } from './releases.js';
 
 export class Store {
   readonly deployments: DeploymentLog;
@@ -16,6 +17,7 @@ export class Store {
   readonly probes: ProbeLog;
   readonly decisions: DecisionLog;
   readonly agent: AgentState;
+  readonly releases: ReleaseLog;
 
   private constructor(private readonly db: Database.Database) {
     this.deployments = new DeploymentLog(db);
@@ -23,6 +25,7 @@ export class Store {
     this.probes = new ProbeLog(db);
     this.decisions = new DecisionLog(db);
     this.agent = new AgentState(db);
+    this.releases = new ReleaseLog(db);
   }
 
   /** Opens (creating if needed) and migrates the store at `path`; `:memory:` for tests. */

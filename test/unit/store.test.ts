@@ -16,7 +16,7 @@ function tempPath(): { path: string; done: () => void } {
 test('migrates a new store to the latest version, and reopening keeps the data', () => {
   const { path, done } = tempPath();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 4);
+  assert.equal(store.schemaVersion, 5);
   const id = store.deployments.begin('abc', 'deploy');
   store.deployments.recordSite(id, {
     site: 'dc1',
@@ -88,7 +88,7 @@ test('a store from a newer turtle is refused with a hint, not corrupted', () => 
   db.close();
   assert.throws(() => Store.open(path), (err: unknown) => {
     assert.ok(err instanceof TurtleError);
-    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (4)`);
+    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (5)`);
     assert.equal(err.hint, 'upgrade turtle, or point --state at another store');
     return true;
   });
@@ -107,4 +107,50 @@ test('an agent\'s desired state keeps the site budget the CLI pushed; one pushed
   assert.deepEqual(without, { project: 'p', specHash: 'h2', containers: [] });
   store.close();
   done();
+});
+
+test('migration 5 keeps a version-4 store\'s deployments, their sites and ids, and the cascade', async () => {
+  const { path, done } = tempPath();
+  const { migrations } = await import('../../src/store/_migrations.js');
+  const db = new Database(path);
+  db.pragma('foreign_keys = ON');
+  for (const [i, m] of migrations.slice(0, 4).entries()) {
+    db.exec(m);
+    db.pragma(`user_version = ${i + 1}`);
+  }
+  db.prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome) VALUES ('aaa', 'deploy', '2026-01-01T00:00:00.000Z', 'succeeded')`).run();
+  db.prepare(`INSERT INTO deployment_sites (deployment_id, site, outcome, steps, started_at, duration_ms) VALUES (1, 'dc1', 'succeeded', '[]', '2026-01-01T00:00:00.000Z', 5)`).run();
+  db.close();
+
+  const store = Store.open(path);
+  assert.equal(store.schemaVersion, 5);
+  assert.deepEqual(store.deployments.get(1)?.sites, [{ site: 'dc1', outcome: 'succeeded', steps: [], startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }]);
+  // ids go on after the copied rows, and the new outcomes are accepted
+  const id = store.deployments.begin('bbb', 'rollout');
+  assert.equal(id, 2);
+  store.deployments.recordSite(id, { site: 'dc1', outcome: 'rolled-back', steps: [], startedAt: '2026-01-02T00:00:00.000Z', version: 'aaa' });
+  store.deployments.recordSite(id, { site: 'dc2', outcome: 'skipped', steps: [], startedAt: '2026-01-02T00:00:00.000Z' });
+  store.deployments.finish(id, 'rolled-back');
+  assert.deepEqual(store.deployments.siteVersion('dc1'), { version: 'aaa', deployment: 2, outcome: 'rolled-back', at: '2026-01-02T00:00:00.000Z' });
+  assert.equal(store.deployments.siteVersion('dc2'), undefined);
+  assert.equal(store.deployments.lastForSite('dc2')?.site.outcome, 'skipped');
+  store.close();
+  const raw = new Database(path);
+  raw.pragma('foreign_keys = ON');
+  raw.prepare('DELETE FROM deployments WHERE id = 1').run();
+  assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM deployment_sites WHERE deployment_id = 1').get() as { n: number }).n, 0);
+  raw.close();
+  done();
+});
+
+test('releases: a spec saved once by its hash, found by a prefix', () => {
+  const store = Store.open(':memory:');
+  store.releases.save('abc123def456', { project: 'shop', services: { web: { image: 'web:1' } } });
+  store.releases.save('abc123def456', { project: 'other' });
+  store.releases.save('abd000000000', { project: 'shop' });
+  assert.deepEqual(store.releases.get('abc123def456')?.spec, { project: 'shop', services: { web: { image: 'web:1' } } });
+  assert.deepEqual(store.releases.matching('abc').map((r) => r.specHash), ['abc123def456']);
+  assert.deepEqual(store.releases.matching('ab').map((r) => r.specHash).sort(), ['abc123def456', 'abd000000000']);
+  assert.deepEqual(store.releases.matching('a%'), []);
+  store.close();
 });
