@@ -52,6 +52,7 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
   const overlays = applyOverlays({ raw: raw.overlays, rawServices, siteNames, sites, services, baseProblems }, problems);
   const spec: Spec = { version: 1, project: String(raw.project), sites, services, file };
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
-  checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays }, problems);
+  if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
+  checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays, rawRollout: raw.rollout }, problems);
   return spec;
 }

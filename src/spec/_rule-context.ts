@@ -9,6 +9,8 @@ export interface RuleContext {
   /** the loaded `services` and `overlays`, to point at the exact entry a rule is about */
   rawServices: Record<string, unknown>;
   rawOverlays: unknown;
+  /** the loaded `rollout` */
+  rawRollout?: unknown;
 }
 
 /** Where a service field is written for `site`: in that site's overlay if it sets it there, else in the service. */

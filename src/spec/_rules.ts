@@ -7,6 +7,7 @@ import { didYouMean, type PathKey } from './_words.js';
 import { placedOn } from './place.js';
 import { checkBudget, checkPorts } from './_rules-capacity.js';
 import { checkUpdates } from './_rules-update.js';
+import { checkRollout } from './_rollout.js';
 
 function checkPlacement(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   const edges = Object.values(spec.sites).filter((s) => s.role === 'edge').map((s) => s.name);
@@ -107,6 +108,7 @@ function cycleIn(group: string[], edges: Map<string, string[]>): string[] {
 export function checkRules(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   checkPlacement(spec, ctx, problems);
   checkUpdates(spec, problems);
+  checkRollout(spec, ctx.siteNames, ctx.rawRollout, problems);
   for (const site of Object.values(spec.sites)) {
     if (site.role !== 'edge') continue;
     checkDependencies(spec, ctx, site.name, problems);

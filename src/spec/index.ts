@@ -2,5 +2,6 @@
 export { parseSpec, loadSpecFile } from './parse.js';
 export { servicesForSite } from './place.js';
 export { specReference } from './reference.js';
-export type { Spec, SiteSpec, ServiceSpec, SiteRole, DependencyCondition } from './types.js';
+export type { Spec, SiteSpec, ServiceSpec, SiteRole, DependencyCondition, RolloutPolicy } from './types.js';
+export { rolloutPolicy, ROLLOUT_DEFAULTS } from './_rollout.js';
 export type { Env } from './_interpolate.js';

@@ -9,6 +9,7 @@ import { probeShape } from './_probe.js';
 import { dependencyShape, resourcesShape } from './_service-extras.js';
 import { portShape } from './_ports.js';
 import { updateShape } from './_update.js';
+import { rolloutShape } from './_rollout.js';
 import { volumeShape } from './_volumes.js';
 import { REFERENCE_PROSE } from './_reference-prose.js';
 
@@ -56,6 +57,8 @@ export function specReference(): string {
     table(resourcesShape),
     '### `update`',
     table(updateShape),
+    '## Rollout\n\n`rollout`: how `turtle deploy` (and `turtle rollback`) moves a version across sites. One site at a time, in `order`; each must converge (every new container healthy) and then stay healthy for `bake` before the next one starts.',
+    table(rolloutShape),
     REFERENCE_PROSE.rest,
   ];
   return `${sections.join('\n\n')}\n`;

@@ -5,6 +5,7 @@ import { describeValue } from './_words.js';
 import { doc, fail, isMap, obj, str } from './_fields.js';
 import { namedMap, PROJECT_NAME, SITE_NAME, UNSUPPORTED_TOP_KEYS } from './schema-site.js';
 import { SERVICE_NAME } from './schema-service.js';
+import { rollout } from './_rollout.js';
 
 const version = z.unknown().transform((v, ctx): 1 => {
   if (v === 1 || v === '1') return 1;
@@ -41,6 +42,10 @@ export const documentShape = {
   overlays: doc(overlays.optional(), {
     description: 'Per-site values over the shared ones: `overlays.<site>.services.<service>` holds any service fields except `sites`. Maps are merged key by key; lists and other values replace.',
     type: 'map of site → { services: map of service → fields }', default: '{}', example: '{ dc2: { services: { web: { environment: { A: "2" } } } } }',
+  }),
+  rollout: doc(rollout.optional(), {
+    description: 'How a deployment moves across sites: canary order, bake time, failure and unreachable policy. See [Rollout](#rollout).',
+    type: 'map', default: '{}', example: '{ order: [dc2, dc1], bake: 30s }',
   }),
 };
 

@@ -40,4 +40,16 @@ export interface Spec {
    * Plain data so a cloned Spec keeps working; read it through servicesForSite().
    */
   overlays?: Record<string, Record<string, ServiceSpec>>;
+  /** the rollout policy as written (defaults filled in by rolloutPolicy()); absent when not written */
+  rollout?: Partial<RolloutPolicy>;
+}
+
+/** How a deployment moves across sites (spec `rollout`). */
+export interface RolloutPolicy {
+  /** every edge site, canary first */
+  order: string[];
+  bakeMs: number;
+  onFailure: 'rollback' | 'halt';
+  unreachable: 'wait' | 'skip';
+  waitTimeoutMs: number;
 }

@@ -14,6 +14,7 @@ import { dependencyShape, resourcesShape } from '../../src/spec/_service-extras.
 import { portShape } from '../../src/spec/_ports.js';
 import { volumeShape } from '../../src/spec/_volumes.js';
 import { updateShape } from '../../src/spec/_update.js';
+import { rolloutShape } from '../../src/spec/_rollout.js';
 
 test('docs/spec.md is up to date (regenerate: npx tsx scripts/gen-spec-doc.ts)', () => {
   const onDisk = readFileSync(fileURLToPath(new URL('../../docs/spec.md', import.meta.url)), 'utf8');
@@ -21,7 +22,7 @@ test('docs/spec.md is up to date (regenerate: npx tsx scripts/gen-spec-doc.ts)',
 });
 
 test('every field has a meaning, a type and an example, and appears in the reference', () => {
-  const shapes = { documentShape, siteShape, capacityShape, budgetShape, serviceShape, portShape, volumeShape, healthcheckShape, probeShape, dependencyShape, resourcesShape, updateShape };
+  const shapes = { documentShape, siteShape, capacityShape, budgetShape, serviceShape, portShape, volumeShape, healthcheckShape, probeShape, dependencyShape, resourcesShape, updateShape, rolloutShape };
   const reference = specReference();
   let fields = 0;
   for (const [shapeName, shape] of Object.entries(shapes)) {
@@ -32,7 +33,7 @@ test('every field has a meaning, a type and an example, and appears in the refer
       fields++;
     }
   }
-  assert.equal(fields, 65);
+  assert.equal(fields, 71);
 });
 
 test('the reference states turtle\'s own defaults', () => {

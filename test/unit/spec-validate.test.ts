@@ -18,6 +18,23 @@ services:
 
 const cases: { name: string; text: string; expected: string[] }[] = [
   {
+    name: "rollout: order names edge sites once; policies are one of their words",
+    text: HEAD + `  web: { image: nginx }
+rollout:
+  order: [dc2, dc9, obs, dc2]
+  on_failure: rolback
+  unreachable: skip
+  bake: soon
+`,
+    expected: [
+      "turtle.yaml:10:16: rollout.order[1]: unknown site `dc9`, did you mean `dc1`? (known sites: dc1, dc2, obs)",
+      "turtle.yaml:10:21: rollout.order[2]: obs is an observer site; observers get no versions (remove obs from rollout.order)",
+      "turtle.yaml:10:26: rollout.order[3]: dc2 is listed twice (name each site once)",
+      "turtle.yaml:11:15: rollout.on_failure: expected one of rollback, halt; found \"rolback\", did you mean `rollback`?",
+      "turtle.yaml:13:9: rollout.bake: expected a duration such as 500ms, 10s or 1m30s, found \"soon\"",
+    ],
+  },
+  {
     name: "unknown key, with the closest valid key",
     text: HEAD + `  web:
     image: nginx
