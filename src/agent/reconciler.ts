@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../lib/backoff.js';
 import { errorMessage } from '../lib/errors.js';
 import { convergeSite } from '../converge/index.js';
-import { describeStep } from '../domain/steps.js';
+import { describeStep, type Step } from '../domain/steps.js';
+import { driftOf, type DriftItem } from '../domain/drift.js';
 import type { ContainerSpec } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Store } from '../store/index.js';
@@ -35,6 +36,9 @@ export class Reconciler {
   private retryNow = new AbortController();
   /** desired() is read several times a second (every health tick): kept until `desiredChanged` */
   private cached: { project: string; containers: ContainerSpec[] } | null | undefined;
+  /** bumped by every change of the desired state; `settled` is the one the last reconcile reached, if it succeeded */
+  private version = 0;
+  private settled: number | undefined;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -85,6 +89,7 @@ export class Reconciler {
   /** Call after the desired state or a service's stop changed in the store. */
   desiredChanged(): void {
     this.cached = undefined;
+    this.version++;
     this.retryNow.abort();
     this.retryNow = new AbortController();
     this.opts.onDesiredChanged?.();
@@ -107,6 +112,8 @@ export class Reconciler {
     const { site, store } = this.opts;
     const desired = this.desired();
     if (!desired) return true; // nothing pushed yet: touch nothing
+    const version = this.version;
+    let drift: DriftItem[] = [];
     const started = Date.now();
     try {
       const runtime = this.opts.runtime();
@@ -117,6 +124,7 @@ export class Reconciler {
       const journal = new Map<string, number>();
       const result = await convergeSite(runtime, site, desired.project, desired.containers, {
         signal: this.abort.signal,
+        onPlan: (steps) => (drift = this.settled === version ? this.outsideChanges(steps) : []),
         onStepStart: (step) => journal.set(describeStep(step), store.agent.begin(site, step)),
         onStepDone: (step, record) => {
           const id = journal.get(describeStep(step));
@@ -135,13 +143,33 @@ export class Reconciler {
         });
         store.agent.prune();
       }
+      if (drift.length > 0 && !failed) {
+        store.events.append({ site, type: 'drift.resolved', message: `drift undone: ${drift.length} difference${drift.length === 1 ? '' : 's'} put back in ${Date.now() - started} ms`, data: { items: drift } });
+      }
+      this.settled = failed ? undefined : version;
       this.opts.onReconciled?.({ steps: result.steps.length, failed, durationMs: Date.now() - started });
       return !failed;
     } catch (err) {
       if (this.abort.signal.aborted) return true;
+      this.settled = undefined;
       store.events.append({ site, type: 'reconcile.failed', message: `reconcile failed: ${errorMessage(err)}` });
       this.opts.onReconciled?.({ steps: 0, failed: true, durationMs: Date.now() - started });
       return false;
     }
+  }
+
+  /**
+   * Steps although the desired state is the one the last successful reconcile reached: something outside
+   * turtle changed the site (a container removed, replaced or changed by hand). Recorded before it is undone.
+   * Starts are left out: an exited container is the health monitor's (a crash, or the governor's stop of a
+   * memory hog), and its events say so; heals themselves never show here, as they hold the engine exclusively.
+   */
+  private outsideChanges(steps: readonly Step[]): DriftItem[] {
+    const drift = driftOf(steps.filter((s) => s.kind !== 'start'));
+    if (drift.length > 0) {
+      const site = this.opts.site;
+      this.opts.store.events.append({ site, type: 'drift.detected', message: `drift on ${site}: ${drift.map((d) => d.message).join('; ')}`, data: { items: drift } });
+    }
+    return drift;
   }
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { program, run } from './_program.js';
 import * as validate from './commands/validate.js';
 import * as plan from './commands/plan.js';
+import * as drift from './commands/drift.js';
 import * as deploy from './commands/deploy.js';
 import * as ps from './commands/ps.js';
 import * as lifecycle from './commands/lifecycle.js';
@@ -17,7 +18,7 @@ import * as optimise from './commands/optimise.js';
 import * as observer from './commands/observer.js';
 
 export function buildProgram(): Command {
-  return program([validate, plan, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise, observer]);
+  return program([validate, plan, drift, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,8 @@ export { plan } from './plan.js';
 export type { PlanInput } from './plan.js';
 export { renderSite } from './render.js';
 export type { RenderOptions } from './render.js';
+export { siteDrift, driftOf } from './drift.js';
+export type { DriftItem, DriftKind } from './drift.js';
 export { describeStep, stepService, formatResources, formatBytes } from './steps.js';
 export type { Step, StepKind, ReplaceOrder } from './steps.js';
 export { resourcesEqual, nanoCpus } from './resources.js';

@@ -1,6 +1,7 @@
 // The observer's current view of every site, as plain data: what `/api/v1/summary` returns and the
 // dashboard draws. Built from the store only; the rules (health, drift, skew) are pure functions below.
-import type { ObservedContainer } from '../domain/types.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
+import { siteDrift } from '../domain/drift.js';
 import type { SlotHealth } from '../health/index.js';
 import type { ObserverStore } from './store.js';
 import type { SiteRow } from './_sites.js';
@@ -54,7 +55,7 @@ export interface Summary {
 }
 
 interface Desired {
-  desired: { project: string; specHash: string; containers: { service: string; replica: number; image: string; configHash: string; running: boolean }[] } | null;
+  desired: { project: string; specHash: string; containers: ContainerSpec[] } | null;
   stopped: string[];
 }
 interface Observed {
@@ -109,7 +110,7 @@ export function siteView(row: SiteRow, latestHealth: LatestHealth, latest?: Samp
     lastSeq: row.lastSeq,
     ...(d?.desired ? { project: d.desired.project, specHash: d.desired.specHash } : {}),
     services,
-    drift: o ? drift(desired, stopped, observed) : [],
+    drift: o ? drift(row.site, desired, stopped, observed) : [],
     ...(latest ? { latest } : {}),
   };
 }
@@ -134,21 +135,10 @@ export function serviceStatus(name: string, replicas: number, running: number, s
   return 'healthy';
 }
 
-/** Where the site differs from its desired state: missing, extra, changed or stopped replicas. */
-export function drift(desired: NonNullable<Desired['desired']>['containers'], stopped: Set<string>, observed: ObservedContainer[]): string[] {
-  const out: string[] = [];
-  for (const want of desired) {
-    const have = observed.find((c) => c.service === want.service && c.replica === want.replica);
-    const slot = `${want.service}#${want.replica}`;
-    const shouldRun = want.running && !stopped.has(want.service);
-    if (!have) out.push(`${slot} is missing`);
-    else if (have.configHash !== want.configHash) out.push(`${slot} differs from the spec (config ${have.configHash.slice(0, 8)}, wanted ${want.configHash.slice(0, 8)})`);
-    else if (shouldRun && have.state !== 'running') out.push(`${slot} is ${have.state}, should be running`);
-  }
-  for (const have of observed) {
-    if (!desired.some((w) => w.service === have.service && w.replica === have.replica)) out.push(`${have.service}#${have.replica} is not in the desired state`);
-  }
-  return out;
+/** Where the site differs from its desired state, one line each: the same rule as `turtle drift` (domain/drift.ts). */
+export function drift(site: string, desired: readonly ContainerSpec[], stopped: ReadonlySet<string>, observed: readonly ObservedContainer[]): string[] {
+  const want = desired.map((c) => ({ ...c, running: c.running && !stopped.has(c.service) }));
+  return siteDrift({ site, desired: want, actual: observed }).map((d) => d.message);
 }
 
 /** Services that run different images on different sites, and sites deployed from different specs. */

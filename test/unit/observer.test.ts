@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { ObserverStore, conditions, drift, serviceStatus, siteView, versionSkew, DEFAULT_THRESHOLDS, AlertManager } from '../../src/observer/index.js';
 import { flyConfig } from '../../src/observer/fly.js';
+import { desired } from '../helpers/fixtures.js';
 import type { TurtleEvent } from '../../src/store/index.js';
 
 const ev = (seq: number, type = 'x', site = 'dc1'): TurtleEvent => ({ seq, site, type, time: new Date(1_000 * seq).toISOString(), message: `e${seq}` });
@@ -47,19 +48,20 @@ test('log lines: a resent tail is stored once; each service keeps its newest lin
   store.close();
 });
 
-const want = (service: string, replica = 1, configHash = 'aaaaaaaa11', running = true) => ({ service, replica, image: 'web:1', configHash, running });
+const want = (service: string, replica = 1, configHash = 'aaaaaaaa11', running = true) => desired(service, { replica, image: 'web:1', configHash, running });
 const have = (service: string, replica = 1, configHash = 'aaaaaaaa11', state = 'running', image = 'localhost/web:1') =>
-  ({ id: `${service}${replica}`, name: '', project: 'p', site: 'dc1', service, replica, image, configHash, resources: {}, state, health: 'none' }) as never;
+  ({ id: `${service}${replica}`, name: `p-${service}-${replica}`, project: 'p', site: 'dc1', service, replica, image, configHash, resources: {}, state, health: 'none' }) as never;
 
-test('drift names each replica that is missing, changed, not running or not wanted', () => {
-  assert.deepEqual(drift([want('web'), want('db'), want('api', 1, 'bbbbbbbb22'), want('job')], new Set(),
-    [have('web'), have('api'), have('job', 1, 'aaaaaaaa11', 'exited'), have('old')]), [
-    'db#1 is missing',
+test('drift names each replica that is missing, changed, not running, running while stopped, or not wanted', () => {
+  assert.deepEqual(drift('dc1', [want('web'), want('db'), want('api', 1, 'bbbbbbbb22'), want('job'), want('cron')], new Set(['cron']),
+    [have('web'), have('api', 1, 'aaaaaaaa11', 'running', 'web:1'), have('job', 1, 'aaaaaaaa11', 'exited'), have('cron'), have('old')]), [
     'api#1 differs from the spec (config aaaaaaaa, wanted bbbbbbbb)',
+    'cron#1 is running, should be stopped (`turtle stop`)',
+    'db#1 is missing',
     'job#1 is exited, should be running',
-    'old#1 is not in the desired state',
+    'old#1 is not in the desired state (container p-old-1)',
   ]);
-  assert.deepEqual(drift([want('web', 1, 'aaaaaaaa11', false)], new Set(), [have('web', 1, 'aaaaaaaa11', 'exited')]), []);
+  assert.deepEqual(drift('dc1', [want('web', 1, 'aaaaaaaa11', false)], new Set(), [have('web', 1, 'aaaaaaaa11', 'exited')]), []);
 });
 
 test('a health event applied after the last state read wins over it, in both directions', () => {
