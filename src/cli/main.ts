@@ -10,6 +10,7 @@ import * as lifecycle from './commands/lifecycle.js';
 import * as logs from './commands/logs.js';
 import * as top from './commands/top.js';
 import * as history from './commands/history.js';
+import * as status from './commands/status.js';
 import * as ca from './commands/ca.js';
 import * as agent from './commands/agent.js';
 import * as probe from './commands/probe.js';
@@ -18,7 +19,7 @@ import * as optimise from './commands/optimise.js';
 import * as observer from './commands/observer.js';
 
 export function buildProgram(): Command {
-  return program([validate, plan, drift, deploy, ps, lifecycle, logs, top, history, ca, probe, agent, decide, optimise, observer]);
+  return program([validate, plan, drift, deploy, ps, lifecycle, logs, top, history, status, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

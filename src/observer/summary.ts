@@ -2,6 +2,9 @@
 // dashboard draws. Built from the store only; the rules (health, drift, skew) are pure functions below.
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import { siteDrift } from '../domain/drift.js';
+import { serviceHealth, type ServiceHealth } from '../domain/service-health.js';
+import { normaliseImage } from '../domain/image.js';
+import { specSkew, type Skew } from '../domain/status.js';
 import type { SlotHealth } from '../health/index.js';
 import type { ObserverStore } from './store.js';
 import type { SiteRow } from './_sites.js';
@@ -9,7 +12,8 @@ import type { Alert } from './_alerts.js';
 import type { MirroredEvent } from './_events.js';
 import type { Sample } from './_metrics.js';
 
-export type ServiceStatus = 'healthy' | 'unhealthy' | 'starting' | 'stopped' | 'missing';
+/** the same rule as `turtle status` (domain/service-health.ts) */
+export type ServiceStatus = ServiceHealth;
 
 export interface ServiceView {
   name: string;
@@ -38,11 +42,7 @@ export interface SiteView {
   latest?: Sample;
 }
 
-export interface Skew {
-  /** a service, or `spec` when sites were given different specs */
-  subject: string;
-  bySite: Record<string, string>;
-}
+export type { Skew };
 
 export interface Summary {
   generatedAt: string;
@@ -122,17 +122,20 @@ const FAILING = new Set(['health.failed', 'health.restarted', 'health.restart-fa
  * after it (events arrive within a fraction of a second; state is read a little later).
  */
 export function serviceStatus(name: string, replicas: number, running: number, stopped: boolean, slots: SlotHealth[], latestHealth: LatestHealth, observedAt: number): ServiceStatus {
-  if (stopped) return 'stopped';
-  if (replicas > 0 && running === 0 && slots.length === 0) return 'missing';
   const failing = (replica: number, status: SlotHealth['status'] | undefined) => {
     const event = latestHealth.find((h) => h.service === name && h.replica === replica && h.appliedAt > observedAt);
     if (event) return FAILING.has(event.type);
     return status === 'failing' || status === 'crash-loop';
   };
   const replicasSeen = new Set([...slots.map((s) => s.replica), ...latestHealth.filter((h) => h.service === name && h.appliedAt > observedAt).map((h) => h.replica)]);
-  if ([...replicasSeen].some((r) => failing(r, slots.find((s) => s.replica === r)?.status))) return 'unhealthy';
-  if (slots.some((s) => s.status === 'starting') || running < replicas) return 'starting';
-  return 'healthy';
+  return serviceHealth({
+    stopped,
+    desired: replicas,
+    running,
+    present: slots.length,
+    failing: [...replicasSeen].filter((r) => failing(r, slots.find((s) => s.replica === r)?.status)).length,
+    starting: slots.filter((s) => s.status === 'starting').length,
+  });
 }
 
 /** Where the site differs from its desired state, one line each: the same rule as `turtle drift` (domain/drift.ts). */
@@ -143,9 +146,7 @@ export function drift(site: string, desired: readonly ContainerSpec[], stopped: 
 
 /** Services that run different images on different sites, and sites deployed from different specs. */
 export function versionSkew(sites: readonly SiteView[]): Skew[] {
-  const out: Skew[] = [];
-  const specs = Object.fromEntries(sites.filter((s) => s.specHash).map((s) => [s.name, (s.specHash as string).slice(0, 12)]));
-  if (new Set(Object.values(specs)).size > 1) out.push({ subject: 'spec', bySite: specs });
+  const out = specSkew(Object.fromEntries(sites.filter((s) => s.specHash).map((s) => [s.name, (s.specHash as string).slice(0, 12)])));
   const services = [...new Set(sites.flatMap((s) => s.services.map((v) => v.name)))].sort();
   for (const service of services) {
     const bySite: Record<string, string> = {};
@@ -158,6 +159,3 @@ export function versionSkew(sites: readonly SiteView[]): Skew[] {
   return out;
 }
 
-export function normaliseImage(image: string): string {
-  return image.replace(/^(localhost|docker\.io\/library|docker\.io)\//, '');
-}
