@@ -2,7 +2,8 @@
 // of its version and last deployment, and the renderings of turtle.yaml and of recent releases.
 import { TurtleError } from '../lib/errors.js';
 import { desiredContainers, specHash } from '../converge/deploy.js';
-import { AgentClient } from '../client/index.js';
+import type { SiteClient } from '../client/index.js';
+import type { ContainerSpec } from '../domain/types.js';
 import type { Rendering, SiteStatusInput, StatusInput } from '../domain/status.js';
 import type { SiteSpec, Spec } from '../spec/index.js';
 import type { Store } from '../store/index.js';
@@ -34,7 +35,7 @@ async function gatherSite(spec: Spec, site: SiteSpec, store: Store, globals: Glo
     observed = await client.list();
     stopped = (await client.stopped?.()) ?? store.stoppedServices(site.name);
     // an agent knows which spec it was given, whoever deployed it, and holds its rendering
-    given = client instanceof AgentClient ? await client.current() : undefined;
+    given = knowsVersion(client) ? await client.current() : undefined;
   } catch (err) {
     if (!(err instanceof TurtleError)) throw err;
     return { ...known, error: err.message, stopped: new Set(), ...(recorded ? { version: recorded } : {}), renderings: [] };
@@ -48,6 +49,15 @@ async function gatherSite(spec: Spec, site: SiteSpec, store: Store, globals: Glo
   }
   const version = given?.specHash ?? recorded;
   return { ...known, observed, stopped, ...(version ? { version } : {}), renderings };
+}
+
+/** A site that keeps the spec it was given (an agent: GET /v1/desired), with its rendering. */
+interface KnowsVersion {
+  current(): Promise<{ specHash: string; containers: ContainerSpec[] } | undefined>;
+}
+
+function knowsVersion(client: SiteClient): client is SiteClient & KnowsVersion {
+  return typeof (client as Partial<KnowsVersion>).current === 'function';
 }
 
 /** The version the store last recorded for the site; before versions were recorded, the spec of its last good deployment. */
