@@ -40,7 +40,7 @@ export function human(status: Status, now = Date.now()): string {
 function siteBlock(s: SiteStatus, now: number): string {
   const version = s.version === undefined ? 'version unknown' : `version ${s.version}${s.current ? ' (current)' : ' (not turtle.yaml)'}`;
   const last = s.lastDeployment ? `last deployment #${s.lastDeployment.id} ${s.lastDeployment.outcome} ${ago(s.lastDeployment.at, now)} ago` : 'never deployed';
-  const header = [`${s.site}:`, version, last, ...(s.pending ? ['pending: cut off, gets the version on the next deploy'] : [])].join('  ');
+  const header = [`${s.site}:`, version, last, ...(s.pending ? ['pending: cut off, the next deploy brings it'] : [])].join('  ');
   if (!s.reachable) return `${header}\n  unreachable: ${(s.error ?? 'no answer').replace(`site ${s.site}: `, '')}`;
   if (s.services.length === 0) return `${header}\n  no services`;
   const rows = s.services.map((v) => [v.service, v.version ?? '-', v.images.join(', ') || '-', `${v.running}/${v.desired}`, v.health]);
