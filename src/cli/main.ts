@@ -5,6 +5,7 @@ import * as validate from './commands/validate.js';
 import * as plan from './commands/plan.js';
 import * as drift from './commands/drift.js';
 import * as deploy from './commands/deploy.js';
+import * as rollback from './commands/rollback.js';
 import * as ps from './commands/ps.js';
 import * as lifecycle from './commands/lifecycle.js';
 import * as logs from './commands/logs.js';
@@ -19,7 +20,7 @@ import * as optimise from './commands/optimise.js';
 import * as observer from './commands/observer.js';
 
 export function buildProgram(): Command {
-  return program([validate, plan, drift, deploy, ps, lifecycle, logs, top, history, status, ca, probe, agent, decide, optimise, observer]);
+  return program([validate, plan, drift, deploy, rollback, ps, lifecycle, logs, top, history, status, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

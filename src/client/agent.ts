@@ -47,6 +47,12 @@ export class AgentClient implements SiteClient {
     return body.containers.filter((c) => c.project === this.project && c.site === this.site);
   }
 
+  async current(): Promise<{ specHash: string; containers: ContainerSpec[] } | undefined> {
+    const { body } = await this.api.json<{ desired: { project: string; specHash: string; containers: ContainerSpec[] } | null }>('GET', '/v1/desired');
+    if (!body.desired || body.desired.project !== this.project) return undefined;
+    return { specHash: body.desired.specHash, containers: body.desired.containers };
+  }
+
   async stopped(): Promise<ReadonlySet<string>> {
     const { body } = await this.api.json<{ stopped: string[] }>('GET', '/v1/desired');
     return new Set(body.stopped);
@@ -99,19 +105,19 @@ export class AgentClient implements SiteClient {
    * Pushes the desired containers and waits for the reconcile that covers them: its steps are the
    * deployment's steps. A failed reconcile ends the wait (the agent itself keeps retrying).
    */
-  async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}): Promise<TargetConvergence> {
+  async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}, version = this.specHash): Promise<TargetConvergence> {
     const stop = new AbortController();
     try {
-      return await Promise.race([this.pushAndWait(desired, hooks, stop.signal), this.deadline(stop.signal)]);
+      return await Promise.race([this.pushAndWait(desired, version, hooks, stop.signal), this.deadline(stop.signal)]);
     } finally {
       stop.abort();
     }
   }
 
-  private async pushAndWait(desired: readonly ContainerSpec[], hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
+  private async pushAndWait(desired: readonly ContainerSpec[], specHash: string, hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
     // the agent keeps the operator's stops itself (`turtle stop` through it) and applies them on top
     const containers = desired.map((c) => ({ ...c, running: true }));
-    const body = { project: this.project, specHash: this.specHash, containers, ...(this.budget ? { site: this.budget } : {}) };
+    const body = { project: this.project, specHash, containers, ...(this.budget ? { site: this.budget } : {}) };
     const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
     const after = put.body.seq;
     if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');

@@ -1,5 +1,5 @@
 // What the commands need from a site, whether turtle drives its engine from here or asks its agent.
-import type { ObservedContainer } from '../domain/types.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { DeployTarget } from '../converge/deploy.js';
 import type { ContainerStats, LogLine } from '../runtime/types.js';
 import type { GovernorSnapshot } from '../governor/governor.js';
@@ -57,6 +57,8 @@ export interface SiteClient extends DeployTarget {
   logs(service: string, request: LogRequest): Promise<LogSource[]>;
   /** the host's use since the previous sample (or over this one), and each running container's */
   sample(): Promise<SiteSample>;
+  /** what the site keeps as its desired state (an agent): the spec hash and containers pushed last; undefined before any push */
+  current?(): Promise<{ specHash: string; containers: ContainerSpec[] } | undefined>;
   /** the governor of the site's own host, where an agent runs it (an engine site's is the CLI's host: see top) */
   governor?(): Promise<GovernorSnapshot | undefined>;
 }

@@ -143,6 +143,8 @@ ${web.extra ?? ''}
       const r = await work.run(['deploy']);
       assert.equal(r.code, 3);
       assert.match(r.stderr, /^dc1: failed after [\d.]+s: image turtle-test\/web:404 is not on site dc1 and could not be pulled: /m);
+      assert.match(r.stderr, /^error: deployment \d+ failed on dc1; every site it changed is back on its previous version$/m);
+      assert.match(r.stdout, /^dc1: rolled back to [0-9a-f]{12} in [\d.]+s\n/m);
       const now = slot(await mine(), 'web');
       assert.equal(now?.id, before?.id);
       assert.equal(now?.state, 'running');
@@ -152,7 +154,8 @@ ${web.extra ?? ''}
       const before = slot(await mine(), 'web');
       work.write(spec({ image: 'turtle-test/web:broken', memory: '40m' }));
       const r = await work.json<DeployJson>(['deploy']);
-      assert.equal(r.outcome, 'failed');
+      // the executor already restarted the old container; the rollback finds the site as it was
+      assert.equal(r.outcome, 'rolled-back');
       assert.match(r.sites[0]?.error ?? '', /^dc1\/web#1 became unhealthy \(2 failed health checks in a row\); the new container was removed and the previous container was restarted$/);
       const webs = (await mine()).filter((c) => c.service === 'web');
       assert.deepEqual(webs.map((c) => [c.id, c.state]), [[before?.id, 'running']]);
@@ -184,7 +187,7 @@ ${web.extra ?? ''}
       assert.equal(logs.code, 0, logs.stderr);
       const history = await work.json<{ id: number; outcome: string }[]>(['history']);
       assert.deepEqual(history.map((d) => d.outcome).reverse(), [
-        'succeeded', 'no-op', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'no-op', 'failed', 'failed', 'no-op', 'succeeded',
+        'succeeded', 'no-op', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'no-op', 'rolled-back', 'rolled-back', 'no-op', 'succeeded',
       ]);
     });
   });

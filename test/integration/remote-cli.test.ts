@@ -22,6 +22,7 @@ interface Step {
 }
 interface DeployJson {
   id: number;
+  version: string;
   outcome: string;
   sites: { site: string; outcome: string; steps: Step[]; error?: string }[];
 }
@@ -208,7 +209,7 @@ services:
     const r = await json<DeployJson>(['deploy']);
     assert.deepEqual([r.outcome, r.sites.map((s) => [s.site, s.outcome, s.steps.length])], ['no-op', [['dc1', 'no-op', 0], ['dc2', 'no-op', 0]]]);
     const text = await turtle(['deploy']);
-    assert.deepEqual([text.code, text.stdout], [0, `deployment ${r.id + 1}: no-op (dc1 no-op, dc2 no-op)\n`]);
+    assert.deepEqual([text.code, text.stdout], [0, `deployment ${r.id + 1} (version ${r.version.slice(0, 12)}): no-op (dc1 no-op, dc2 no-op)\n`]);
     assert.equal(text.stderr, [
       `  dc1: waiting for the agent at ${url(dc1)} to converge`, 'dc1: up to date',
       `  dc2: waiting for the agent at ${url(dc2)} to converge`, 'dc2: up to date', '',

@@ -1,0 +1,239 @@
+// A deployment across sites, one site at a time in the policy's order (the canary first). Each site must
+// converge and then hold healthy for the bake before the next one starts. When a site fails, it and
+// every site this rollout changed go back to the version they had (on_failure: rollback), and the sites
+// after it never receive the version: no mixed versions remain. A site that cannot be reached is waited
+// for (unreachable: wait, up to wait_timeout) or skipped and left pending (skip). Every site's outcome,
+// steps, timings and the version it ended on are recorded in the store.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExitCode, TurtleError, errorMessage } from '../lib/errors.js';
+import type { ObservedContainer } from '../domain/types.js';
+import { desiredContainers, specHash, type DeployTarget, type TargetConvergence, type TargetHooks } from '../converge/deploy.js';
+import { rolloutPolicy, type RolloutPolicy, type SiteSpec, type Spec } from '../spec/index.js';
+import type { Outcome, Store } from '../store/index.js';
+import { bake } from './_bake.js';
+import { previousOf, type CurrentState, type Previous } from './_previous.js';
+
+/** A site as the rollout needs it: converge it, read what runs there, and (an agent) what it keeps as desired. */
+export interface RolloutTarget extends DeployTarget, CurrentState {
+  list(): Promise<ObservedContainer[]>;
+}
+
+export interface RolloutOptions {
+  spec: Spec;
+  sites: readonly SiteSpec[];
+  store: Store;
+  /** returns a target that answers, or throws TurtleError (exit code unreachable when it cannot be reached) */
+  connect: (site: SiteSpec) => Promise<RolloutTarget>;
+  command?: string;
+  hooks?: (site: string) => TargetHooks;
+  /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
+  prepareHost?: (site: SiteSpec) => { ok: boolean; message: string } | undefined;
+  /** the rollout's decisions, for a human: `dc2: healthy for 10 s`, `dc1: rolling back to 3f2a…` */
+  onLine?: (line: string) => void;
+  /** default: the spec's `rollout` */
+  policy?: RolloutPolicy;
+  /** how often the bake looks and an unreachable site is retried (tests shorten them) */
+  pollMs?: number;
+  retryMs?: number;
+}
+
+export interface SiteOutcome {
+  site: string;
+  outcome: Exclude<Outcome, 'running'>;
+  result?: TargetConvergence;
+  error?: TurtleError;
+  startedAt: string;
+  durationMs: number;
+  /** requests sent to the engine during this deployment, where the adapter counts them */
+  engineCalls?: { mutating: number; read: number };
+  /** the version the site ended on, when known */
+  version?: string;
+  /** the steps that put the site back, after a failure */
+  rollback?: { records: TargetConvergence['records']; durationMs: number; error?: TurtleError };
+}
+
+export interface DeployResult {
+  id: number;
+  version: string;
+  outcome: Exclude<Outcome, 'running'>;
+  sites: SiteOutcome[];
+}
+
+/** Sites in the policy's order; sites the policy does not name keep their given order, after. */
+export function orderSites(sites: readonly SiteSpec[], order: readonly string[]): SiteSpec[] {
+  const rank = (s: SiteSpec) => (order.includes(s.name) ? order.indexOf(s.name) : order.length);
+  return [...sites].sort((a, b) => rank(a) - rank(b));
+}
+
+interface Changed {
+  site: SiteSpec;
+  previous: Previous | undefined;
+}
+
+export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
+  const { spec, store } = opts;
+  const policy = opts.policy ?? rolloutPolicy(spec);
+  const version = specHash(spec);
+  const { file: _file, ...content } = spec;
+  store.releases.save(version, content);
+  const id = store.deployments.begin(version, opts.command ?? 'deploy');
+  const ordered = orderSites(opts.sites, policy.order);
+  const outcomes: SiteOutcome[] = [];
+  const changed: Changed[] = [];
+  // Nothing changes unless every site answers now: a site that is down (or refuses us) before the
+  // rollout starts fails it at once, untouched; with unreachable: skip it is left pending instead.
+  const down = await preflight(ordered, opts);
+  let failure: SiteOutcome | undefined;
+  for (const [site, error] of down) {
+    if (policy.unreachable === 'skip' && unreachable(error)) continue;
+    failure ??= record(store, id, { site: site.name, outcome: 'failed', error, startedAt: new Date().toISOString(), durationMs: 0 });
+  }
+  for (const [i, site] of ordered.entries()) {
+    const error = down.get(site);
+    if (error && failure?.site === site.name) {
+      outcomes.push(failure);
+      continue;
+    }
+    if (error && !failure) {
+      outcomes.push(record(store, id, { site: site.name, outcome: 'pending', error, startedAt: new Date().toISOString(), durationMs: 0 }));
+      opts.onLine?.(`${site.name}: unreachable (${error.message}); skipped, pending until the next deploy`);
+      continue;
+    }
+    if (failure) {
+      const skipped: SiteOutcome = { site: site.name, outcome: 'skipped', startedAt: new Date().toISOString(), durationMs: 0, error: new TurtleError(`not updated: ${failure.site} failed first`) };
+      outcomes.push(record(store, id, skipped));
+      continue;
+    }
+    const { outcome, touched } = await updateSite(site, i === ordered.length - 1, opts, policy, version);
+    if (touched) changed.push(touched);
+    outcomes.push(record(store, id, outcome));
+    if (outcome.outcome === 'failed') failure = outcome;
+  }
+  if (failure && policy.onFailure === 'rollback') {
+    for (const c of changed.reverse()) {
+      const at = outcomes.findIndex((o) => o.site === c.site.name);
+      outcomes[at] = record(store, id, await restore(c, outcomes[at]!, opts, policy));
+    }
+  }
+  const outcome = overall(outcomes, failure !== undefined);
+  store.deployments.finish(id, outcome);
+  return { id, version, outcome, sites: outcomes };
+}
+
+async function preflight(sites: readonly SiteSpec[], opts: RolloutOptions): Promise<Map<SiteSpec, TurtleError>> {
+  const answers = await Promise.all(sites.map((site) => opts.connect(site).then((t) => t.list()).then(() => undefined, asTurtleError)));
+  return new Map(sites.flatMap((site, i) => (answers[i] ? [[site, answers[i]] as const] : [])));
+}
+
+function overall(sites: readonly SiteOutcome[], failed: boolean): DeployResult['outcome'] {
+  if (failed) return sites.every((s) => s.outcome === 'rolled-back' || s.outcome === 'skipped' || s.outcome === 'no-op') ? 'rolled-back' : 'failed';
+  if (sites.some((s) => s.outcome === 'pending')) return 'pending';
+  return sites.every((s) => s.outcome === 'no-op') ? 'no-op' : 'succeeded';
+}
+
+const unreachable = (e: TurtleError) => e.exitCode === ExitCode.unreachable;
+const asTurtleError = (err: unknown) => (err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err }));
+
+/** Converges one site and holds it through the bake, waiting out (or skipping) an unreachable site per policy. */
+async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, policy: RolloutPolicy, version: string): Promise<{ outcome: SiteOutcome; touched?: Changed }> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const say = (line: string) => opts.onLine?.(`${site.name}: ${line}`);
+  let touched: Changed | undefined;
+  let records: TargetConvergence['records'] = [];
+  let engineCalls: SiteOutcome['engineCalls'];
+  const done = (outcome: SiteOutcome['outcome'], error?: TurtleError): { outcome: SiteOutcome; touched?: Changed } => ({
+    outcome: {
+      site: site.name, outcome, startedAt, durationMs: Date.now() - started, result: { records, ...(error ? { error } : {}) },
+      ...(error ? { error } : {}), ...(engineCalls ? { engineCalls } : {}), ...(outcome === 'succeeded' || outcome === 'no-op' ? { version } : {}),
+    },
+    ...(touched ? { touched } : {}),
+  });
+  for (let prepared = false; ; ) {
+    try {
+      const target = await opts.connect(site);
+      touched ??= { site, previous: await previousOf(site, target, opts.store) };
+      if (!prepared) {
+        prepared = true;
+        const host = opts.prepareHost?.(site);
+        if (host) opts.store.events.append({ site: site.name, type: host.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: host.message });
+      }
+      const desired = desiredContainers(opts.spec, site.name, opts.store);
+      const result = await target.converge(desired, opts.hooks?.(site.name), version);
+      records = [...records, ...result.records];
+      if (result.engineCalls) engineCalls = result.engineCalls;
+      if (result.error) throw result.error;
+      // the version is there; a site that had nothing to do and the last site are not held
+      if (records.length > 0 && !last && policy.bakeMs > 0) {
+        say(`converged; watching it for ${Math.round(policy.bakeMs / 1000)} s before the next site`);
+        await bake(desired, { site: site.name, bakeMs: policy.bakeMs, pollMs: opts.pollMs ?? 1_000, list: () => target.list() });
+        say('held healthy through the bake');
+      }
+      if (records.length === 0) touched = undefined;
+      return done(records.length > 0 ? 'succeeded' : 'no-op');
+    } catch (err) {
+      const error = asTurtleError(err);
+      // the site refused the change (an agent's 4xx): nothing was applied, so there is nothing to put back
+      if (error.exitCode === ExitCode.invalid) touched = undefined;
+      if (!unreachable(error)) return done('failed', error);
+      if (policy.unreachable === 'skip') {
+        say(`unreachable (${error.message}); skipped, pending until the next deploy`);
+        return done('pending', error);
+      }
+      const left = started + policy.waitTimeoutMs - Date.now();
+      if (left <= 0) return done('failed', new TurtleError(`${site.name} stayed unreachable for ${Math.round(policy.waitTimeoutMs / 1000)} s: ${error.message}`, { exitCode: ExitCode.unreachable, hint: error.hint }));
+      say(`unreachable (${error.message}); waiting for it (${Math.ceil(left / 1000)} s left)`);
+      await sleep(Math.min(opts.retryMs ?? 2_000, left));
+    }
+  }
+}
+
+/** Puts a changed site back on the version it had; an unreachable one is waited for up to wait_timeout. */
+async function restore({ site, previous }: Changed, was: SiteOutcome, opts: RolloutOptions, policy: RolloutPolicy): Promise<SiteOutcome> {
+  const started = Date.now();
+  const say = (line: string) => opts.onLine?.(`${site.name}: ${line}`);
+  const failed = (error: TurtleError, records: TargetConvergence['records'] = []): SiteOutcome => {
+    say(`ROLLBACK FAILED: ${error.message}`);
+    return { ...was, outcome: 'failed', rollback: { records, durationMs: Date.now() - started, error } };
+  };
+  if (previous === undefined) {
+    return failed(new TurtleError(`no earlier version of ${site.name} is known (first deployment there): left as it is`, { exitCode: ExitCode.failed }));
+  }
+  say(`rolling back to ${previous.version.slice(0, 12)}`);
+  for (;;) {
+    try {
+      const target = await opts.connect(site);
+      const result = await target.converge(previous.containers, opts.hooks?.(site.name), previous.version);
+      if (result.error) throw result.error;
+      say(`back on ${previous.version.slice(0, 12)}`);
+      return { ...was, outcome: 'rolled-back', version: previous.version, rollback: { records: result.records, durationMs: Date.now() - started } };
+    } catch (err) {
+      const error = asTurtleError(err);
+      const left = started + policy.waitTimeoutMs - Date.now();
+      if (!unreachable(error) || left <= 0) return failed(error);
+      say(`unreachable (${error.message}); waiting to roll it back (${Math.ceil(left / 1000)} s left)`);
+      await sleep(Math.min(opts.retryMs ?? 2_000, left));
+    }
+  }
+}
+
+/** Writes the site's part of the deployment (again, when a rollback changes it) and its event. */
+function record(store: Store, id: number, s: SiteOutcome): SiteOutcome {
+  const steps = [...(s.result?.records ?? []), ...(s.rollback?.records ?? []).map((r) => ({ ...r, step: `rollback: ${r.step}` }))];
+  const error = [s.error?.message, s.rollback?.error && `rollback failed: ${s.rollback.error.message}`].filter(Boolean).join('; ');
+  store.deployments.recordSite(id, {
+    site: s.site, outcome: s.outcome, steps, startedAt: s.startedAt, durationMs: s.durationMs,
+    ...(error ? { error } : {}), ...(s.version ? { version: s.version } : {}),
+  });
+  if (s.outcome !== 'no-op' && s.outcome !== 'skipped') {
+    const done = s.result?.records.filter((r) => r.status === 'done').length ?? 0;
+    const message = {
+      succeeded: `deployment ${id}: ${done} steps in ${s.durationMs} ms`,
+      failed: `deployment ${id} failed: ${error}`,
+      'rolled-back': `deployment ${id} failed (${s.error?.message}); rolled back to ${s.version?.slice(0, 12)}`,
+      pending: `deployment ${id}: site unreachable, pending (${s.error?.message})`,
+    }[s.outcome];
+    store.events.append({ site: s.site, type: `deploy.${s.outcome}`, message, data: { deployment: id } });
+  }
+  return s;
+}

@@ -1,0 +1,210 @@
+// The cross-site rollout against fake sites: order, bake, rollback on every changed site, unreachable
+// sites waited for or skipped, and what the store records. (Real engines and agents: test/integration/rollout*.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ExitCode, TurtleError } from '../../src/lib/errors.js';
+import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
+import { parseSpec, rolloutPolicy, type RolloutPolicy, type Spec } from '../../src/spec/index.js';
+import { Store } from '../../src/store/index.js';
+import { specHash } from '../../src/converge/deploy.js';
+import { checkSlots, baselineOf, orderSites, rollout, type RolloutTarget } from '../../src/rollout/index.js';
+import { desired, observed } from '../helpers/fixtures.js';
+
+const specOf = (dc1Image: string, dc2Image = dc1Image, rollout = '{ order: [dc2, dc1], bake: 50ms }') =>
+  parseSpec(`version: 1
+project: p
+sites:
+  dc1: { runtime: docker, capacity: { cpus: 2, memory: 2g } }
+  dc2: { runtime: podman, capacity: { cpus: 2, memory: 2g } }
+services:
+  web: { image: "${dc1Image}" }
+overlays:
+  dc2: { services: { web: { image: "${dc2Image}" } } }
+rollout: ${rollout}
+`, 'turtle.yaml', {});
+
+/** A site that runs what it is given unless the image is "broken"; `down` makes it unreachable. */
+class FakeSite implements RolloutTarget {
+  running: ObservedContainer[] = [];
+  pushes: { images: string[]; version?: string | undefined }[] = [];
+  down = 0; // calls to fail while down (Infinity: stays down)
+  restartDuringBake = false;
+  kept: { specHash: string; containers: ContainerSpec[] } | undefined;
+  constructor(readonly name: string, readonly agent = false) {}
+  private check(): void {
+    if (this.down > 0) {
+      this.down--;
+      throw new TurtleError(`site ${this.name}: connection refused`, { exitCode: ExitCode.unreachable });
+    }
+  }
+  get current() {
+    return this.agent ? async () => this.kept : undefined;
+  }
+  async converge(want: readonly ContainerSpec[], _hooks?: unknown, version?: string) {
+    this.check();
+    this.pushes.push({ images: want.map((c) => c.image), version });
+    if (this.agent) this.kept = { specHash: version ?? '?', containers: [...want] };
+    const changes = want.filter((w) => !this.running.some((r) => r.configHash === w.configHash));
+    const records = changes.map((c) => ({ step: `replace ${c.service}#${c.replica} (${c.image})`, kind: 'replace', service: c.service, status: 'done' as const, durationMs: 5 }));
+    if (want.some((c) => c.image.includes('broken'))) {
+      return { records: records.map((r) => ({ ...r, status: 'failed' as const })), error: new TurtleError(`${this.name}/web#1 became unhealthy (3 failed health checks in a row)`) };
+    }
+    this.running = want.map((c) => observed(c.service, { replica: c.replica, site: this.name, image: c.image, configHash: c.configHash, startedAt: 't0' }));
+    return { records };
+  }
+  async list() {
+    this.check();
+    const now = this.running;
+    if (this.restartDuringBake && this.pushes.length > 0) this.running = this.running.map((c) => ({ ...c, startedAt: 't1' }));
+    return now;
+  }
+}
+
+function harness(sites: FakeSite[]) {
+  const store = Store.open(':memory:');
+  const lines: string[] = [];
+  const run = (spec: Spec, over: Partial<RolloutPolicy> = {}) =>
+    rollout({
+      spec, store, sites: Object.values(spec.sites), policy: { ...rolloutPolicy(spec), ...over }, pollMs: 10, retryMs: 10,
+      connect: async (s) => sites.find((f) => f.name === s.name)!, onLine: (l) => lines.push(l),
+    });
+  return { store, lines, run };
+}
+
+const outcomes = (r: { sites: { site: string; outcome: string }[] }) => r.sites.map((s) => `${s.site} ${s.outcome}`);
+
+test('sites go in the policy order, the canary first; the version each ends on is recorded with the release', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const { store, lines, run } = harness([dc1, dc2]);
+  const spec = specOf('web:1');
+  const r = await run(spec);
+  assert.deepEqual([r.outcome, outcomes(r)], ['succeeded', ['dc2 succeeded', 'dc1 succeeded']]);
+  assert.deepEqual(lines, ['dc2: converged; watching it for 0 s before the next site', 'dc2: held healthy through the bake']);
+  assert.equal(store.deployments.siteVersion('dc1')?.version, specHash(spec));
+  assert.ok(store.releases.get(specHash(spec)));
+  // unchanged spec: nothing to do, nothing held
+  const again = await run(spec);
+  assert.deepEqual([again.outcome, outcomes(again)], ['no-op', ['dc2 no-op', 'dc1 no-op']]);
+  assert.deepEqual(orderSites(Object.values(spec.sites), ['dc2']).map((s) => s.name), ['dc2', 'dc1']);
+});
+
+test('a broken version on the canary: the canary goes back to the previous version, dc1 never receives it', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { store, lines, run } = harness([dc1, dc2]);
+  const good = specOf('web:1');
+  await run(good);
+  const r = await run(specOf('web:broken'));
+  assert.deepEqual([r.outcome, outcomes(r)], ['rolled-back', ['dc2 rolled-back', 'dc1 skipped']]);
+  assert.deepEqual(dc1.pushes.map((p) => p.images), [['web:1']]);
+  assert.deepEqual(dc2.pushes.map((p) => [p.images, p.version]), [[['web:1'], specHash(good)], [['web:broken'], specHash(specOf('web:broken'))], [['web:1'], specHash(good)]]);
+  assert.deepEqual(lines.slice(-2), [`dc2: rolling back to ${specHash(good).slice(0, 12)}`, `dc2: back on ${specHash(good).slice(0, 12)}`]);
+  const d = store.deployments.get(r.id)!;
+  assert.equal(d.outcome, 'rolled-back');
+  assert.deepEqual(d.sites.map((s) => [s.site, s.outcome, s.version, s.error]), [
+    ['dc2', 'rolled-back', specHash(good), 'dc2/web#1 became unhealthy (3 failed health checks in a row)'],
+    ['dc1', 'skipped', undefined, 'not updated: dc2 failed first'],
+  ]);
+  assert.deepEqual(store.events.list({ site: 'dc2', after: 0 }).map((e) => e.type), ['deploy.succeeded', 'deploy.failed', 'deploy.rolled-back']);
+});
+
+test('a failure on the second site rolls back the canary too; a site driven from here goes back to the release the store kept', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const { run } = harness([dc1, dc2]);
+  const v1 = specOf('web:1');
+  await run(v1);
+  const r = await run(specOf('web:broken', 'web:2'));
+  assert.deepEqual([r.outcome, outcomes(r)], ['rolled-back', ['dc2 rolled-back', 'dc1 rolled-back']]);
+  assert.deepEqual(dc2.pushes.map((p) => p.images), [['web:1'], ['web:2'], ['web:1']]);
+  assert.deepEqual(dc1.pushes.map((p) => p.images), [['web:1'], ['web:broken'], ['web:1']]);
+  assert.equal(dc2.running[0]?.image, 'web:1');
+  assert.deepEqual(r.sites.map((s) => s.version), [specHash(v1), specHash(v1)]);
+});
+
+test('a container that restarts during the bake fails the gate', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { run } = harness([dc1, dc2]);
+  await run(specOf('web:1'));
+  dc2.restartDuringBake = true;
+  const r = await run(specOf('web:2'), { bakeMs: 200 });
+  assert.deepEqual(outcomes(r), ['dc2 rolled-back', 'dc1 skipped']);
+  assert.equal(r.sites[0]?.error?.message, 'dc2: web#1 restarted during the 0 s bake');
+});
+
+test('on_failure: halt leaves every site as it is', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { run } = harness([dc1, dc2]);
+  await run(specOf('web:1'));
+  const r = await run(specOf('web:broken', 'web:2'), { onFailure: 'halt' });
+  assert.deepEqual([r.outcome, outcomes(r)], ['failed', ['dc2 succeeded', 'dc1 failed']]);
+  assert.equal(dc2.pushes.length, 2);
+});
+
+test('a site cut off during the rollout is waited for and then updated (wait), or left pending (skip)', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { lines, run } = harness([dc1, dc2]);
+  await run(specOf('web:1'));
+  // down after the preflight: the preflight's list() answers, the push does not, three times
+  const origList = dc1.list.bind(dc1);
+  dc1.list = async () => {
+    const out = await origList();
+    dc1.down = 3;
+    dc1.list = origList;
+    return out;
+  };
+  const r = await run(specOf('web:2'));
+  assert.deepEqual([r.outcome, outcomes(r)], ['succeeded', ['dc2 succeeded', 'dc1 succeeded']]);
+  assert.equal(lines.filter((l) => /^dc1: unreachable \(site dc1: connection refused\); waiting for it \(\d+ s left\)$/.test(l)).length, 3);
+
+  dc1.down = Infinity;
+  const skipped = await run(specOf('web:3'), { unreachable: 'skip' });
+  assert.deepEqual([skipped.outcome, outcomes(skipped)], ['pending', ['dc2 succeeded', 'dc1 pending']]);
+  dc1.down = 0;
+  // the next deploy of the same spec brings only the pending site up to date
+  const later = await run(specOf('web:3'), { unreachable: 'skip' });
+  assert.deepEqual([later.outcome, outcomes(later)], ['succeeded', ['dc2 no-op', 'dc1 succeeded']]);
+});
+
+test('wait gives up after wait_timeout and rolls back what changed; a site down before the start changes nothing anywhere', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { run } = harness([dc1, dc2]);
+  await run(specOf('web:1'));
+  const origList = dc1.list.bind(dc1);
+  dc1.list = async () => {
+    const out = await origList();
+    dc1.down = Infinity;
+    dc1.list = origList;
+    return out;
+  };
+  const r = await run(specOf('web:2'), { waitTimeoutMs: 100 });
+  // dc1 may have taken the push before it went quiet: it is put back too, and that cannot be done yet
+  assert.deepEqual([r.outcome, outcomes(r)], ['failed', ['dc2 rolled-back', 'dc1 failed']]);
+  assert.match(r.sites[1]?.error?.message ?? '', /^dc1 stayed unreachable for 0 s: site dc1: connection refused$/);
+  assert.equal(r.sites[1]?.rollback?.error?.message, 'site dc1: connection refused');
+  assert.equal(dc2.running[0]?.image, 'web:1');
+
+  const pushes = dc2.pushes.length;
+  const before = await run(specOf('web:2'));
+  assert.deepEqual([before.outcome, outcomes(before)], ['failed', ['dc2 skipped', 'dc1 failed']]);
+  assert.equal(dc2.pushes.length, pushes);
+});
+
+test('a first deployment has nothing to roll back to: said so, and the site is left as it is', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const { run } = harness([dc1, dc2]);
+  const r = await run(specOf('web:broken'));
+  assert.deepEqual([r.outcome, outcomes(r)], ['failed', ['dc2 failed', 'dc1 skipped']]);
+  assert.equal(r.sites[0]?.rollback?.error?.message, 'no earlier version of dc2 is known (first deployment there): left as it is');
+});
+
+test('the bake gate: gone, replaced, stopped, unhealthy and restarted slots each named', () => {
+  const want = [desired('web')];
+  const ok = [observed('web', { id: 'a', startedAt: 't0', health: 'healthy' })];
+  const base = baselineOf(ok);
+  assert.equal(checkSlots(want, base, ok), undefined);
+  assert.equal(checkSlots(want, base, []), 'web#1 disappeared');
+  assert.equal(checkSlots(want, base, [{ ...ok[0]!, configHash: 'other' }]), 'web#1 was replaced by another version');
+  assert.equal(checkSlots(want, base, [{ ...ok[0]!, state: 'exited', exitCode: 137 }]), 'web#1 is exited (exit code 137)');
+  assert.equal(checkSlots(want, base, [{ ...ok[0]!, health: 'unhealthy' }]), 'web#1 became unhealthy');
+  assert.equal(checkSlots(want, base, [{ ...ok[0]!, startedAt: 't1' }]), 'web#1 restarted');
+  assert.equal(checkSlots([desired('web', { running: false })], base, []), undefined);
+});
