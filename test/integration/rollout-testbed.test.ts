@@ -1,0 +1,139 @@
+// The issue's rollout evidence on the three-site test bed, through the real CLI and the sites' agents:
+// a broken version (its health check fails) rolled out with order [dc2, dc1] is caught on dc2, never
+// reaches dc1, and dc2 ends on the previous version, while clients of both sites (through each site's
+// proxy) see no failed request. Then a good version rolls out to both, and `turtle rollback` takes both back.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { until, type Identity } from '../helpers/agent.js';
+import { Workdir } from '../helpers/cli.js';
+import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import type { TurtleEvent } from '../../src/store/index.js';
+
+const PORT = 18_481;
+const project = `rotb-${process.pid}`;
+const SITES = ['dc1', 'dc2'] as const;
+
+const spec = (image: string) => `version: 1
+project: ${project}
+sites:
+  dc1: { runtime: docker, agent: "${testbed.sites.dc1.agent}", capacity: { cpus: 2, memory: 2g } }
+  dc2: { runtime: podman, agent: "${testbed.sites.dc2.agent}", capacity: { cpus: 2, memory: 2g } }
+  dc3: { role: observer, runtime: docker }
+services:
+  web:
+    image: turtle-test/web:${image}
+    ports: ["${PORT}:80"]
+    proxy: http
+    healthcheck: { test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 1s, timeout: 5s, retries: 2 }
+    update: { min_healthy: 1s, drain_timeout: 3s }
+rollout: { order: [dc2, dc1], bake: 3s }
+`;
+
+interface DeployJson {
+  id: number;
+  version: string;
+  outcome: string;
+  sites: { site: string; outcome: string; version?: string; error?: string; rollback?: { error?: string } }[];
+}
+
+async function served(site: 'dc1' | 'dc2'): Promise<string> {
+  const res = await fetch(`http://${testbed.sites[site].address}:${PORT}/`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`${site}: HTTP ${res.status}`);
+  return (await res.text()).trim();
+}
+
+/** Requests both sites without pause while `during` runs; every failure is kept. */
+async function underLoad<T>(during: () => Promise<T>): Promise<{ value: T; served: number; failures: string[] }> {
+  let loading = true;
+  let count = 0;
+  const failures: string[] = [];
+  const loops = SITES.map(async (site) => {
+    while (loading) {
+      try {
+        await served(site);
+        count++;
+      } catch (err) {
+        failures.push(`${site}: ${String(err)}`);
+        await sleep(100);
+      }
+    }
+  });
+  try {
+    return { value: await during(), served: count, failures };
+  } finally {
+    loading = false;
+    await Promise.all(loops);
+  }
+}
+
+describe('a rollout across the test bed (dc2 canary, then dc1)', { skip: skipTestbed, timeout: 900_000 }, () => {
+  const work = new Workdir();
+  let operator: Identity;
+  let broughtUp = false;
+  const deploy = async (args: string[] = ['deploy']) => {
+    const r = await work.run([...args, '--json', '--identity', testbed.tls.operator]);
+    return { ...r, result: JSON.parse(r.stdout) as DeployJson };
+  };
+  const desiredOf = async (site: 'dc1' | 'dc2') => (await siteApi(site, operator, 'GET', '/v1/desired')).body as { desired: { specHash: string } | null };
+  const eventsOf = async (site: 'dc1' | 'dc2', after: number) => ((await siteApi(site, operator, 'GET', `/v1/events?after=${after}&limit=10000`)).body as { events: TurtleEvent[] }).events;
+
+  before(async () => {
+    broughtUp = !/dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
+    if (broughtUp) await testbedUp();
+    operator = testbedIdentity('operator');
+  });
+  after(async () => {
+    for (const site of SITES) {
+      await siteApi(site, operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project, specHash: '0'.repeat(64), containers: [] }) }).catch(() => undefined);
+    }
+    await sleep(3_000);
+    if (broughtUp) await testbedDown();
+    work.remove();
+  });
+
+  test('a broken version never reaches dc1; dc2 is back on the previous version; no client saw an error', async () => {
+    work.write(spec('1'));
+    const first = await deploy();
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(first.result.sites.map((s) => [s.site, s.outcome]), [['dc2', 'succeeded'], ['dc1', 'succeeded']]);
+    for (const site of SITES) await until(`web 1 at ${site}`, async () => ((await served(site).catch(() => '')) === 'web 1' ? true : undefined), 60_000);
+    const dc1Seq = (await eventsOf('dc1', 0)).at(-1)?.seq ?? 0;
+
+    work.write(spec('broken'));
+    const { value: broken, served: count, failures } = await underLoad(() => deploy());
+    assert.equal(broken.code, 3, broken.stderr);
+    assert.match(broken.stderr, /^error: deployment \d+ failed on dc2; every site it changed is back on its previous version$/m);
+    assert.equal(broken.result.outcome, 'rolled-back');
+    assert.deepEqual(broken.result.sites.map((s) => [s.site, s.outcome, s.version]), [['dc2', 'rolled-back', first.result.version], ['dc1', 'skipped', undefined]]);
+    assert.match(broken.result.sites[0]?.error ?? '', /web#1 became unhealthy/);
+    // dc1 never received it: no push reached its agent since the first deployment
+    assert.deepEqual((await eventsOf('dc1', dc1Seq)).filter((e) => e.type.startsWith('desired.')), []);
+    assert.equal((await desiredOf('dc1')).desired?.specHash, first.result.version);
+    // dc2 keeps the previous version as its desired state and serves it
+    assert.equal((await desiredOf('dc2')).desired?.specHash, first.result.version);
+    assert.deepEqual([await served('dc2'), await served('dc1')], ['web 1', 'web 1']);
+    console.log(`broken version rolled out [dc2, dc1]: ${count} requests served during it; failures: ${failures.length}`);
+    assert.deepEqual(failures, []);
+    assert.ok(count > 0);
+
+    const status = JSON.parse((await work.run(['status', '--json', '--identity', testbed.tls.operator])).stdout) as { skew: unknown[] };
+    assert.deepEqual(status.skew, []);
+  });
+
+  test('a good version reaches both sites in order; turtle rollback takes both back', async () => {
+    work.write(spec('2'));
+    const good = await deploy();
+    assert.equal(good.code, 0, good.stderr);
+    assert.deepEqual(good.result.sites.map((s) => [s.site, s.outcome]), [['dc2', 'succeeded'], ['dc1', 'succeeded']]);
+    assert.deepEqual([await served('dc2'), await served('dc1')], ['web 2', 'web 2']);
+
+    const { value: back, failures } = await underLoad(() => deploy(['rollback']));
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.result.outcome, 'succeeded');
+    assert.deepEqual(back.result.sites.map((s) => s.site), ['dc2', 'dc1']);
+    assert.deepEqual([await served('dc2'), await served('dc1')], ['web 1', 'web 1']);
+    for (const site of SITES) assert.equal((await desiredOf(site)).desired?.specHash, back.result.version);
+    assert.deepEqual(failures, []);
+  });
+});
