@@ -51,6 +51,14 @@ const cases: { args: string[]; code: number; stderr: string }[] = [
     code: 1,
     stderr: 'error: deployment id must be a positive whole number, got `abc`\nhint: see the IDs with `turtle history`\n',
   },
+  {
+    args: ['rollback'],
+    code: 1,
+    stderr: 'error: nothing to roll back to: no deployment has succeeded from this store\nhint: see `turtle history`; roll back to a given one with `turtle rollback --to ID`\n',
+  },
+  { args: ['rollback', '--to', 'zz'], code: 1, stderr: 'error: --to takes a deployment id or a version (at least 4 hex characters), got `zz`\nhint: see both in `turtle history`\n' },
+  { args: ['rollback', '--to', '99'], code: 1, stderr: 'error: no deployment 99\nhint: see the IDs with `turtle history`\n' },
+  { args: ['rollback', '--to', 'abcdef'], code: 1, stderr: 'error: no version abcdef in this store\nhint: see the versions in `turtle history` (the SPEC column)\n' },
   { args: ['frobnicate'], code: 1, stderr: "error: unknown command 'frobnicate'\nhint: see `turtle --help` or `turtle <command> --help`\n" },
   { args: ['deploy', '--bogus'], code: 1, stderr: "error: unknown option '--bogus'\nhint: see `turtle --help` or `turtle <command> --help`\n" },
 ];

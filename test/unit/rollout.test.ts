@@ -208,3 +208,18 @@ test('the bake gate: gone, replaced, stopped, unhealthy and restarted slots each
   assert.equal(checkSlots(want, base, [{ ...ok[0]!, startedAt: 't1' }]), 'web#1 restarted');
   assert.equal(checkSlots([desired('web', { running: false })], base, []), undefined);
 });
+
+test('the policy: defaults when not written; the order lists every edge site, the written ones first', () => {
+  const three = parseSpec(`version: 1
+project: p
+sites:
+  a: { runtime: docker }
+  obs: { role: observer }
+  b: { runtime: docker }
+  c: { runtime: docker }
+services: {}
+`, 'turtle.yaml', {});
+  assert.deepEqual(rolloutPolicy(three), { order: ['a', 'b', 'c'], bakeMs: 10_000, onFailure: 'rollback', unreachable: 'wait', waitTimeoutMs: 300_000 });
+  const written = { ...three, rollout: { order: ['c'], bakeMs: 0, unreachable: 'skip' as const } };
+  assert.deepEqual(rolloutPolicy(written), { order: ['c', 'a', 'b'], bakeMs: 0, onFailure: 'rollback', unreachable: 'skip', waitTimeoutMs: 300_000 });
+});
