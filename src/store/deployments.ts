@@ -109,7 +109,8 @@ export class DeploymentLog {
 
   private withSites(row: DeploymentRow): Deployment {
     const sites = this.db
-      .prepare('SELECT * FROM deployment_sites WHERE deployment_id = ? ORDER BY started_at, site')
+      // the order the sites were reached in (a rollback updates a row in place)
+      .prepare('SELECT * FROM deployment_sites WHERE deployment_id = ? ORDER BY rowid')
       .all(row.id) as SiteRow[];
     return {
       id: row.id,

@@ -213,10 +213,10 @@ test('the policy: defaults when not written; the order lists every edge site, th
   const three = parseSpec(`version: 1
 project: p
 sites:
-  a: { runtime: docker }
+  a: { runtime: docker, capacity: { cpus: 1, memory: 1g } }
   obs: { role: observer }
-  b: { runtime: docker }
-  c: { runtime: docker }
+  b: { runtime: docker, capacity: { cpus: 1, memory: 1g } }
+  c: { runtime: docker, capacity: { cpus: 1, memory: 1g } }
 services: {}
 `, 'turtle.yaml', {});
   assert.deepEqual(rolloutPolicy(three), { order: ['a', 'b', 'c'], bakeMs: 10_000, onFailure: 'rollback', unreachable: 'wait', waitTimeoutMs: 300_000 });
