@@ -1,15 +1,20 @@
 // Thin actuators: carry out the controller's decisions on the kernel's cgroup files and the engine.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { ContainerRuntime } from '../runtime/types.js';
 import { pausesContainers } from '../runtime/types.js';
 import { errorMessage } from '../lib/errors.js';
 import { files, UNLIMITED_V1, type CgroupTree, type Group } from './_paths.js';
+import { readKernelFile } from './_read.js';
 
 /** The file writes of a CPU cap on the parent (pure: tested by exact equality). */
 export function cpuCapWrite(tree: CgroupTree, cores: number | null, periodUs = 100_000): { path: string; value: string } {
+  return { path: files.cpuQuota(tree), value: cpuCapValue(tree, cores, periodUs) };
+}
+
+function cpuCapValue(tree: CgroupTree, cores: number | null, periodUs: number): string {
   const quota = cores === null ? null : Math.max(1000, Math.round(cores * periodUs));
-  if (tree.version === 1) return { path: files.cpuQuota(tree), value: quota === null ? '-1' : String(quota) };
-  return { path: files.cpuQuota(tree), value: `${quota === null ? 'max' : quota} ${periodUs}` };
+  if (tree.version === 1) return quota === null ? '-1' : String(quota);
+  return `${quota === null ? 'max' : quota} ${periodUs}`;
 }
 
 export function memoryLimitWrite(tree: CgroupTree, group: Group, bytes: number | null): { path: string; value: string } {
@@ -19,7 +24,12 @@ export function memoryLimitWrite(tree: CgroupTree, group: Group, bytes: number |
 }
 
 export class CgroupActuator {
-  constructor(readonly tree: CgroupTree) {}
+  /** the parent's files `enforce` reads every second, joined once */
+  private readonly parent: { cpuQuota: string; cpuPeriod: string; memoryLimit: string; memoryDir: string };
+
+  constructor(readonly tree: CgroupTree) {
+    this.parent = { cpuQuota: files.cpuQuota(tree), cpuPeriod: files.cpuPeriod(tree), memoryLimit: files.memoryLimit(tree, 'turtle'), memoryDir: files.memoryDir(tree, 'turtle') };
+  }
 
   setCpuCap(cores: number | null): void {
     write(cpuCapWrite(this.tree, cores, this.period()));
@@ -34,9 +44,9 @@ export class CgroupActuator {
 
   /** The limits as the kernel has them now (for tests, the API and the bench). */
   read(): { cpuQuota: string; memoryLimitBytes: number | null } {
-    const raw = readOr(files.memoryLimit(this.tree, 'turtle'), 'max').trim();
+    const raw = readKernelFile(this.parent.memoryLimit, 'max').trim();
     const bytes = raw === 'max' || Number(raw) >= UNLIMITED_V1 ? null : Number(raw);
-    return { cpuQuota: readOr(files.cpuQuota(this.tree), '').trim(), memoryLimitBytes: bytes };
+    return { cpuQuota: readKernelFile(this.parent.cpuQuota, '').trim(), memoryLimitBytes: bytes };
   }
 
   /**
@@ -45,15 +55,15 @@ export class CgroupActuator {
    * reconciler would. Returns whether anything was rewritten.
    */
   enforce(want: { cpuCapCores: number | null; memoryLimitBytes: number | null }, toleranceBytes: number): boolean {
-    const cpu = cpuCapWrite(this.tree, want.cpuCapCores, this.period());
+    const cpu = { path: this.parent.cpuQuota, value: cpuCapValue(this.tree, want.cpuCapCores, this.period()) };
     const now = this.read();
     let fixed = false;
-    if (existsSync(cpu.path) && now.cpuQuota !== cpu.value) {
+    if (now.cpuQuota !== cpu.value && existsSync(cpu.path)) {
       write(cpu);
       fixed = true;
     }
     const drift = want.memoryLimitBytes === null ? now.memoryLimitBytes !== null : now.memoryLimitBytes === null || Math.abs(now.memoryLimitBytes - want.memoryLimitBytes) > toleranceBytes;
-    if (drift && existsSync(files.memoryDir(this.tree, 'turtle'))) {
+    if (drift && existsSync(this.parent.memoryDir)) {
       write(memoryLimitWrite(this.tree, 'turtle', want.memoryLimitBytes));
       fixed = true;
     }
@@ -61,7 +71,7 @@ export class CgroupActuator {
   }
 
   private period(): number {
-    return this.tree.version === 1 ? Number(readOr(files.cpuPeriod(this.tree), '100000')) || 100_000 : 100_000;
+    return this.tree.version === 1 ? Number(readKernelFile(this.parent.cpuPeriod, '100000')) || 100_000 : 100_000;
   }
 
   /** Lifts every limit the governor may have set (agent stop, tests). */
@@ -92,12 +102,4 @@ export async function pauseAll(runtime: ContainerRuntime, ids: readonly string[]
 
 function write({ path, value }: { path: string; value: string }): void {
   writeFileSync(path, value);
-}
-
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return fallback;
-  }
 }

@@ -8,7 +8,7 @@ import type { NewEvent } from '../store/events.js';
 import { errorMessage } from '../lib/errors.js';
 import { detectVersion } from './cgroups.js';
 import { cgroupTree, files, type CgroupTree } from './_paths.js';
-import { cpuPercent, sampleHost, type HostSample } from './host.js';
+import { cpuPercent, hostExtras, sampleCore, type CoreSample, type HostSample } from './host.js';
 import { readTurtleUsage, turtleCores, type TurtleUsage } from './share.js';
 import { initialState, step, type Decision, type GovernorSettings, type GovernorState, type Reading } from './controller.js';
 import { CgroupActuator, pauseAll } from './actuators.js';
@@ -49,7 +49,7 @@ export interface GovernorSnapshot {
 
 export class Governor {
   private state: GovernorState;
-  private host: HostSample;
+  private host: CoreSample;
   private usage: TurtleUsage;
   private last: Reading | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -67,7 +67,7 @@ export class Governor {
     this.actuator = new CgroupActuator(this.tree);
     this.lock = new ParentLock(this.tree.parent, opts.lockDir);
     this.state = initialState(Date.now());
-    this.host = sampleHost();
+    this.host = sampleCore();
     this.usage = readTurtleUsage(this.tree);
   }
 
@@ -142,7 +142,7 @@ export class Governor {
       mode: this.state.mode, since: new Date(this.state.since).toISOString(), reason: this.state.reason,
       cpuCapCores: this.state.cpuCapCores, memoryLimitBytes: this.state.memoryLimitBytes, floorBytes: s.floorBytes,
       budget: { cpuCores: s.budgetCores, memoryBytes: s.budgetMemoryBytes },
-      host: { cpus: this.host.cpus, cpuCores, memTotalBytes: this.host.memTotalBytes, memAvailableBytes: this.host.memAvailableBytes, load1: this.host.load1, net: this.host.net, ...(this.host.pressure ? { pressure: this.host.pressure } : {}) },
+      host: { cpus: this.host.cpus, cpuCores, memTotalBytes: this.host.memTotalBytes, memAvailableBytes: this.host.memAvailableBytes, ...hostExtras(this.host.pressure) },
       turtle: { cpuCores: turtleCpu, memoryBytes: mem, cpuShare: turtleCpu / this.host.cpus, memoryShare: mem / Math.max(1, this.host.memTotalBytes) },
       acting: this.acting,
       sampleCost: { wallMs: this.cost.wallMs / n, cpuMs: this.cost.cpuMs / n, samples: this.cost.samples },
@@ -152,7 +152,7 @@ export class Governor {
   private sample(): Reading {
     const wall = performance.now();
     const cpu = process.cpuUsage();
-    const host = sampleHost();
+    const host = sampleCore();
     const usage = readTurtleUsage(this.tree);
     const used = process.cpuUsage(cpu);
     this.cost.wallMs += performance.now() - wall;

@@ -1,7 +1,8 @@
 // The /proc parsers and the cgroup writes of the governor's actuators, v1 and v2, by exact equality.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCpuTimes, parseKeyed, parseLoad, parseMemory, parseNetDev, parsePressure } from '../../src/governor/_proc.js';
+import { parseCpuCount, parseCpuTimes, parseKeyed, parseLoad, parseMemory, parseNetDev, parsePressure, valueOf } from '../../src/governor/_proc.js';
+import { readKernelFile } from '../../src/governor/_read.js';
 import { cpuCapWrite, memoryLimitWrite } from '../../src/governor/actuators.js';
 import { cgroupTree } from '../../src/governor/_paths.js';
 import { sampleHost } from '../../src/governor/host.js';
@@ -36,6 +37,32 @@ docker0:  300       3    0    0    0     0          0         0      100       1
 
 test('cpu.stat / memory.stat style files', () => {
   assert.deepEqual([...parseKeyed('usage_usec 1234\nuser_usec 1000\n')], [['usage_usec', 1234], ['user_usec', 1000]]);
+});
+
+test('one value of a keyed file: only a key that starts a line, whatever follows on other lines', () => {
+  const stat = 'cache 10\ninactive_file 300\ntotal_inactive_file 700\n';
+  assert.deepEqual(
+    [valueOf(stat, 'inactive_file '), valueOf(stat, 'total_inactive_file '), valueOf(stat, 'cache '), valueOf(stat, 'active_file '), valueOf('oom_kill_disable 0\nunder_oom 0\noom_kill 3', 'oom_kill ')],
+    [300, 700, 10, undefined, 3],
+  );
+  assert.equal(parseCpuCount('cpu  1 2 3\ncpu0 1 2 3\ncpu1 1 2 3\nintr 5 cpu9\nctxt 1\n'), 2);
+  assert.deepEqual(parseCpuTimes('cpu  100 5 50 800 20 1 2 3 7 0'), { busy: 161, total: 981 });
+});
+
+test('kernel files are read afresh at every call; a regular file replaced on disk is read anew; a missing one falls back', async () => {
+  const first = readKernelFile('/proc/uptime', '');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.notEqual(readKernelFile('/proc/uptime', ''), first);
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-read-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'one');
+    assert.equal(readKernelFile(join(dir, 'f'), ''), 'one');
+    rmSync(join(dir, 'f'));
+    writeFileSync(join(dir, 'f'), 'two');
+    assert.deepEqual([readKernelFile(join(dir, 'f'), ''), readKernelFile(join(dir, 'gone'), 'fallback'), readKernelFile('/proc/no-such-file', 'fallback')], ['two', 'fallback', 'fallback']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a CPU cap on the parent: v1 cfs quota against the period, v2 cpu.max; null lifts it', () => {
