@@ -22,6 +22,7 @@ export interface MonitorOptions {
    * answers still do. Without this, a busy router would make turtle restart its services for the host's load.
    */
   hostBusy?: () => boolean;
+  /** the longest the monitor sleeps between passes (default 1 s); passes run when a probe or retry is due */
   tickMs?: number;
   restartBaseMs?: number;
   restartCapMs?: number;
@@ -54,8 +55,18 @@ export interface SlotHealth {
 
 export class HealthMonitor {
   private observed: ObservedContainer[] = [];
+  /** the container serving each slot (`service#replica#configHash`), the running one first: rebuilt with `observed` */
+  private keepers = new Map<string, ObservedContainer>();
   private readonly slots = new Map<string, Slot>();
+  /**
+   * One timer for every slot, armed for the next probe or retry due (or `tickMs`, whichever is sooner):
+   * probes of the same interval fall due together, so one wake-up serves them all.
+   */
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running = false;
+  /** set by stop(): work still in flight records nothing (the store may be closed) */
+  private stopped = false;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   /** services an operator is restarting, until when their exits are expected (not failures) */
@@ -66,13 +77,19 @@ export class HealthMonitor {
   constructor(private readonly opts: MonitorOptions) {}
 
   start(): void {
-    this.timer ??= setInterval(() => this.tick(), this.opts.tickMs ?? 200);
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
     void this.refresh();
+    this.wakeAt(Date.now() + this.maxSleepMs());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   /** Re-reads the containers (after engine events, heals and resyncs); concurrent calls coalesce. */
@@ -87,12 +104,15 @@ export class HealthMonitor {
         const desired = this.opts.desired();
         if (!desired) return;
         try {
-          this.observed = (await this.opts.runtime().list(desired.project)).filter((c) => c.site === this.opts.site);
+          this.observe((await this.opts.runtime().list(desired.project)).filter((c) => c.site === this.opts.site));
         } catch {
           // engine away: the agent reconnects; keep the last view
         }
       } while (this.refreshAgain);
-    })().finally(() => (this.refreshing = undefined));
+    })().finally(() => {
+      this.refreshing = undefined;
+      this.wakeAt(Date.now()); // judge the new view now
+    });
     return this.refreshing;
   }
 
@@ -127,25 +147,47 @@ export class HealthMonitor {
   /** One pass: judge every desired running container; probes run in the background. */
   tick(now = Date.now()): void {
     const desired = this.opts.desired();
-    if (!desired) return;
-    for (const spec of desired.containers) {
-      if (!spec.running) continue;
-      const container = this.keeper(spec);
-      if (!container) continue; // missing containers are the reconciler's job
-      const slot = this.slot(spec);
-      if (slot.healing) continue;
-      if (container.state === 'exited' || container.state === 'dead') {
-        this.failing(spec, container, slot, `exited with code ${container.exitCode ?? '?'}`, now, true);
-      } else if (container.state !== 'running') {
-        continue;
-      } else if (container.health === 'unhealthy') {
-        this.failing(spec, container, slot, "the engine's health check failed", now);
-      } else if (spec.probe) {
-        this.probe(spec, container, slot, now);
-      } else if (container.health !== 'starting') {
-        this.passing(spec, slot, now);
+    let next = now + this.maxSleepMs();
+    if (desired) {
+      for (const spec of desired.containers) {
+        if (!spec.running) continue;
+        const container = this.keepers.get(keeperKey(spec));
+        if (!container) continue; // missing containers are the reconciler's job
+        const slot = this.slot(spec);
+        if (slot.healing) continue;
+        if (container.state === 'exited' || container.state === 'dead') {
+          this.failing(spec, container, slot, `exited with code ${container.exitCode ?? '?'}`, now, true);
+        } else if (container.state !== 'running') {
+          continue;
+        } else if (container.health === 'unhealthy') {
+          this.failing(spec, container, slot, "the engine's health check failed", now);
+        } else if (spec.probe) {
+          this.probe(spec, container, slot, now);
+          if (!slot.probing) next = Math.min(next, slot.nextProbeAt);
+        } else if (container.health !== 'starting') {
+          this.passing(spec, slot, now);
+        }
+        // a restart held back by its backoff is tried again when the backoff ends
+        if (slot.failingSince !== undefined && !slot.healing && slot.notBefore > now) next = Math.min(next, slot.notBefore);
       }
     }
+    this.wakeAt(next);
+  }
+
+  private maxSleepMs(): number {
+    return this.opts.tickMs ?? 1_000;
+  }
+
+  /** Arms the one timer for `at`, unless it already fires sooner. */
+  private wakeAt(at: number): void {
+    if (!this.running || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.tick();
+    }, Math.max(0, at - Date.now()));
   }
 
   /**
@@ -175,6 +217,8 @@ export class HealthMonitor {
     void runProbe(probe.check, { id: container.id, ...(container.ipAddress ? { ip: container.ipAddress } : {}) }, probe.timeoutMs, this.opts.runtime())
       .then((why) => {
         slot.probing = false;
+        if (this.stopped) return;
+        this.wakeAt(slot.nextProbeAt); // a probe that outlasted its interval is due again at once
         if (why === '') {
           slot.failures = 0;
           this.passing(spec, slot, Date.now());
@@ -248,10 +292,16 @@ export class HealthMonitor {
       });
   }
 
-  /** The container that serves the slot: the desired config, running first. */
-  private keeper(spec: ContainerSpec): ObservedContainer | undefined {
-    const mine = this.observed.filter((c) => c.service === spec.service && c.replica === spec.replica && c.configHash === spec.configHash);
-    return mine.find((c) => c.state === 'running') ?? mine[0];
+  /** A new view of the containers; each slot's keeper is the container of the desired config, running first. */
+  private observe(observed: ObservedContainer[]): void {
+    this.observed = observed;
+    const keepers = new Map<string, ObservedContainer>();
+    for (const c of observed) {
+      const k = keeperKey(c);
+      const held = keepers.get(k);
+      if (!held || (held.state !== 'running' && c.state === 'running')) keepers.set(k, c);
+    }
+    this.keepers = keepers;
   }
 
   private slot(spec: ContainerSpec): Slot {
@@ -264,10 +314,15 @@ export class HealthMonitor {
   }
 
   private event(spec: ContainerSpec, type: string, message: string, data?: Record<string, unknown>): void {
+    if (this.stopped) return;
     this.opts.store.events.append({ site: this.opts.site, type, service: spec.service, message, data: { replica: spec.replica, ...data } });
   }
 }
 
 function key(c: { service: string; replica: number }): string {
   return `${c.service}#${c.replica}`;
+}
+
+function keeperKey(c: { service: string; replica: number; configHash: string }): string {
+  return `${c.service}#${c.replica}#${c.configHash}`;
 }

@@ -2,6 +2,7 @@
 import { connect } from 'node:net';
 import type { ProbeCheck } from '../domain/types.js';
 import { execsCommands, type ContainerRuntime } from '../runtime/types.js';
+import { deadline } from './_deadlines.js';
 
 export interface ProbeTarget {
   id: string;
@@ -21,30 +22,42 @@ export function runProbe(check: ProbeCheck, target: ProbeTarget, timeoutMs: numb
   return check.kind === 'http' ? httpProbe(target.ip, check.port, check.path, timeoutMs) : tcpProbe(target.ip, check.port, timeoutMs);
 }
 
+/** Where every http probe's answer lands: read into at once and parsed before the next socket reads. */
+const answer = Buffer.allocUnsafe(1024);
+
 /**
  * An HTTP/1.0 GET that reads only the status line. Node's HTTP client costs about twice the CPU per request,
  * and the agent probes every service every second: on a router that difference is the agent's CPU budget.
+ * For the same reason the answer is read through `onread` into one shared buffer (no stream buffering, no
+ * 'data' events), and the deadlines of the probes in flight share one timer.
  */
 function httpProbe(host: string, port: number, path: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
     let head = '';
+    let settled = false;
     const done = (why: string) => {
+      if (settled) return;
+      settled = true;
+      cancel();
       socket.destroy();
       resolve(why);
     };
-    socket.setEncoding('latin1');
-    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}:${port}\r\nUser-Agent: turtle-probe\r\nConnection: close\r\n\r\n`));
-    socket.on('data', (chunk: string) => {
-      head += chunk;
-      const end = head.indexOf('\n');
-      if (end < 0 && head.length < 1024) return;
-      const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head);
-      if (!m) return done(`GET ${path}: not an HTTP answer`);
-      const status = Number(m[1]);
-      done(status >= 200 && status < 400 ? '' : `GET ${path} answered ${status}`);
+    const socket = connect({
+      host, port,
+      onread: {
+        buffer: answer,
+        callback: (n: number, buf: Buffer) => {
+          head += buf.toString('latin1', 0, Math.min(n, 1024 - head.length));
+          if (head.indexOf('\n') < 0 && head.length < 1024) return true;
+          const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head);
+          const status = Number(m?.[1]);
+          done(!m ? `GET ${path}: not an HTTP answer` : status >= 200 && status < 400 ? '' : `GET ${path} answered ${status}`);
+          return false;
+        },
+      },
     });
-    socket.once('timeout', () => done(`GET ${path}: no answer within ${timeoutMs} ms`));
+    const cancel = deadline(Date.now() + timeoutMs, () => done(`GET ${path}: no answer within ${timeoutMs} ms`));
+    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}:${port}\r\nUser-Agent: turtle-probe\r\nConnection: close\r\n\r\n`, 'latin1'));
     socket.once('end', () => done(`GET ${path}: the connection closed without an answer`));
     socket.once('error', (err) => done(`GET ${path}: ${err.message}`));
   });
@@ -52,16 +65,15 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
+    const socket = connect({ host, port });
+    const done = (why: string) => {
+      cancel();
       socket.destroy();
-      resolve('');
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(`tcp ${port}: no connection within ${timeoutMs} ms`);
-    });
-    socket.once('error', (err) => resolve(`tcp ${port}: ${err.message}`));
+      resolve(why);
+    };
+    const cancel = deadline(Date.now() + timeoutMs, () => done(`tcp ${port}: no connection within ${timeoutMs} ms`));
+    socket.once('connect', () => done(''));
+    socket.once('error', (err) => done(`tcp ${port}: ${err.message}`));
   });
 }
 

@@ -13,9 +13,11 @@ import { FakeRuntime } from '../helpers/fake-runtime.js';
 let server: Server;
 let port = 0;
 let mode: 'ok' | 'silent' | '404' = 'ok';
+let requests = 0;
 
 before(async () => {
   server = createServer((_req, res) => {
+    requests++;
     if (mode === 'ok') res.writeHead(200).end('ok');
     else if (mode === '404') res.writeHead(404).end();
     // silent: never answers
@@ -28,10 +30,10 @@ after(() => {
   server.close();
 });
 
-async function site() {
+async function site(intervalMs = 50, tickMs: number | undefined = 20) {
   const spec = parseSpec(`version: 1\nproject: p\nsites:\n  dc1: { capacity: { cpus: 2, memory: 1g } }\nservices:\n  web:\n    image: web:1\n    probe: { http: { port: ${port}, path: /health } }\n`, 'turtle.yaml', {});
   const containers = renderSite(servicesForSite(spec, 'dc1'), { project: 'p', site: 'dc1' }).map((c) => ({
-    ...c, probe: { ...c.probe!, intervalMs: 50, timeoutMs: 100, failureThreshold: 2 },
+    ...c, probe: { ...c.probe!, intervalMs, timeoutMs: 100, failureThreshold: 2 },
   }));
   const runtime = new FakeRuntime();
   runtime.images.add('web:1');
@@ -43,7 +45,7 @@ async function site() {
   let busy = false;
   const monitor = new HealthMonitor({
     site: 'dc1', store, runtime: () => runtime, desired: () => ({ project: 'p', containers }),
-    exclusive: (fn) => fn(), hostBusy: () => busy, tickMs: 20, restartBaseMs: 50,
+    exclusive: (fn) => fn(), hostBusy: () => busy, ...(tickMs ? { tickMs } : {}), restartBaseMs: 50,
   });
   const types = () => store.events.list().map((e) => `${e.type}: ${e.message}`);
   return { runtime, monitor, types, setBusy: (b: boolean) => (busy = b), close: () => { monitor.stop(); store.close(); } };
@@ -97,6 +99,21 @@ test('while the governor holds turtle back, no answer in time is slowness, not a
     assert.match(s.types().at(-1)!, /^health\.restarted: web#1 restarted \(probe failed 2 times: GET \/health: no answer within 100 ms\); restart 2 in a row$/);
   } finally {
     mode = 'ok';
+    s.close();
+  }
+});
+
+test('the monitor wakes when a probe is due: a 100 ms interval is kept though passes are otherwise 1 s apart', async () => {
+  const s = await site(100, undefined);
+  try {
+    mode = 'ok';
+    s.monitor.start();
+    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    requests = 0;
+    await sleep(1_000);
+    const seen = requests;
+    assert.ok(seen >= 9 && seen <= 11, `${seen} probes in 1 s at a 100 ms interval`);
+  } finally {
     s.close();
   }
 });

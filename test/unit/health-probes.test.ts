@@ -61,6 +61,13 @@ describe('http and tcp probes', () => {
     assert.equal(await runProbe({ kind: 'tcp', port }, { id: 'c1', ip: '127.0.0.1' }, 500, noRuntime), `tcp ${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 
+  test('probes in flight together each keep their own timeout (their deadlines share one timer)', async () => {
+    const started = Date.now();
+    const timed = (p: Promise<string>) => p.then((why) => [why, Math.round((Date.now() - started) / 100) * 100]);
+    const results = await Promise.all([timed(http(silent, '/a', 300)), timed(http(silent, '/b', 100)), timed(http(web)), timed(http(silent, '/c', 200))]);
+    assert.deepEqual(results, [['GET /a: no answer within 300 ms', 300], ['GET /b: no answer within 100 ms', 100], ['', 0], ['GET /c: no answer within 200 ms', 200]]);
+  });
+
   test('exec needs an engine that runs commands', async () => {
     assert.equal(await runProbe({ kind: 'exec', command: ['true'] }, { id: 'c1' }, 500, noRuntime), 'this engine cannot run commands in containers');
   });
