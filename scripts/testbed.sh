@@ -11,6 +11,8 @@
 #   cut S   cuts site S off (`ip link set` on its veth; `cut S firewall` drops its traffic with iptables).
 #   heal S  undoes either cut.
 #   status  what is up, one line per site.
+#   restart-engine S   stops site S's engine (dc1's dockerd, dc2's Podman service) and starts it again.
+#   kill-agent S       kill -9 of site S's agent; `start-agent S` starts it again (faults for benchmarks).
 #   env     the addresses, sockets and identities, as shell variables (tests and other scripts read these).
 #
 # Never touches the private engines of scripts/engines.sh (it only reads their images) nor a system engine.
@@ -318,6 +320,21 @@ heal_site() { # site
   say "$1 is reachable again"
 }
 
+restart_engine() { # site
+  need_root; check_site "$1"
+  case ${ENGINE[$1]} in
+    docker) stop_pidfile "dc1's dockerd" "$RUN/dc1/docker.pid"; start_dockerd ;;
+    podman) stop_pidfile "dc2's podman service" "$RUN/dc2/podman.pid"; start_podman ;;
+    *) die "$1 runs no engine" ;;
+  esac
+}
+
+kill_agent() { # site
+  need_root; check_site "$1"
+  local f=$RUN/$1/agent.pid
+  [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null && say "$1: agent killed (pid $(cat "$f"))" || say "$1: no agent running"
+}
+
 status() {
   local s state agent engine
   ip link show "$BRIDGE" >/dev/null 2>&1 || { say "down"; return 0; }
@@ -357,6 +374,9 @@ case "${1:-}" in
   cut) [ -n "${2:-}" ] || die "usage: testbed.sh cut SITE [link|firewall]"; cut_site "$2" "${3:-link}" ;;
   heal) [ -n "${2:-}" ] || die "usage: testbed.sh heal SITE"; heal_site "$2" ;;
   status) status ;;
+  restart-engine) [ -n "${2:-}" ] || die "usage: testbed.sh restart-engine SITE"; restart_engine "$2" ;;
+  kill-agent) [ -n "${2:-}" ] || die "usage: testbed.sh kill-agent SITE"; kill_agent "$2" ;;
+  start-agent) [ -n "${2:-}" ] || die "usage: testbed.sh start-agent SITE"; need_root; check_site "$2"; start_agent "$2" ;;
   env) env_vars ;;
-  *) echo "usage: bash scripts/testbed.sh up|down|cut SITE [link|firewall]|heal SITE|status|env" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/testbed.sh up|down|cut SITE [link|firewall]|heal SITE|restart-engine SITE|kill-agent SITE|start-agent SITE|status|env" >&2; exit 2 ;;
 esac
