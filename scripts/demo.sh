@@ -1,64 +1,58 @@
 #!/usr/bin/env bash
-# `npm run demo`: deploys examples/turtle.yaml on two sites (dc1 on a private Docker engine, dc2 on a
-# private Podman engine), shows what runs, and says where to look. `bash scripts/demo.sh down` removes it.
+# `npm run demo`: turtle's main job, end to end, on two routers each run by a turtle agent (mutual TLS):
+# deploy, a canary rollout under load, a broken version caught and rolled back, drift healed by the agent,
+# rollback, and the observer's dashboard. As root it uses the three-site test bed (scripts/testbed.sh);
+# otherwise, or with TURTLE_DEMO_MODE=loopback, agents on loopback ports against the private engines.
+# `bash scripts/demo.sh down` stops everything the demo started and removes its containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-say() { printf '\n== %s\n' "$*"; }
+ROOT=$PWD
+DEMO=${TURTLE_DEMO_DIR:-$ROOT/.turtle/demo}
+STEP=0
+STARTED=$SECONDS
 
-export TURTLE_DC1_ENGINE=unix:///run/turtle-test/docker.sock
-export TURTLE_DC2_ENGINE=unix:///run/turtle-test/podman.sock
-export TURTLE_STATE=${TURTLE_STATE:-$PWD/.turtle/demo.db}
-turtle() { node bin/turtle.js -f examples/turtle.yaml "$@"; }
+say() { STEP=$((STEP + 1)); printf '\n\033[1m== %d. %s\033[0m\n' "$STEP" "$*"; }
+note() { printf '$ %s\n' "$*"; }
+die() { echo "demo: error: $*" >&2; exit 1; }
+turtle() { node "$ROOT/bin/turtle.js" "$@"; }
+# Runs a turtle command as the reader would type it, and says when its exit code is the one expected.
+run() { # expected-exit turtle-args...
+  local want=$1 code=0; shift
+  note "${WEB_VERSION:+WEB_VERSION=$WEB_VERSION }turtle $*"
+  turtle "$@" || code=$?
+  if [ "$code" != "$want" ]; then die "\`turtle $*\` exited $code (expected $want)"; fi
+  if [ "$want" != 0 ]; then echo "(exit $code, as expected)"; fi
+}
 
-if [ "${1:-}" = down ]; then
-  for s in web cache worker; do turtle stop "$s" >/dev/null 2>&1 || true; done
-  docker -H "$TURTLE_DC1_ENGINE" rm -f $(docker -H "$TURTLE_DC1_ENGINE" ps -aq --filter label=io.turtle.project=demo) >/dev/null 2>&1 || true
-  podman --root /var/lib/turtle-test/podman --runroot /run/turtle-test/podman-run rm -f --filter label=io.turtle.project=demo >/dev/null 2>&1 || true
-  rm -f "$TURTLE_STATE"*
-  echo "demo removed (the engines keep running: bash scripts/engines.sh stop)"
-  exit 0
+# shellcheck source=scripts/_demo-sites.sh
+source "$ROOT/scripts/_demo-sites.sh"
+# shellcheck source=scripts/_demo-load.sh
+source "$ROOT/scripts/_demo-load.sh"
+# shellcheck source=scripts/_demo-story.sh
+source "$ROOT/scripts/_demo-story.sh"
+
+case "${1:-up}" in
+  down) demo_down; exit 0 ;;
+  up) ;;
+  *) echo "usage: bash scripts/demo.sh [up|down]   (TURTLE_DEMO_MODE=testbed|loopback)" >&2; exit 2 ;;
+esac
+
+MODE=${TURTLE_DEMO_MODE:-}
+if [ -z "$MODE" ]; then if [ "$(id -u)" = 0 ]; then MODE=testbed; else MODE=loopback; fi; fi
+case $MODE in testbed | loopback) ;; *) die "TURTLE_DEMO_MODE is testbed or loopback, not \`$MODE\`" ;; esac
+[ "$MODE" = testbed ] && [ "$(id -u)" != 0 ] && die "the test bed needs root; run with TURTLE_DEMO_MODE=loopback"
+
+if [ -f "$DEMO/env" ]; then
+  echo "demo: removing the previous demo first"
+  demo_down
 fi
+# whatever happens, no client loop outlives the demo; what else it started stays, for a look, until `down`
+finish() {
+  local code=$?
+  stop_pid load-dc1 >/dev/null 2>&1 || true
+  stop_pid load-dc2 >/dev/null 2>&1 || true
+  if [ "$code" != 0 ]; then echo "demo: stopped; what it started is still there: bash scripts/demo.sh down removes it" >&2; fi
+}
+trap finish EXIT
 
-say "installing npm packages and building turtle"
-bash scripts/setup.sh
-npm run build --silent
-
-say "starting private Docker (dc1) and Podman (dc2) engines with local images"
-bash scripts/engines.sh start
-
-say "turtle validate"
-turtle validate
-
-say "turtle plan"
-turtle plan
-
-say "turtle deploy"
-turtle deploy
-
-say "turtle ps"
-turtle ps
-
-say "the web service on both sites"
-echo "dc1: $(curl -s http://127.0.0.1:8080/)"
-echo "dc2: $(curl -s http://127.0.0.1:8081/)"
-
-say "turtle deploy again: nothing to do"
-turtle deploy
-
-say "turtle history"
-turtle history
-
-cat <<EOT
-
-Where to look: paste these two lines, then try the commands below.
-  export TURTLE_DC1_ENGINE=$TURTLE_DC1_ENGINE TURTLE_DC2_ENGINE=$TURTLE_DC2_ENGINE TURTLE_STATE=$TURTLE_STATE
-  alias turtle="node $PWD/bin/turtle.js -f $PWD/examples/turtle.yaml"
-
-  turtle ps                what runs on each site
-  turtle logs worker       both replicas' logs, merged in time order
-  turtle top               live CPU and memory (Ctrl-C to quit)
-  turtle history 1         the steps of the first deployment, with timings
-  turtle stop web --site dc2; turtle deploy; turtle start web     a stop survives deploys
-  curl http://127.0.0.1:8080/   (dc1)    curl http://127.0.0.1:8081/   (dc2)
-Remove it with: bash scripts/demo.sh down
-EOT
+story "$MODE"
