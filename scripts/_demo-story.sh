@@ -27,7 +27,7 @@ show_served() {
 # undone it, clean again. Exit 0 at once is fine too: the agent was quicker than the command.
 drift_now() {
   local code=0
-  note "turtle drift"
+  note "${WEB_VERSION:+WEB_VERSION=$WEB_VERSION }turtle drift"
   turtle drift || code=$?
   case $code in
     2)
