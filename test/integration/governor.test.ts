@@ -116,6 +116,37 @@ for (const engine of engines()) {
       assert.ok(readFileSync(`/proc/${host.pid}/status`, 'utf8').includes('VmRSS'));
     });
 
+    test('below the floor memory is freed from background first, then normal; critical is never touched', { timeout: 90_000 }, async () => {
+      // three services holding 64 MiB each (a shell string doubled 22 times, kept by a loop: a last plain
+      // command would replace the shell), one per class
+      const holder = (name: string, priority: string) =>
+        `  ${name}:\n    image: ${testImage(engine.kind, 'tools:1')}\n    priority: ${priority}\n    restart: "no"\n    command: ["sh", "-c", "x=0123456789abcdef; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22; do x=\\"$$x$$x\\"; done; while :; do sleep 1000; done"]\n`;
+      const yaml = holder('bg', 'background') + holder('nm', 'normal') + holder('crit', 'critical');
+      const { specs } = containers(yaml, 1);
+      const mark = store.events.list({ site: 'dc1', limit: 100_000 }).at(-1)?.seq ?? 0;
+      for (const s of specs) await rt.start(await rt.create(s));
+      await sleep(3_000); // the strings are built
+      // The floor: 100 MiB above what is available now, so turtle must free more than background holds.
+      const floor = Math.round(sampleHost().memAvailableBytes + 100 * MiB);
+      const g = governorFor(floor, specs, { busyAbove: 2, memoryPressureAbove: 101, ioPressureAbove: 101 });
+      const state = async (service: string) => (await rt.list(project)).find((c) => c.service === service)?.state;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && ((await state('bg')) === 'running' || (await state('nm')) === 'running')) {
+        await g.tick();
+        await sleep(200);
+      }
+      await g.stop();
+      const events = () => JSON.stringify(store.events.list({ site: "dc1", after: mark, limit: 1000 }).map((e) => e.message));
+      assert.deepEqual([await state("bg"), await state("nm"), await state("crit")], ["exited", "exited", "running"], events());
+      const freed = store.events.list({ site: 'dc1', after: mark, limit: 1000 }).filter((e) => e.type === 'governor.memory' && e.data?.group !== 'turtle');
+      // background is asked first, then normal; critical never
+      assert.deepEqual([...new Set(freed.map((e) => e.data?.group))], ['background', 'normal'], JSON.stringify(freed));
+      // (on cgroup v1 the kernel cannot take back anonymous memory below what is in use: the class's biggest container is stopped)
+      assert.match(freed[0]?.message ?? '', /^(background memory limited to \d+ MiB: )?MemAvailable [\d.]+ GiB is below the floor of [\d.]+ GiB: freeing [\d.]+ [GM]iB from background(; .*so bg \(replica 1, \d+ MiB\) was stopped)?$/);
+      assert.ok(freed.every((e) => !/critical|crit /.test(e.message)), events());
+      for (const c of await rt.list(project)) await rt.remove(c.id);
+    });
+
     test('sustained pressure pauses background services through the engine and caps CPU; calm resumes and lifts', { timeout: 60_000 }, async () => {
       const { specs } = containers(`  bg:\n    image: ${testImage(engine.kind, 'tools:1')}\n    priority: background\n`, 1);
       for (const s of specs) await rt.start(await rt.create(s));
