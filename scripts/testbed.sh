@@ -53,6 +53,11 @@ podman_dc2() {
     --tmpdir "$RUN/dc2/podman-tmp" --network-config-dir "$DATA/dc2/networks" "$@"
 }
 
+# Engines and agents must not inherit the caller's file descriptors: under `flock /tmp/turtle-testbed.lock
+# bash scripts/testbed.sh up` (or a test run under it) they would keep the lock held until `down` killed them,
+# and every other user of the test bed would wait for ever. Call first thing in the daemon's subshell.
+close_fds() { local fd; for fd in $(ls "/proc/$BASHPID/fd"); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi; done; }
+
 need_root() { [ "$(id -u)" = 0 ] || die "the test bed needs root (namespaces, bridges, engines)"; }
 
 install_packages() { install_debian_packages "" "${PACKAGES[@]}"; }
@@ -106,8 +111,8 @@ start_dockerd() { # dc1
   if ping_sock "$d/docker.sock"; then say "dc1: dockerd already answers on unix://$d/docker.sock"; return 0; fi
   mkdir -p "$d" "$DATA/dc1/docker"
   say "dc1: starting dockerd in namespace dc1 on unix://$d/docker.sock (bip $DC1_BIP)"
-  setsid nsenter --net="$(ns_path dc1)" dockerd --host "unix://$d/docker.sock" --data-root "$DATA/dc1/docker" \
-    --exec-root "$d/docker-exec" --pidfile "$d/docker.pid" --bip "$DC1_BIP" >"$d/dockerd.log" 2>&1 </dev/null &
+  ( close_fds; exec setsid nsenter --net="$(ns_path dc1)" dockerd --host "unix://$d/docker.sock" --data-root "$DATA/dc1/docker" \
+    --exec-root "$d/docker-exec" --pidfile "$d/docker.pid" --bip "$DC1_BIP" ) >"$d/dockerd.log" 2>&1 </dev/null &
   wait_for "dc1's dockerd" "$d/dockerd.log" ping_sock "$d/docker.sock"
 }
 
@@ -125,9 +130,9 @@ events_logger = "file"
 EOF
   rm -f "$d/podman.sock"
   say "dc2: starting podman system service in namespace dc2 on unix://$d/podman.sock"
-  CONTAINERS_CONF=$d/containers.conf setsid nsenter --net="$(ns_path dc2)" sh -c 'echo $$ >"$0"; exec "$@"' "$d/podman.pid" \
+  ( close_fds; export CONTAINERS_CONF=$d/containers.conf; exec setsid nsenter --net="$(ns_path dc2)" sh -c 'echo $$ >"$0"; exec "$@"' "$d/podman.pid" \
     podman --root "$DATA/dc2/podman" --runroot "$d/podman-run" --tmpdir "$d/podman-tmp" \
-    --network-config-dir "$DATA/dc2/networks" system service --time=0 "unix://$d/podman.sock" >"$d/podman.log" 2>&1 </dev/null &
+    --network-config-dir "$DATA/dc2/networks" system service --time=0 "unix://$d/podman.sock" ) >"$d/podman.log" 2>&1 </dev/null &
   wait_for "dc2's podman" "$d/podman.log" ping_sock "$d/podman.sock"
 }
 
@@ -183,10 +188,10 @@ start_agent() { # site
   # its own pid (the agent's, after exec) because setsid may fork
   cd "$d"
   # the sites share this host's one /turtle cgroup: their governors would all act on it (kernel weights only)
-  TURTLE_GOVERNOR=off NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64' setsid nsenter --net="$(ns_path "$s")" \
-    sh -c 'echo $$ >"$0"; exec "$@"' "$d/agent.pid" \
+  ( close_fds; export TURTLE_GOVERNOR=off NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64'
+    exec setsid nsenter --net="$(ns_path "$s")" sh -c 'echo $$ >"$0"; exec "$@"' "$d/agent.pid" \
     node "$ROOT_DIR/bin/turtle.js" --state "$d/agent.db" agent --site "$s" --runtime "${ENGINE[$s]}" --engine "$engine" \
-    --listen "${ADDR[$s]}:$AGENT_PORT" --tls-dir "$d/tls" --resync "${TURTLE_TESTBED_RESYNC:-5}" >"$d/agent.log" 2>&1 </dev/null &
+    --listen "${ADDR[$s]}:$AGENT_PORT" --tls-dir "$d/tls" --resync "${TURTLE_TESTBED_RESYNC:-5}" ) >"$d/agent.log" 2>&1 </dev/null &
   cd "$ROOT_DIR"
   wait_for "$s's agent" "$d/agent.log" agent_answers "$s"
 }
