@@ -5,7 +5,8 @@
 // its agent killed -9 and started again, the site cut off and healed (unreachable: wait). After each, the
 // agents are read until they settle and the deployment is judged: clean (every site on exactly the release
 // the outcome names, every replica running), mixed (sites on different releases, or containers of two
-// releases on one site), or other. Target: 0 mixed, >= 99.5% clean.
+// releases on one site), or other. Target: 0 mixed, >= 99.5% clean. `--until HH:MM` (UTC) starts no
+// deployment after that time.
 // Needs root and the test bed, which it brings up and takes down: run it under the test bed's lock,
 // `flock /tmp/turtle-testbed.lock npm run bench:rollout-faults -- --count 10`.
 import { spawn } from 'node:child_process';
@@ -24,7 +25,9 @@ import type { Identity } from '../test/helpers/agent.js';
 import { FAULT_KINDS, faultFor, inject, random, type Fault, type FaultKind, type Injected } from './_rollout-faults-inject.js';
 import { siteVerdict, verdict, type Release, type SiteReading, type SiteVerdict, type Verdict } from './_rollout-verdict.js';
 
-const { values: args } = parseArgs({ options: { count: { type: 'string', default: '200' }, seed: { type: 'string', default: '4' } } });
+const { values: args } = parseArgs({ options: { count: { type: 'string', default: '200' }, seed: { type: 'string', default: '4' }, until: { type: 'string' } } });
+/** `--until TIME` (ISO, or HH:MM today): start no deployment after it, and report those that ran */
+const UNTIL = args.until === undefined ? Infinity : Date.parse(/^\d\d:\d\d$/.test(args.until) ? `${new Date().toISOString().slice(0, 10)}T${args.until}:00Z` : args.until);
 const COUNT = Number(args.count);
 const SEED = Number(args.seed);
 const SITES = ['dc2', 'dc1'] as const;
@@ -176,6 +179,10 @@ async function main(): Promise<boolean> {
   console.log(`release 0 deployed in ${s1(first.ms)}; ${COUNT} deployments with faults (seed ${SEED}) follow`);
   let healthRound = 0;
   for (let i = 0; i < COUNT; i++) {
+    if (Date.now() > UNTIL) {
+      console.log(`--until ${args.until} reached: stopped after ${i} of ${COUNT} deployments`);
+      break;
+    }
     const fault = faultFor(i, rnd, FAULT_WINDOW);
     const image = current.release.label.includes('web:1') ? '2' : '1';
     let next = release(i + 1, image);
@@ -219,15 +226,18 @@ async function main(): Promise<boolean> {
 }
 
 function report(rows: readonly Row[], repairs: readonly string[], totalMs: number): void {
+  const W = [8, 6, 11, 13, 7, 8, 7, 7, 8];
+  const cols = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(W[0]!) : c.padStart(W[i]!))).join('');
   const line = (name: string, rs: readonly Row[]) => {
-    const n = (f: (r: Row) => boolean) => String(rs.filter(f).length).padStart(8);
+    const n = (f: (r: Row) => boolean) => String(rs.filter(f).length);
     const other = rs.filter((r) => r.run.outcome !== 'succeeded' && r.run.outcome !== 'rolled-back').map((r) => r.run.outcome);
     const clean = rs.filter((r) => r.verdict === 'clean').length;
-    return `${name.padEnd(8)}${String(rs.length).padStart(6)}${n((r) => r.run.outcome === 'succeeded')}${n((r) => r.run.outcome === 'rolled-back')}${String(other.length).padStart(7)}` +
-      `${String(clean).padStart(7)}${n((r) => r.verdict === 'mixed')}${n((r) => r.verdict === 'other')}  ${rs.length ? ((100 * clean) / rs.length).toFixed(1) : '-'}%` +
+    return cols([name, String(rs.length), n((r) => r.run.outcome === 'succeeded'), n((r) => r.run.outcome === 'rolled-back'), String(other.length),
+      String(clean), n((r) => r.verdict === 'mixed'), n((r) => r.verdict === 'other'), rs.length ? `${((100 * clean) / rs.length).toFixed(1)}%` : '-']) +
       (other.length ? `  (${[...new Set(other)].map((o) => `${o} ${other.filter((x) => x === o).length}`).join(', ')})` : '');
   };
-  console.log('\nfault      runs  succeeded rolled-back other  clean   mixed   other  clean%');
+  console.log('\noutcome: what turtle deploy said; end state: what the agents run once settled');
+  console.log(cols(['fault', 'runs', 'succeeded', 'rolled-back', 'other', 'clean', 'mixed', 'other', 'clean']));
   for (const kind of FAULT_KINDS as readonly FaultKind[]) console.log(line(kind, rows.filter((r) => r.fault.kind === kind)));
   console.log(line('total', rows));
   const missed = rows.filter((r) => r.fault.kind !== 'none' && r.fault.kind !== 'health' && r.injected.firedAtMs === undefined).length;
