@@ -13,6 +13,8 @@ import type { HostStats, LogRequest, LogSource, ServiceAction, SiteClient, SiteS
 
 /** How long a deploy waits for an agent's reconcile (steps wait for health themselves, a few minutes at most). */
 const RECONCILE_WAIT_MS = 10 * 60_000;
+/** How often a deploy waiting on an agent checks that the agent still answers. */
+const HEARTBEAT_MS = 5_000;
 
 interface Observed {
   containers: ObservedContainer[];
@@ -108,7 +110,7 @@ export class AgentClient implements SiteClient {
   async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}, version = this.specHash): Promise<TargetConvergence> {
     const stop = new AbortController();
     try {
-      return await Promise.race([this.pushAndWait(desired, version, hooks, stop.signal), this.deadline(stop.signal)]);
+      return await Promise.race([this.pushAndWait(desired, version, hooks, stop.signal), this.deadline(stop.signal), this.heartbeat(stop.signal)]);
     } finally {
       stop.abort();
     }
@@ -156,6 +158,22 @@ export class AgentClient implements SiteClient {
     }
     const { body } = await this.api.json<Events>('GET', `/v1/events?after=${after}&limit=10000`, { signal });
     return afterOurs(body.events, after);
+  }
+
+  /**
+   * The waits above are long-polls without an idle timeout (a reconcile may take minutes): a link cut
+   * under them would hang until the deadline. A short request every few seconds notices the cut; its
+   * unreachable error ends the wait (a rollout then waits for the site, or skips it).
+   */
+  private async heartbeat(signal: AbortSignal): Promise<never> {
+    for (;;) {
+      await sleep(HEARTBEAT_MS, undefined, { signal });
+      try {
+        await this.api.json('GET', '/v1/events?after=0&limit=1', { signal, idleMs: HEARTBEAT_MS * 2 });
+      } catch (err) {
+        if (err instanceof TurtleError && err.exitCode === ExitCode.unreachable) throw err;
+      }
+    }
   }
 
   /** A reconcile stuck behind the engine must not hang the deploy: give up waiting (the agent goes on). */

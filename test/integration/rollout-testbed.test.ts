@@ -7,14 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until, type Identity } from '../helpers/agent.js';
 import { Workdir } from '../helpers/cli.js';
-import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { cutSite, healSite, siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import type { TurtleEvent } from '../../src/store/index.js';
 
 const PORT = 18_481;
 const project = `rotb-${process.pid}`;
 const SITES = ['dc1', 'dc2'] as const;
 
-const spec = (image: string) => `version: 1
+const spec = (image: string, unreachable = 'wait', bake = '3s') => `version: 1
 project: ${project}
 sites:
   dc1: { runtime: docker, agent: "${testbed.sites.dc1.agent}", capacity: { cpus: 2, memory: 2g } }
@@ -25,9 +27,9 @@ services:
     image: turtle-test/web:${image}
     ports: ["${PORT}:80"]
     proxy: http
-    healthcheck: { test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 1s, timeout: 5s, retries: 2 }
+    healthcheck: { test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 1s, timeout: 10s, retries: 3 }
     update: { min_healthy: 1s, drain_timeout: 3s }
-rollout: { order: [dc2, dc1], bake: 3s }
+rollout: { order: [dc2, dc1], bake: ${bake}, unreachable: ${unreachable}, wait_timeout: 2m }
 `;
 
 interface DeployJson {
@@ -84,6 +86,7 @@ describe('a rollout across the test bed (dc2 canary, then dc1)', { skip: skipTes
     operator = testbedIdentity('operator');
   });
   after(async () => {
+    await healSite('dc1').catch(() => undefined);
     for (const site of SITES) {
       await siteApi(site, operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project, specHash: '0'.repeat(64), containers: [] }) }).catch(() => undefined);
     }
@@ -135,5 +138,43 @@ describe('a rollout across the test bed (dc2 canary, then dc1)', { skip: skipTes
     assert.deepEqual([await served('dc2'), await served('dc1')], ['web 1', 'web 1']);
     for (const site of SITES) assert.equal((await desiredOf(site)).desired?.specHash, back.result.version);
     assert.deepEqual(failures, []);
+  });
+
+  test('dc1 cut off while dc2 bakes: the rollout waits, and dc1 is updated once it is back', async () => {
+    // a bake long enough that dc1 is cut off before the rollout reaches it
+    work.write(spec('3', 'wait', '15s'));
+    // without --json: the progress lines on stderr say when dc2 bakes and when the rollout waits for dc1
+    const child = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', work.spec, 'deploy', '--identity', testbed.tls.operator], {
+      env: { ...process.env, TURTLE_STATE: join(work.dir, 'state.db') }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+    await until('dc2 baking', async () => (/dc2: converged; watching it/.test(stderr) ? true : undefined), 120_000);
+    await cutSite('dc1');
+    await until('the rollout waiting for dc1', async () => (/dc1: unreachable \(.*\); waiting for it \(\d+ s left\)/.test(stderr) ? true : undefined), 60_000);
+    await sleep(5_000);
+    await healSite('dc1');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stdout, /^deployment \d+ \(version [0-9a-f]{12}\): succeeded \(dc2 succeeded, dc1 succeeded\)$/m);
+    assert.deepEqual([await served('dc2'), await served('dc1')], ['web 3', 'web 3']);
+  });
+
+  test('with unreachable: skip a site down at the start is left pending; the next deploy brings only it up to date', async () => {
+    work.write(spec('2', 'skip'));
+    await cutSite('dc1');
+    const pending = await deploy();
+    await healSite('dc1');
+    assert.equal(pending.code, 4, pending.stderr);
+    assert.match(pending.stderr, /^error: deployment \d+: dc1 could not be reached and did not get version [0-9a-f]{12}$/m);
+    assert.deepEqual(pending.result.sites.map((s) => [s.site, s.outcome]), [['dc2', 'succeeded'], ['dc1', 'pending']]);
+    assert.equal(await served('dc2'), 'web 2');
+    assert.equal(await served('dc1'), 'web 3');
+    const later = await deploy();
+    assert.equal(later.code, 0, later.stderr);
+    assert.deepEqual(later.result.sites.map((s) => [s.site, s.outcome]), [['dc2', 'no-op'], ['dc1', 'succeeded']]);
+    assert.equal(await served('dc1'), 'web 2');
   });
 });
