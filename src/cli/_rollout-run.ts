@@ -75,7 +75,7 @@ function outcomeError(result: DeployResult): TurtleError | undefined {
 }
 
 function hooksFor(site: string, progress: Progress): TargetHooks {
-  const planned = (n: number) => progress.line(n === 0 ? `${site}: up to date` : `${site}: ${n} steps`);
+  const planned = (n: number) => progress.line(n === 0 ? `${site}: up to date` : `${site}: ${n} step${n === 1 ? '' : 's'}`);
   const done = (r: StepRecord) => progress.line(`  ${r.status === 'done' ? 'ok  ' : r.status === 'skipped' ? 'skip' : 'FAIL'} ${r.step}${r.durationMs ? `  ${seconds(r.durationMs)}` : ''}`);
   return {
     onPlan: (steps) => planned(steps.length),

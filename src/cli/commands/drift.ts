@@ -1,5 +1,6 @@
 // `turtle drift`: how each site differs from turtle.yaml as rendered now (the same rule as the planner's,
 // so a clean site is one a deploy would not touch). Exit 0 clean, 2 drift, 4 a site could not be asked.
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import { siteDrift, type DriftItem } from '../../domain/index.js';
@@ -44,7 +45,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       }
       if (opts.json) printJson({ sites: out, clean: out.every((s) => s.clean) });
       else printHuman(out);
-      conclude(out, failures, sites);
+      conclude(out, failures, sites, basename(spec.file));
     });
 }
 
@@ -65,7 +66,7 @@ function printHuman(out: readonly SiteDrift[]): void {
 }
 
 /** An unchecked site outranks drift: the answer is incomplete. Drift is reported through the one error path, with its hint. */
-function conclude(out: readonly SiteDrift[], failures: readonly { site: string; error: TurtleError }[], sites: readonly SiteSpec[]): void {
+function conclude(out: readonly SiteDrift[], failures: readonly { site: string; error: TurtleError }[], sites: readonly SiteSpec[], file: string): void {
   const first = failures[0];
   if (first) {
     const also = failures.slice(1).map((f) => f.site);
@@ -79,8 +80,8 @@ function conclude(out: readonly SiteDrift[], failures: readonly { site: string; 
   const agents = sites.filter((s) => drifted.includes(s.name) && s.agent !== undefined).map((s) => s.name);
   const agentHint = agents.length ? `; ${agents.join(', ')}: the agent also undoes changes made by hand at its next resync` : '';
   const count = out.reduce((n, s) => n + s.drift.length, 0);
-  throw new TurtleError(`drift found on ${drifted.join(', ')}: ${count} difference${count === 1 ? '' : 's'} from turtle.yaml`, {
+  throw new TurtleError(`drift found on ${drifted.join(', ')}: ${count} difference${count === 1 ? '' : 's'} from ${file}`, {
     exitCode: ExitCode.drift,
-    hint: `\`turtle deploy --site ${drifted.join(',')}\` brings ${drifted.length === 1 ? 'it' : 'them'} back to turtle.yaml${agentHint}`,
+    hint: `\`turtle deploy --site ${drifted.join(',')}\` brings ${drifted.length === 1 ? 'it' : 'them'} back to ${file}${agentHint}`,
   });
 }

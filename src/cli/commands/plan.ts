@@ -28,7 +28,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       }
       if (opts.json) return printJson(out);
       for (const { site, steps } of out) {
-        console.log(steps.length === 0 ? `${site}: up to date` : `${site}: ${steps.length} steps`);
+        console.log(steps.length === 0 ? `${site}: up to date` : `${site}: ${steps.length} step${steps.length === 1 ? '' : 's'}`);
         for (const s of steps) console.log(`  ${s}`);
       }
     });
