@@ -58,6 +58,9 @@ podman_dc2() {
 # and every other user of the test bed would wait for ever. Call first thing in the daemon's subshell.
 close_fds() { local fd; for fd in $(ls "/proc/$BASHPID/fd"); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi; done; }
 
+# A process that is gone, or a zombie not yet reaped (PID 1 here reaps late, and `kill -0` still succeeds then).
+alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]; }
+
 need_root() { [ "$(id -u)" = 0 ] || die "the test bed needs root (namespaces, bridges, engines)"; }
 
 install_packages() { install_debian_packages "" "${PACKAGES[@]}"; }
@@ -181,7 +184,7 @@ agent_answers() { # site: the TLS handshake with the operator's identity succeed
 
 start_agent() { # site
   local s=$1 d=$RUN/$1 engine
-  if [ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null; then say "$s: agent already runs (pid $(cat "$d/agent.pid"))"; return 0; fi
+  if [ -f "$d/agent.pid" ] && alive "$(cat "$d/agent.pid")"; then say "$s: agent already runs (pid $(cat "$d/agent.pid"))"; return 0; fi
   if [ "${ENGINE[$s]}" = docker ]; then engine=unix://$d/docker.sock; else engine=unix://$d/podman.sock; fi
   say "$s: starting turtle agent in namespace $s on https://${ADDR[$s]}:$AGENT_PORT (${ENGINE[$s]} at $engine)"
   # its folder is its working directory, so a turtle.yaml wherever this ran is never read; the shell writes
@@ -231,11 +234,11 @@ testbed_pids() {
 stop_pidfile() { # name pidfile
   [ -f "$2" ] || return 0
   local pid; pid=$(cat "$2")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     say "stopping $1 (pid $pid)"
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do alive "$pid" || break; sleep 0.25; done
+    alive "$pid" && kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$2"
 }
@@ -337,7 +340,7 @@ restart_engine() { # site
 kill_agent() { # site
   need_root; check_site "$1"
   local f=$RUN/$1/agent.pid
-  [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null && say "$1: agent killed (pid $(cat "$f"))" || say "$1: no agent running"
+  [ -f "$f" ] && alive "$(cat "$f")" && kill -9 "$(cat "$f")" 2>/dev/null && say "$1: agent killed (pid $(cat "$f"))" || say "$1: no agent running"
 }
 
 status() {
