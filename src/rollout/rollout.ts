@@ -131,6 +131,9 @@ function overall(sites: readonly SiteOutcome[], failed: boolean): DeployResult['
   return sites.every((s) => s.outcome === 'no-op') ? 'no-op' : 'succeeded';
 }
 
+/** How long a rollback keeps trying a site that answers but fails to converge (an engine restarting). */
+const RESTORE_RETRY_MS = 60_000;
+
 const unreachable = (e: TurtleError) => e.exitCode === ExitCode.unreachable;
 const asTurtleError = (err: unknown) => (err instanceof TurtleError ? err : new TurtleError(errorMessage(err), { cause: err }));
 
@@ -208,10 +211,12 @@ async function restore({ site, previous }: Changed, was: SiteOutcome, opts: Roll
       say(`back on ${previous.version.slice(0, 12)}`);
       return { ...was, outcome: 'rolled-back', version: previous.version, rollback: { records: result.records, durationMs: Date.now() - started } };
     } catch (err) {
+      // Putting a site back must not give up on a passing fault: an agent whose engine is restarting fails
+      // its reconcile for a few seconds (and retries by itself). Unreachable: up to wait_timeout; else a minute.
       const error = asTurtleError(err);
-      const left = started + policy.waitTimeoutMs - Date.now();
-      if (!unreachable(error) || left <= 0) return failed(error);
-      say(`unreachable (${error.message}); waiting to roll it back (${Math.ceil(left / 1000)} s left)`);
+      const left = started + (unreachable(error) ? policy.waitTimeoutMs : Math.min(policy.waitTimeoutMs, RESTORE_RETRY_MS)) - Date.now();
+      if (left <= 0) return failed(error);
+      say(`${unreachable(error) ? 'unreachable' : 'not back yet'} (${error.message}); trying again to roll it back (${Math.ceil(left / 1000)} s left)`);
       await sleep(Math.min(opts.retryMs ?? 2_000, left));
     }
   }

@@ -29,6 +29,8 @@ class FakeSite implements RolloutTarget {
   pushes: { images: string[]; version?: string | undefined }[] = [];
   down = 0; // calls to fail while down (Infinity: stays down)
   restartDuringBake = false;
+  engineDown = 0; // converges to fail as an agent does while its engine restarts
+
   kept: { specHash: string; containers: ContainerSpec[] } | undefined;
   constructor(readonly name: string, readonly agent = false) {}
   private check(): void {
@@ -42,6 +44,10 @@ class FakeSite implements RolloutTarget {
   }
   async converge(want: readonly ContainerSpec[], _hooks?: unknown, version?: string) {
     this.check();
+    if (this.engineDown > 0) {
+      this.engineDown--;
+      return { records: [], error: new TurtleError(`reconcile failed: docker engine at unix:///run/docker.sock is not reachable (ECONNREFUSED)`) };
+    }
     this.pushes.push({ images: want.map((c) => c.image), version });
     if (this.agent) this.kept = { specHash: version ?? '?', containers: [...want] };
     const changes = want.filter((w) => !this.running.some((r) => r.configHash === w.configHash));
@@ -118,6 +124,22 @@ test('a failure on the second site rolls back the canary too; a site driven from
   assert.deepEqual(dc1.pushes.map((p) => p.images), [['web:1'], ['web:broken'], ['web:1']]);
   assert.equal(dc2.running[0]?.image, 'web:1');
   assert.deepEqual(r.sites.map((s) => s.version), [specHash(v1), specHash(v1)]);
+});
+
+test('a rollback keeps trying a site whose engine is restarting, until it is back', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1', true), new FakeSite('dc2', true)];
+  const { lines, run } = harness([dc1, dc2]);
+  await run(specOf('web:1'));
+  const broken = dc1.converge.bind(dc1);
+  dc1.converge = async (...args) => {
+    dc2.engineDown = 2; // dc2's engine restarts just as dc1 fails
+    dc1.converge = broken;
+    return broken(...args);
+  };
+  const r = await run(specOf('web:broken', 'web:2'));
+  assert.deepEqual([r.outcome, outcomes(r)], ['rolled-back', ['dc2 rolled-back', 'dc1 rolled-back']]);
+  assert.equal(lines.filter((l) => l.startsWith('dc2: not back yet (reconcile failed: docker engine')).length, 2);
+  assert.equal(dc2.running[0]?.image, 'web:1');
 });
 
 test('a container that restarts during the bake fails the gate', async () => {
