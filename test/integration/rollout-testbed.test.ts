@@ -142,7 +142,7 @@ describe('a rollout across the test bed (dc2 canary, then dc1)', { skip: skipTes
 
   test('dc1 cut off while dc2 bakes: the rollout waits, and dc1 is updated once it is back', async () => {
     // a bake long enough that dc1 is cut off before the rollout reaches it
-    work.write(spec('3', 'wait', '8s'));
+    work.write(spec('3', 'wait', '15s'));
     // without --json: the progress lines on stderr say when dc2 bakes and when the rollout waits for dc1
     const child = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', work.spec, 'deploy', '--identity', testbed.tls.operator], {
       env: { ...process.env, TURTLE_STATE: join(work.dir, 'state.db') }, stdio: ['ignore', 'pipe', 'pipe'],
