@@ -126,7 +126,8 @@ async function preflight(sites: readonly SiteSpec[], opts: RolloutOptions): Prom
 }
 
 function overall(sites: readonly SiteOutcome[], failed: boolean): DeployResult['outcome'] {
-  if (failed) return sites.every((s) => s.outcome === 'rolled-back' || s.outcome === 'skipped' || s.outcome === 'no-op') ? 'rolled-back' : 'failed';
+  // every site back where it was (or never changed: skipped, pending, no-op) is a clean rollback
+  if (failed) return sites.every((s) => ['rolled-back', 'skipped', 'pending', 'no-op'].includes(s.outcome)) ? 'rolled-back' : 'failed';
   if (sites.some((s) => s.outcome === 'pending')) return 'pending';
   return sites.every((s) => s.outcome === 'no-op') ? 'no-op' : 'succeeded';
 }
