@@ -16,17 +16,8 @@ export interface Fault {
   holdMs: number;
 }
 
-/** A seeded PRNG (mulberry32): the same seed injects the same faults at the same moments. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: the same seed injects the same faults at the same moments (the optimiser's mulberry32). */
+export { rng as random } from '../src/optimise/random-input.js';
 
 /** The i-th deployment's fault: kinds round-robin, the site alternating per kind, the moment and hold drawn. */
 export function faultFor(i: number, rnd: () => number, window: { fromMs: number; toMs: number }): Fault {
