@@ -63,8 +63,19 @@ function run(cmd: string, args: string[]): Promise<string> {
 }
 
 /** The router's work for `seconds`: CPU bogo-ops/s on both cores, and HTTP p99 through the proxy at the same time. */
-async function router(seconds: number, port: number): Promise<{ ops: number; p99: number; load: number }> {
+/** The CPU times of /proc/stat's first line: [all, steal] in jiffies. */
+function cpuTimes(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return [f.reduce((a, b) => a + b, 0), f[7] ?? 0];
+}
+
+/**
+ * The router's figures over `seconds`, and the share of CPU time a hypervisor gave to other guests meanwhile
+ * (steal): on a shared VM that varies the router's throughput by more than the 3% being measured.
+ */
+async function router(seconds: number, port: number): Promise<{ ops: number; p99: number; load: number; steal: number }> {
   const yaml = join(dir, 'stress.yaml');
+  const before = cpuTimes();
   const [, http] = await Promise.all([
     run('stress-ng', ['--cpu', '2', '--taskset', '0,1', '--cpu-method', 'int64', '--timeout', `${seconds}s`, '--metrics-brief', '--yaml', yaml]),
     run('wrk', ['-t1', '-c4', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]),
@@ -72,7 +83,8 @@ async function router(seconds: number, port: number): Promise<{ ops: number; p99
   const ops = Number(/bogo-ops-per-second-real-time:\s*([\d.]+)/.exec(readFileSync(yaml, 'utf8'))?.[1]);
   const m = /^\s*99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(http);
   const p99 = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as const)[m[2] as 'us' | 'ms' | 's'] : NaN;
-  return { ops, p99, load: loadavg()[0] ?? 0 };
+  const after = cpuTimes();
+  return { ops, p99, load: loadavg()[0] ?? 0, steal: (after[1] - before[1]) / Math.max(1, after[0] - before[0]) };
 }
 
 async function turtleServices(operator: Identity, action: 'start' | 'stop'): Promise<void> {
@@ -168,7 +180,7 @@ try {
   agent = new AgentFixture('dc1', 'docker', ENDPOINT);
   await agent.init();
   const operator = await agent.identity('operator', 'bench');
-  await agent.start({ NODE_OPTIONS: AGENT_NODE_OPTIONS }, { resyncS: 30 });
+  await agent.start({ NODE_OPTIONS: AGENT_NODE_OPTIONS, TURTLE_GOVERNOR: 'on' }, { resyncS: 30 });
   const spec = parseSpec(`version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${ENDPOINT}", capacity: { cpus: 2, memory: 2g } }\nservices:\n` +
     NOISY.map((n) => `  ${n}: { image: turtle-test/tools:1, command: ${JSON.stringify(SPIN)}, priority: normal }\n`).join(''), 'turtle.yaml', {});
   const desired = { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }) };
@@ -197,7 +209,7 @@ try {
   }
   await turtleServices(operator, 'stop');
 
-  const results: Record<'alone' | 'plain' | 'turtle', { ops: number; p99: number; load: number }[]> = { alone: [], plain: [], turtle: [] };
+  const results: Record<'alone' | 'plain' | 'turtle', { ops: number; p99: number; load: number; steal: number }[]> = { alone: [], plain: [], turtle: [] };
   const order = ['alone', 'plain', 'turtle'] as const;
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < 3; k++) {
@@ -208,7 +220,7 @@ try {
       const r = await router(SECONDS, port);
       results[c].push(r);
       const mode = c === 'turtle' ? `  governor ${(await governor(operator)).mode}` : '';
-      console.log(`round ${round + 1} ${c.padEnd(6)} ${f1(r.ops)} bogo-ops/s  p99 ${r.p99.toFixed(2)} ms  load ${f1(r.load)}${mode}`);
+      console.log(`round ${round + 1} ${c.padEnd(6)} ${f1(r.ops)} bogo-ops/s  p99 ${r.p99.toFixed(2)} ms  load ${f1(r.load)}  steal ${f1(r.steal * 100)}%${mode}`);
       if (c === 'plain') await plainServices(false);
       if (c === 'turtle') await turtleServices(operator, 'stop');
     }
@@ -220,6 +232,8 @@ try {
     const p99 = median(results[c].map((r) => r.p99));
     console.log(`${c === 'plain' ? 'plain Docker' : 'turtle      '}  throughput loss ${f1((1 - ops / alone.ops) * 100)}%   p99 ${p99.toFixed(2)} ms vs ${alone.p99.toFixed(2)} ms alone (${p99 >= alone.p99 ? '+' : ''}${f1((p99 / alone.p99 - 1) * 100)}%)   (medians of ${ROUNDS})`);
   }
+  const steals = Object.values(results).flat().map((r) => r.steal * 100);
+  if (Math.max(...steals) >= 1) console.log(`the hypervisor took ${f1(Math.min(...steals))}-${f1(Math.max(...steals))}% of the CPU in the rounds (steal): on a shared VM the router's figures move with it; compare rounds of similar steal`);
   console.log(`idle CPU used by turtle's services: ${idle.map((s) => `${f1(s * 100)}%`).join(', ')} (target >= 80%)`);
   console.log(`reaction to a router spike: kernel weights ${reactions.map((r) => `${r.yieldMs} ms`).join(', ')}; governor cap ${reactions.map((r) => `${r.capMs} ms`).join(', ')} (target <= 5 s)`);
   const g = await governor(operator);
