@@ -16,12 +16,14 @@ export interface Pressure {
 }
 
 export function parseCpuTimes(stat: string): CpuTimes {
-  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  // user nice system idle iowait irq softirq (guest time is already inside user). Steal, the time a
+  // hypervisor ran someone else, is left out of both: it is neither the host's work nor turtle's, and it
+  // grows when turtle's services want the CPU, so counting it as busy made turtle yield to itself on a VM.
   let at = stat.indexOf(' ');
   const end = lineEnd(stat, 0);
   let total = 0;
   let idle = 0;
-  for (let i = 0; i < 8 && at >= 0 && at < end; i++) {
+  for (let i = 0; i < 7 && at >= 0 && at < end; i++) {
     const [n, next] = numberAt(stat, at, end);
     if (Number.isNaN(n)) break;
     total += n;
