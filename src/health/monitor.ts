@@ -18,10 +18,13 @@ export interface MonitorOptions {
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
   /**
    * true while the governor holds turtle back for the host's sake (a CPU cap, paused or squeezed services):
-   * then a probe that gets no answer in time is slow, not dead, and does not count. Exits and failing
-   * answers still do. Without this, a busy router would make turtle restart its services for the host's load.
+   * then a probe that gets no answer in time is slow, not dead, and does not count (for up to `busyGraceMs`).
+   * Exits and failing answers still do. Without this, a busy router would make turtle restart its services
+   * for the host's load.
    */
   hostBusy?: () => boolean;
+  /** how long a service may go unanswered under a busy host before that counts after all (default 30 s) */
+  busyGraceMs?: number;
   /** the longest the monitor sleeps between passes (default 1 s); passes run when a probe or retry is due */
   tickMs?: number;
   restartBaseMs?: number;
@@ -36,6 +39,8 @@ interface Slot {
   nextProbeAt: number;
   probing: boolean;
   healing: boolean;
+  /** since when every probe timed out (none answered), if the last one did */
+  unansweredSince?: number;
   /** set while the slot is failing: when it was first noticed */
   failingSince?: number;
   reason?: string;
@@ -114,6 +119,13 @@ export class HealthMonitor {
       this.wakeAt(Date.now()); // judge the new view now
     });
     return this.refreshing;
+  }
+
+  /** A listing someone else just made (the reconciler's, when it changed nothing): used as if refreshed. */
+  use(observed: readonly ObservedContainer[]): void {
+    if (this.refreshing) return; // a listing of its own is on its way
+    this.observe(observed.filter((c) => c.site === this.opts.site));
+    this.wakeAt(Date.now());
   }
 
   noteEvent(event: EngineEvent): void {
@@ -218,17 +230,27 @@ export class HealthMonitor {
       .then((why) => {
         slot.probing = false;
         if (this.stopped) return;
-        this.wakeAt(slot.nextProbeAt); // a probe that outlasted its interval is due again at once
-        if (why === '') {
+        const at = Date.now();
+        slot.unansweredSince = timedOut(why) ? (slot.unansweredSince ?? at - probe.timeoutMs) : undefined;
+        if (why !== '' && !inGrace && !this.slowNotDead(slot, why, at)) {
+          slot.failures++;
+          if (slot.failures >= probe.failureThreshold) this.failing(spec, container, slot, `probe failed ${slot.failures} times: ${why}`, Date.now());
+          else slot.nextProbeAt = Math.min(slot.nextProbeAt, Date.now() + confirmDelayMs(why, probe.intervalMs));
+        } else if (why === '') {
           slot.failures = 0;
           this.passing(spec, slot, Date.now());
-          return;
         }
-        if (inGrace) return;
-        if (timedOut(why) && this.opts.hostBusy?.()) return;
-        slot.failures++;
-        if (slot.failures >= probe.failureThreshold) this.failing(spec, container, slot, `probe failed ${slot.failures} times: ${why}`, Date.now());
+        this.wakeAt(slot.nextProbeAt); // a probe that outlasted its interval is due again at once
       });
+  }
+
+  /**
+   * A probe that got no answer in time while the governor holds turtle back is slowness, not a failure, as
+   * long as the service answered within the last `busyGraceMs`: a hung service is still restarted on a busy host.
+   */
+  private slowNotDead(slot: Slot, why: string, now: number): boolean {
+    if (!timedOut(why) || !this.opts.hostBusy?.()) return false;
+    return now - (slot.unansweredSince ?? now) < (this.opts.busyGraceMs ?? 30_000);
   }
 
   private passing(spec: ContainerSpec, slot: Slot, now: number): void {
@@ -287,6 +309,7 @@ export class HealthMonitor {
       .finally(() => {
         slot.healing = false;
         slot.failures = 0;
+        slot.unansweredSince = undefined;
         slot.nextProbeAt = 0;
         void this.refresh();
       });
@@ -318,6 +341,18 @@ export class HealthMonitor {
     this.opts.store.events.append({ site: this.opts.site, type, service: spec.service, message, data: { replica: spec.replica, ...data } });
   }
 }
+
+/**
+ * When a failed probe is tried again. A healthy service is probed every `interval` (2 s by default: probes
+ * are most of the agent's CPU); one failure is confirmed soon after instead of a whole interval later, so a
+ * failing service is still noticed within about `interval` + 250 ms. A probe that got no answer in time was
+ * already unanswered for its whole timeout: it is confirmed at once.
+ */
+export function confirmDelayMs(why: string, intervalMs: number): number {
+  return timedOut(why) ? 0 : Math.min(intervalMs, CONFIRM_MS);
+}
+
+const CONFIRM_MS = 250;
 
 function key(c: { service: string; replica: number }): string {
   return `${c.service}#${c.replica}`;

@@ -27,7 +27,7 @@ const answer = Buffer.allocUnsafe(1024);
 
 /**
  * An HTTP/1.0 GET that reads only the status line. Node's HTTP client costs about twice the CPU per request,
- * and the agent probes every service every second: on a router that difference is the agent's CPU budget.
+ * and the agent probes every service every 2 s: on a router that difference is the agent's CPU budget.
  * For the same reason the answer is read through `onread` into one shared buffer (no stream buffering, no
  * 'data' events), and the deadlines of the probes in flight share one timer.
  */

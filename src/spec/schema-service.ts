@@ -44,7 +44,7 @@ export const serviceShape = {
     type: 'map', example: '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 5s }',
   }),
   probe: doc(probe.optional(), {
-    description: 'turtle\'s own health probe (http, tcp or exec), run by the site agent every second by default; failing or exited containers are restarted with capped backoff.',
+    description: 'turtle\'s own health probe (http, tcp or exec), run by the site agent every 2 s by default (a failure is confirmed 250 ms later); failing or exited containers are restarted with capped backoff.',
     type: 'map', example: '{ http: { port: 80, path: /health } }',
   }),
   proxy: doc(proxyMode.optional(), {

@@ -14,10 +14,13 @@ let server: Server;
 let port = 0;
 let mode: 'ok' | 'silent' | '404' = 'ok';
 let requests = 0;
+/** when each request arrived (ms since the epoch) */
+const arrivals: number[] = [];
 
 before(async () => {
   server = createServer((_req, res) => {
     requests++;
+    arrivals.push(Date.now());
     if (mode === 'ok') res.writeHead(200).end('ok');
     else if (mode === '404') res.writeHead(404).end();
     // silent: never answers
@@ -30,7 +33,7 @@ after(() => {
   server.close();
 });
 
-async function site(intervalMs = 50, tickMs: number | undefined = 20) {
+async function site(intervalMs = 50, tickMs: number | undefined = 20, busyGraceMs?: number) {
   const spec = parseSpec(`version: 1\nproject: p\nsites:\n  dc1: { capacity: { cpus: 2, memory: 1g } }\nservices:\n  web:\n    image: web:1\n    probe: { http: { port: ${port}, path: /health } }\n`, 'turtle.yaml', {});
   const containers = renderSite(servicesForSite(spec, 'dc1'), { project: 'p', site: 'dc1' }).map((c) => ({
     ...c, probe: { ...c.probe!, intervalMs, timeoutMs: 100, failureThreshold: 2 },
@@ -45,7 +48,7 @@ async function site(intervalMs = 50, tickMs: number | undefined = 20) {
   let busy = false;
   const monitor = new HealthMonitor({
     site: 'dc1', store, runtime: () => runtime, desired: () => ({ project: 'p', containers }),
-    exclusive: (fn) => fn(), hostBusy: () => busy, ...(tickMs ? { tickMs } : {}), restartBaseMs: 50,
+    exclusive: (fn) => fn(), hostBusy: () => busy, ...(tickMs ? { tickMs } : {}), ...(busyGraceMs ? { busyGraceMs } : {}), restartBaseMs: 50,
   });
   const types = () => store.events.list().map((e) => `${e.type}: ${e.message}`);
   return { runtime, monitor, types, setBusy: (b: boolean) => (busy = b), close: () => { monitor.stop(); store.close(); } };
@@ -114,6 +117,53 @@ test('the monitor wakes when a probe is due: a 100 ms interval is kept though pa
     const seen = requests;
     assert.ok(seen >= 9 && seen <= 11, `${seen} probes in 1 s at a 100 ms interval`);
   } finally {
+    s.close();
+  }
+});
+
+test('a first failure is confirmed 250 ms later, not a whole interval later; a probe that timed out, at once', async () => {
+  const s = await site(1_500, undefined);
+  try {
+    mode = 'ok';
+    s.monitor.start();
+    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await sleep(100);
+    arrivals.length = 0;
+    mode = '404';
+    await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')), 4_000);
+    // the probe after the healthy one comes a whole interval later; the confirming one 250 ms after it
+    const [first, second] = arrivals;
+    assert.ok(second! - first! >= 240 && second! - first! < 450, `confirmed ${second! - first!} ms after the first failure`);
+    mode = 'ok';
+    await until('recovered', () => s.types().some((t) => t.startsWith('health.recovered')), 4_000);
+    await sleep(100);
+    arrivals.length = 0;
+    mode = 'silent';
+    await until('restarted again', () => s.types().filter((t) => t.startsWith('health.restarted')).length === 2, 6_000);
+    // timeout 100 ms: the confirming probe is sent as soon as the first one gave up
+    const [a, b] = arrivals;
+    assert.ok(b! - a! >= 95 && b! - a! < 250, `confirmed ${b! - a!} ms after the first probe, which timed out after 100 ms`);
+  } finally {
+    mode = 'ok';
+    s.close();
+  }
+});
+
+test('on a busy host a service that stays unanswered longer than the grace is restarted all the same', async () => {
+  const s = await site(50, 20, 700);
+  try {
+    mode = 'ok';
+    s.monitor.start();
+    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    s.setBusy(true);
+    mode = 'silent';
+    const hung = Date.now();
+    await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')));
+    const after = Date.now() - hung;
+    assert.ok(after >= 700 && after < 1_500, `restarted ${after} ms after it stopped answering (grace 700 ms)`);
+    assert.match(s.types()[0]!, /^health\.failed: web#1: probe failed 2 times: GET \/health: no answer within 100 ms$/);
+  } finally {
+    mode = 'ok';
     s.close();
   }
 });

@@ -16,10 +16,10 @@ services:
 
 test('probe forms parse to one check with the defaults filled in', () => {
   const cases: [string, unknown][] = [
-    ['{ http: { port: 80, path: /health } }', { check: { kind: 'http', port: 80, path: '/health' }, intervalMs: 1000, timeoutMs: 800, failureThreshold: 2, startPeriodMs: 0 }],
-    ['{ http: { port: 8080 }, interval: 2s, failure_threshold: 3 }', { check: { kind: 'http', port: 8080, path: '/' }, intervalMs: 2000, timeoutMs: 800, failureThreshold: 3, startPeriodMs: 0 }],
-    ['{ tcp: { port: 5432 }, timeout: 1s, start_period: 10s }', { check: { kind: 'tcp', port: 5432 }, intervalMs: 1000, timeoutMs: 1000, failureThreshold: 2, startPeriodMs: 10000 }],
-    ['{ exec: ["pg_isready", "-q"] }', { check: { kind: 'exec', command: ['pg_isready', '-q'] }, intervalMs: 1000, timeoutMs: 800, failureThreshold: 2, startPeriodMs: 0 }],
+    ['{ http: { port: 80, path: /health } }', { check: { kind: 'http', port: 80, path: '/health' }, intervalMs: 2000, timeoutMs: 800, failureThreshold: 2, startPeriodMs: 0 }],
+    ['{ http: { port: 8080 }, interval: 5s, failure_threshold: 3 }', { check: { kind: 'http', port: 8080, path: '/' }, intervalMs: 5000, timeoutMs: 800, failureThreshold: 3, startPeriodMs: 0 }],
+    ['{ tcp: { port: 5432 }, timeout: 1s, start_period: 10s }', { check: { kind: 'tcp', port: 5432 }, intervalMs: 2000, timeoutMs: 1000, failureThreshold: 2, startPeriodMs: 10000 }],
+    ['{ exec: ["pg_isready", "-q"] }', { check: { kind: 'exec', command: ['pg_isready', '-q'] }, intervalMs: 2000, timeoutMs: 800, failureThreshold: 2, startPeriodMs: 0 }],
   ];
   for (const [yaml, expected] of cases) assert.deepEqual(parseSpec(doc(yaml), 'turtle.yaml', {}).services.web?.probe, expected, yaml);
 });
