@@ -12,7 +12,7 @@ import { parseSpec, servicesForSite } from '../src/spec/index.js';
 import { renderSite } from '../src/domain/render.js';
 import { specHash } from '../src/converge/deploy.js';
 import { createRuntime } from '../src/runtime/index.js';
-import { cgroupTree, detectVersion, readTurtleUsage, sampleHost, cpuPercent, turtleCores } from '../src/governor/index.js';
+import { localTree, readTurtleUsage, sampleHost, cpuPercent, turtleCores } from '../src/governor/index.js';
 import { AgentFixture, api, until, type Identity } from '../test/helpers/agent.js';
 import { AGENT_NODE_OPTIONS, ENDPOINT } from './_agent-site.js';
 
@@ -23,7 +23,7 @@ const SPIN = ['sh', '-c', "trap 'exit 0' TERM; while :; do :; done"];
 const dir = mkdtempSync(join(tmpdir(), 'bench-citizen-'));
 const processes: ChildProcess[] = [];
 const runtime = createRuntime({ kind: 'docker', endpoint: ENDPOINT });
-const tree = cgroupTree(detectVersion());
+const tree = localTree();
 const project = `bench-citizen-${process.pid}`;
 const plainProject = `bench-plain-${process.pid}`;
 let agent: AgentFixture | undefined;

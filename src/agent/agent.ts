@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../lib/backoff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { RuntimeKind } from '../domain/types.js';
-import { createRuntime, watchesEvents, type ContainerRuntime } from '../runtime/index.js';
+import { createRuntime, watchesEvents, type ContainerRuntime, type EngineInfo } from '../runtime/index.js';
+import { CGROUP_PARENT } from '../domain/cgroup.js';
+import { cgroupTree } from '../governor/_paths.js';
 import type { Store } from '../store/index.js';
 import { HealthMonitor } from '../health/index.js';
 import { prepareLocalHost } from '../governor/prepare.js';
@@ -13,6 +15,8 @@ import type { Governor } from '../governor/governor.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
 
 export interface AgentOptions {
   site: string;
@@ -36,6 +40,7 @@ export class Agent {
   private readonly closing = new AbortController();
   private api: AgentApi | undefined;
   private governor: Governor | undefined;
+  private hostPrepared = false;
   private resync: NodeJS.Timeout | undefined;
   private watching: Promise<void> | undefined;
   /** set while the engine watcher waits for a desired state to watch: ends the wait */
@@ -48,12 +53,14 @@ export class Agent {
       site: opts.site,
       store: opts.store,
       runtime,
-      onReconciled: ({ steps, failed, durationMs }) => {
+      onReconciled: ({ steps, failed, durationMs, observed }) => {
         this.metrics.reconciles.inc({ outcome: failed ? 'failed' : 'succeeded' });
         this.metrics.reconcileSeconds.observe(durationMs / 1000);
         // the first desired state (or a new project) must be watched now, not after the next resync
         this.wake?.();
-        if (steps > 0) void this.monitor.refresh();
+        // a reconcile that changed nothing hands the monitor what it saw: one engine listing per resync
+        if (observed) this.monitor.use(observed);
+        else if (steps > 0) void this.monitor.refresh();
       },
       // a push may carry a new budget: the governor keeps to it from its next tick
       onDesiredChanged: () => {
@@ -77,18 +84,16 @@ export class Agent {
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });
-    // Kernel weights before any container: the agent runs on its site's host.
-    const prepared = prepareLocalHost({ name: this.opts.site, engine: this.opts.engine });
-    if (prepared) {
-      this.opts.store.events.append({ site: this.opts.site, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
-      // The adaptive budget on top of the weights: only where turtle's cgroups are this host's.
-      if (prepared.ok) this.governor = startGovernor(this.governorParts(), this.opts.governor);
-    }
+    // Kernel weights before any container: the agent runs on its site's host. Where they go depends on the
+    // engine's cgroup driver, so an engine that does not answer yet has them set when it first does.
+    const giveUp = new AbortController();
+    const info = await Promise.race([this.runtime.ping(), sleep(5_000, undefined, { signal: giveUp.signal }).then(() => undefined)])
+      .catch(() => undefined)
+      .finally(() => giveUp.abort());
+    if (info) this.prepareHost(info);
     this.watching = this.watchEngine();
-    this.resync = setInterval(() => {
-      void this.reconciler.trigger();
-      void this.monitor.refresh();
-    }, this.opts.resyncMs ?? 30_000);
+    // the monitor's view is renewed by the reconcile (onReconciled), or by its own listing after steps
+    this.resync = setInterval(() => void this.reconciler.trigger(), this.opts.resyncMs ?? 30_000);
     this.monitor.start();
     return address;
   }
@@ -101,6 +106,21 @@ export class Agent {
     await this.api?.close();
     await this.reconciler.stop();
     await this.watching;
+  }
+
+  /** Sets up turtle's cgroups for the engine's driver, then the governor on them (once). */
+  private prepareHost(info: EngineInfo): void {
+    if (this.hostPrepared) return;
+    this.hostPrepared = true;
+    const driver = info.cgroupDriver ?? 'cgroupfs';
+    const prepared = prepareLocalHost({ name: this.opts.site, engine: this.opts.engine }, CGROUP_ROOT, driver);
+    if (!prepared) return;
+    this.opts.store.events.append({ site: this.opts.site, type: prepared.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: prepared.message });
+    // The adaptive budget on top of the weights: only where turtle's cgroups are this host's.
+    if (prepared.ok && prepared.result) {
+      const tree = cgroupTree(prepared.result.version, CGROUP_ROOT, CGROUP_PARENT, driver);
+      this.governor = startGovernor(this.governorParts(), { ...this.opts.governor, tree });
+    }
   }
 
   private governorParts(): AgentParts {
@@ -120,7 +140,8 @@ export class Agent {
     let wasDown = false;
     while (!signal.aborted) {
       try {
-        await this.runtime.ping();
+        const info = await this.runtime.ping();
+        this.prepareHost(info);
         this.metrics.engineUp.set(1);
         if (wasDown) this.opts.store.events.append({ site: this.opts.site, type: 'engine.reconnected', message: `${this.runtime.kind} at ${this.runtime.endpoint} answers again` });
         wasDown = false;

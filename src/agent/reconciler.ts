@@ -6,7 +6,7 @@ import { errorMessage } from '../lib/errors.js';
 import { convergeSite } from '../converge/index.js';
 import { describeStep, type Step } from '../domain/steps.js';
 import { driftOf, type DriftItem } from '../domain/drift.js';
-import type { ContainerSpec } from '../domain/types.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Store } from '../store/index.js';
 import { recoverJournal } from './recover.js';
@@ -18,7 +18,8 @@ export interface ReconcilerOptions {
   /** first retry after a failure (default 1 s), doubling up to `backoffCapMs` (default 60 s) */
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  onReconciled?: (outcome: { steps: number; failed: boolean; durationMs: number }) => void;
+  /** `observed`: the site's containers as the reconcile saw them, when it changed nothing */
+  onReconciled?: (outcome: { steps: number; failed: boolean; durationMs: number; observed?: ObservedContainer[] }) => void;
   /** the stored desired state changed (a push, an operator's stop or start) */
   onDesiredChanged?: () => void;
 }
@@ -147,7 +148,7 @@ export class Reconciler {
         store.events.append({ site, type: 'drift.resolved', message: `drift undone: ${drift.length} difference${drift.length === 1 ? '' : 's'} put back in ${Date.now() - started} ms`, data: { items: drift } });
       }
       this.settled = failed ? undefined : version;
-      this.opts.onReconciled?.({ steps: result.steps.length, failed, durationMs: Date.now() - started });
+      this.opts.onReconciled?.({ steps: result.steps.length, failed, durationMs: Date.now() - started, ...(result.observed ? { observed: result.observed } : {}) });
       return !failed;
     } catch (err) {
       if (this.abort.signal.aborted) return true;

@@ -4,7 +4,8 @@ import { TurtleError, ExitCode } from '../lib/errors.js';
 import { describeStep } from '../domain/index.js';
 import type { TargetHooks } from '../converge/deploy.js';
 import { rollout, type DeployResult, type RolloutOptions } from '../rollout/index.js';
-import { prepareLocalHost } from '../governor/prepare.js';
+import { engineIsLocal, prepareLocalHost } from '../governor/prepare.js';
+import { createRuntime } from '../runtime/index.js';
 import type { SiteSpec, Spec } from '../spec/index.js';
 import type { Store, StepRecord } from '../store/index.js';
 import { connectSite, type GlobalOptions } from './context.js';
@@ -27,9 +28,11 @@ export async function runRollout({ spec, sites, store, globals, command, json, p
   let result: DeployResult;
   try {
     // a site with an agent readies its own host
-    const prepareHost = (site: SiteSpec) => {
-      if (site.agent !== undefined) return undefined;
-      const prepared = prepareLocalHost(site);
+    const prepareHost = async (site: SiteSpec) => {
+      if (site.agent !== undefined || !engineIsLocal(site)) return undefined;
+      // the engine's cgroup driver says where turtle's cgroups are (the converge that follows needs it answering anyway)
+      const info = await createRuntime({ kind: site.runtime, endpoint: site.engine }).ping().catch(() => undefined);
+      const prepared = prepareLocalHost(site, undefined, info?.cgroupDriver);
       if (prepared && !prepared.ok) progress.line(`${site.name}: warning: ${prepared.message}`);
       return prepared;
     };

@@ -3,7 +3,7 @@
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { plan } from '../domain/plan.js';
 import { describeStep, stepService, type Step } from '../domain/steps.js';
-import type { ContainerSpec } from '../domain/types.js';
+import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
 import type { StepRecord } from '../store/deployments.js';
 import { executeStep, type ExecContext } from './executors.js';
@@ -30,6 +30,8 @@ export interface ConvergeResult {
   records: StepRecord[];
   /** set when a step failed; steps not yet started were skipped */
   error?: TurtleError;
+  /** when there were no steps: the containers as observed (still current; the agent's health monitor reuses them) */
+  observed?: ObservedContainer[];
 }
 
 export async function convergeSite(
@@ -45,7 +47,7 @@ export async function convergeSite(
   const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
   if (steps.length === 0) {
     const error = await syncProxyQuietly(ctx, project, desired);
-    return { site, steps, records: [], ...(error ? { error } : {}) };
+    return { site, steps, records: [], observed: actual, ...(error ? { error } : {}) };
   }
   try {
     await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);

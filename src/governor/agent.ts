@@ -7,6 +7,7 @@ import { budgetData, budgetSettings, describeBudget } from './budget.js';
 import type { GovernorSettings } from './controller.js';
 import { Governor } from './governor.js';
 import { sampleHost } from './host.js';
+import type { CgroupTree } from './_paths.js';
 import { registerGovernorMetrics } from './metrics.js';
 
 /** The budget and floor here apply until a desired state names the site's own (see budgetSettings). */
@@ -18,6 +19,8 @@ export interface AgentGovernorOptions {
   intervalMs?: number;
   /** false: kernel weights only */
   enabled?: boolean;
+  /** turtle's cgroups on this host (default: cgroupfs layout under /sys/fs/cgroup) */
+  tree?: CgroupTree;
 }
 
 export interface AgentParts {
@@ -42,6 +45,7 @@ export function startGovernor(agent: AgentParts, opts: AgentGovernorOptions = {}
     events: agent.events,
     settings,
     ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}),
+    ...(opts.tree ? { tree: opts.tree } : {}),
     runtime: agent.runtime,
     containers: async () => {
       const desired = agent.desired();

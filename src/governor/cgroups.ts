@@ -1,6 +1,8 @@
 // Kernel weights first: every turtle container lives under one `turtle` parent cgroup with the lowest CPU
 // (and IO) weight, so the host's own work wins every contention while turtle still uses idle capacity.
-// Priority classes are children with their own weights. Works on cgroup v1 and v2 (cgroupfs layout).
+// Priority classes are children with their own weights. Works on cgroup v1 and v2, with the engine's
+// cgroupfs driver (turtle writes the weights) or its systemd driver (slice units carry them).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CGROUP_PARENT as PARENT } from '../domain/cgroup.js';
@@ -87,4 +89,63 @@ export function prepareHierarchy(root = '/sys/fs/cgroup'): PrepareResult {
     written.push(path);
   }
   return { version, written, skipped };
+}
+
+export interface SliceUnit {
+  name: string;
+  text: string;
+}
+
+/**
+ * With the engine's systemd cgroup driver, containers go to `turtle-<class>.slice` (inside `turtle.slice`),
+ * cgroups systemd creates and owns: the same weights as unit settings, so systemd sets them and keeps them.
+ * systemd maps CPUWeight and IOWeight to cpu.shares and blkio.weight on cgroup v1 (weight 1 is shares 10).
+ * deploy/systemd ships these files; the agent also writes them under /run at start (see prepareSlices).
+ */
+export function sliceUnits(parent = PARENT): SliceUnit[] {
+  const unit = (name: string, description: string, w: { weight: number; io: number }): SliceUnit => ({
+    name,
+    text: [
+      "# turtle's CPU and IO weights where the engine uses systemd's cgroup driver. Install in /etc/systemd/system",
+      '# (deploy/systemd); the turtle agent writes this same file under /run/systemd/system when it is not installed.',
+      '[Unit]', `Description=${description}`, 'Before=slices.target', '',
+      '[Slice]', 'CPUAccounting=yes', `CPUWeight=${w.weight}`, 'IOAccounting=yes', `IOWeight=${w.io}`, 'MemoryAccounting=yes', 'TasksAccounting=yes', '',
+    ].join('\n'),
+  });
+  return [
+    unit(`${parent}.slice`, "turtle: every container turtle runs, at the lowest CPU weight so the host's own work wins", WEIGHTS.parent),
+    ...PRIORITIES.map((p) => unit(`${parent}-${p}.slice`, `turtle: ${p} services`, WEIGHTS[p])),
+  ];
+}
+
+export interface SliceDeps {
+  /** where an installed copy is looked for (default /etc/systemd/system: deploy/systemd's files, loaded at boot) */
+  etcDir?: string;
+  /** where the agent writes units not installed (default /run/systemd/system: gone at reboot, written again at start) */
+  unitDir?: string;
+  root?: string;
+  systemctl?: (args: string[]) => void;
+}
+
+/**
+ * Makes sure systemd has the slice units: those installed under /etc with this very text are used as they are,
+ * the others are written under /run and systemd reloaded. Then the class slices are started (starting a child
+ * starts `turtle.slice`), so the weights hold before the engine puts a container there.
+ */
+export function prepareSlices(deps: SliceDeps = {}): PrepareResult {
+  const etcDir = deps.etcDir ?? '/etc/systemd/system';
+  const unitDir = deps.unitDir ?? '/run/systemd/system';
+  const systemctl = deps.systemctl ?? ((args: string[]) => void execFileSync('systemctl', args, { stdio: 'pipe', timeout: 30_000 }));
+  const units = sliceUnits();
+  const has = (dir: string, { name, text }: SliceUnit) => existsSync(join(dir, name)) && readFileSync(join(dir, name), 'utf8') === text;
+  const written: string[] = [];
+  for (const unit of units) {
+    if (has(etcDir, unit) || has(unitDir, unit)) continue;
+    mkdirSync(unitDir, { recursive: true });
+    writeFileSync(join(unitDir, unit.name), unit.text);
+    written.push(join(unitDir, unit.name));
+  }
+  if (written.length > 0) systemctl(['daemon-reload']);
+  systemctl(['start', ...units.slice(1).map((u) => u.name)]);
+  return { version: detectVersion(deps.root), written, skipped: [] };
 }

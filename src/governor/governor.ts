@@ -6,8 +6,7 @@ import type { ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { NewEvent } from '../store/events.js';
 import { errorMessage } from '../lib/errors.js';
-import { detectVersion } from './cgroups.js';
-import { cgroupTree, files, type CgroupTree } from './_paths.js';
+import { files, localTree, type CgroupTree } from './_paths.js';
 import { cpuPercent, hostExtras, sampleCore, type CoreSample, type HostSample } from './host.js';
 import { readTurtleUsage, turtleCores, type TurtleUsage } from './share.js';
 import { initialState, step, type Decision, type GovernorSettings, type GovernorState, type Reading } from './controller.js';
@@ -63,7 +62,7 @@ export class Governor {
 
   constructor(private readonly opts: GovernorOptions) {
     this.settings = opts.settings;
-    this.tree = opts.tree ?? cgroupTree(detectVersion());
+    this.tree = opts.tree ?? localTree();
     this.actuator = new CgroupActuator(this.tree);
     this.lock = new ParentLock(this.tree.parent, opts.lockDir);
     this.state = initialState(Date.now());
@@ -234,3 +233,4 @@ export class Governor {
     return `${victim.service} (replica ${victim.replica}, ${Math.round((sizes[0]?.bytes ?? 0) / 2 ** 20)} MiB) was stopped`;
   }
 }
+

@@ -1,8 +1,7 @@
 // The governor's state for `turtle top`: as this host's kernel holds it (the /turtle cgroup's caps), or as a site's agent reports it.
 import { existsSync } from 'node:fs';
-import { detectVersion } from './cgroups.js';
 import { CgroupActuator } from './actuators.js';
-import { cgroupTree, files } from './_paths.js';
+import { files, localTree } from './_paths.js';
 import { gib } from './_words.js';
 import type { GovernorSnapshot } from './governor.js';
 
@@ -14,7 +13,7 @@ export interface LocalGovernor {
 
 /** undefined when this host has no /turtle cgroup (turtle's containers run elsewhere). */
 export function readLocalGovernor(root = '/sys/fs/cgroup'): LocalGovernor | undefined {
-  const tree = cgroupTree(detectVersion(root), root);
+  const tree = localTree(root);
   if (!existsSync(files.cpuDir(tree))) return undefined;
   const { cpuQuota, memoryLimitBytes } = new CgroupActuator(tree).read();
   const [quota, period] = tree.version === 1 ? [cpuQuota, '100000'] : cpuQuota.split(' ');

@@ -27,7 +27,7 @@ export interface RolloutOptions {
   command?: string;
   hooks?: (site: string) => TargetHooks;
   /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
-  prepareHost?: (site: SiteSpec) => { ok: boolean; message: string } | undefined;
+  prepareHost?: (site: SiteSpec) => Promise<{ ok: boolean; message: string } | undefined>;
   /** the rollout's decisions, for a human: `dc2: healthy for 10 s`, `dc1: rolling back to 3f2a…` */
   onLine?: (line: string) => void;
   /** default: the spec's `rollout` */
@@ -159,7 +159,7 @@ async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, p
       touched ??= { site, previous: await previousOf(site, target, opts.store) };
       if (!prepared) {
         prepared = true;
-        const host = opts.prepareHost?.(site);
+        const host = await opts.prepareHost?.(site);
         if (host) opts.store.events.append({ site: site.name, type: host.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: host.message });
       }
       const desired = desiredContainers(opts.spec, site.name, opts.store);

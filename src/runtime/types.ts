@@ -1,6 +1,7 @@
 // The container runtime behind one small interface. Adapters live in sub-folders; only
 // docker-api/ imports dockerode. Engine differences (Docker vs Podman) stay inside the adapter.
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../domain/types.js';
+import type { CgroupDriver } from '../domain/cgroup.js';
 
 export interface EngineInfo {
   kind: RuntimeKind;
@@ -11,6 +12,8 @@ export interface EngineInfo {
   arch: string;
   cpus: number;
   memoryBytes: number;
+  /** how the engine names cgroups (Docker's and Podman's `CgroupDriver`); absent where unknown */
+  cgroupDriver?: CgroupDriver;
 }
 
 export interface ContainerStats {

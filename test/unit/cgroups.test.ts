@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectVersion, hierarchyWrites, prepareHierarchy } from '../../src/governor/cgroups.js';
+import { detectVersion, hierarchyWrites, prepareHierarchy, prepareSlices, sliceUnits } from '../../src/governor/cgroups.js';
+import { cgroupTree, detectLayout, files } from '../../src/governor/_paths.js';
+import { prepareLocalHost } from '../../src/governor/prepare.js';
 import { cgroupParentFor } from '../../src/runtime/docker-api/_create-body.js';
 
 test('cgroup v1: the turtle parent gets the minimum cpu.shares, classes 1024/512/64, blkio likewise', () => {
@@ -62,4 +64,71 @@ test('prepare writes what the kernel offers and reports what it does not', () =>
 test('the cgroup parent as each engine driver names it', () => {
   assert.equal(cgroupParentFor('/turtle/normal', 'cgroupfs'), '/turtle/normal');
   assert.equal(cgroupParentFor('/turtle/normal', 'systemd'), 'turtle-normal.slice');
+});
+
+test("the engine's systemd driver: slice units carry the same weights, the governor reads systemd's nested slices", () => {
+  const units = sliceUnits();
+  assert.deepEqual(units.map((u) => u.name), ['turtle.slice', 'turtle-critical.slice', 'turtle-normal.slice', 'turtle-background.slice']);
+  assert.deepEqual(units.map((u) => u.text.split('\n').filter((l) => /^(CPU|IO)Weight=/.test(l)).join(' ')), [
+    'CPUWeight=1 IOWeight=10', 'CPUWeight=100 IOWeight=500', 'CPUWeight=50 IOWeight=250', 'CPUWeight=6 IOWeight=10',
+  ]);
+  const v2 = cgroupTree(2, '/cg', 'turtle', 'systemd');
+  const v1 = cgroupTree(1, '/cg', 'turtle', 'systemd');
+  assert.deepEqual(
+    [files.cpuQuota(v2), files.memoryLimit(v2, 'normal'), files.cpuQuota(v1), files.cpuUsage(v1), files.memoryLimit(v1, 'background'), files.memoryLimit(v1, 'turtle')],
+    ['/cg/turtle.slice/cpu.max', '/cg/turtle.slice/turtle-normal.slice/memory.max', '/cg/cpu/turtle.slice/cpu.cfs_quota_us', '/cg/cpuacct/turtle.slice/cpuacct.usage',
+      '/cg/memory/turtle.slice/turtle-background.slice/memory.limit_in_bytes', '/cg/memory/turtle.slice/memory.limit_in_bytes'],
+  );
+  assert.equal(files.memoryLimit(cgroupTree(2, '/cg'), 'normal'), '/cg/turtle/normal/memory.max');
+});
+
+test('deploy/systemd ships the slice units exactly as the agent writes them', () => {
+  for (const { name, text } of sliceUnits()) assert.equal(readFileSync(join('deploy/systemd', name), 'utf8'), text, name);
+});
+
+test('slices: units installed under /etc are used as they are, missing ones written under /run, systemd reloaded only then', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-slices-'));
+  const calls: string[] = [];
+  const deps = { etcDir: join(dir, 'etc'), unitDir: join(dir, 'run'), root: dir, systemctl: (args: string[]) => void calls.push(args.join(' ')) };
+  try {
+    mkdirSync(deps.etcDir);
+    writeFileSync(join(deps.etcDir, 'turtle.slice'), sliceUnits()[0]!.text);
+    const first = prepareSlices(deps);
+    assert.deepEqual(first.written.map((p) => p.slice(dir.length)), ['/run/turtle-critical.slice', '/run/turtle-normal.slice', '/run/turtle-background.slice']);
+    assert.deepEqual(calls, ['daemon-reload', 'start turtle-critical.slice turtle-normal.slice turtle-background.slice']);
+    calls.length = 0;
+    assert.deepEqual(prepareSlices(deps).written, []);
+    assert.deepEqual(calls, ['start turtle-critical.slice turtle-normal.slice turtle-background.slice']);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('prepareLocalHost: the systemd driver sets up slices; without systemctl it says so and containers still run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-slices-'));
+  const site = { name: 'dc1', engine: 'unix:///var/run/docker.sock' };
+  try {
+    const ok = prepareLocalHost(site, dir, 'systemd', { etcDir: join(dir, 'etc'), unitDir: join(dir, 'run'), systemctl: () => undefined });
+    assert.equal(ok?.ok, true);
+    assert.match(ok!.message, /^turtle's containers run under turtle\.slice \(cgroup v1, the engine's systemd driver: weights set by slice units/);
+    const failed = prepareLocalHost(site, dir, 'systemd', { etcDir: join(dir, 'etc'), unitDir: join(dir, 'run'), systemctl: () => { throw new Error('spawnSync systemctl ENOENT'); } });
+    assert.equal(failed?.ok, false);
+    assert.equal(failed!.message, "cannot set turtle's slice weights (spawnSync systemctl ENOENT): containers run, but without priority below the host's work; run turtle as root on dc1");
+    assert.equal(prepareLocalHost({ name: 'dc2', engine: 'tcp://10.0.0.2:2375' }, dir, 'systemd'), undefined);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('the layout on disk: systemd slices when only turtle.slice exists, else cgroupfs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-layout-'));
+  try {
+    assert.equal(detectLayout(2, dir), 'cgroupfs');
+    mkdirSync(join(dir, 'turtle.slice'));
+    assert.equal(detectLayout(2, dir), 'systemd');
+    mkdirSync(join(dir, 'cpu', 'turtle'), { recursive: true });
+    assert.equal(detectLayout(1, dir), 'cgroupfs');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

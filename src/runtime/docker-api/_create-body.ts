@@ -1,6 +1,7 @@
 // Builds the engine's container-create request body from a ContainerSpec (pure; no I/O).
 // Only fields the spec sets are written, so the body is exactly what turtle asked for.
 import type { ContainerSpec, Healthcheck, Mount, PortBinding, Resources } from '../../domain/types.js';
+import type { CgroupDriver } from '../../domain/cgroup.js';
 import { containerLabels } from './_labels.js';
 
 export interface CreateBody {
@@ -37,8 +38,7 @@ export interface HostConfigBody {
   NetworkMode?: string;
 }
 
-/** How the engine names cgroups: paths (cgroupfs) or systemd slices. */
-export type CgroupDriver = 'cgroupfs' | 'systemd';
+export type { CgroupDriver };
 
 export interface MountBody {
   Type: Mount['type'];

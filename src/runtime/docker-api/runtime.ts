@@ -54,11 +54,12 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   async ping(): Promise<EngineInfo> {
     return attempt(this.ctx, 'answer a ping', async () => {
       await this.docker.ping();
-      const [version, info] = await Promise.all([this.engineVersion(), this.docker.info() as Promise<{ NCPU: number; MemTotal: number }>]);
+      const [version, info] = await Promise.all([this.engineVersion(), this.docker.info() as Promise<{ NCPU: number; MemTotal: number; CgroupDriver?: string }>]);
       const isPodman = (version.Components ?? []).some((c) => /podman/i.test(c.Name));
       this.expectKind(isPodman, version.Version);
       const { Version, ApiVersion, Os, Arch } = version;
-      return { kind: this.kind, version: Version, apiVersion: ApiVersion, os: Os, arch: Arch, cpus: info.NCPU, memoryBytes: info.MemTotal };
+      const driver = info.CgroupDriver === 'systemd' ? 'systemd' : info.CgroupDriver === 'cgroupfs' ? 'cgroupfs' : undefined;
+      return { kind: this.kind, version: Version, apiVersion: ApiVersion, os: Os, arch: Arch, cpus: info.NCPU, memoryBytes: info.MemTotal, ...(driver ? { cgroupDriver: driver } : {}) };
     });
   }
 
