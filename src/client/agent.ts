@@ -30,6 +30,9 @@ interface Stats {
   containers: { service: string; replica: number; id: string; cpuPercent?: number; memoryBytes?: number; memoryLimitBytes?: number }[];
 }
 
+/** How an agent without the `site` field of PUT /v1/desired refuses it (zod's strict object, path empty). */
+const OLD_AGENT = /\(body\): Unrecognized key: "site"/;
+
 export class AgentClient implements SiteClient {
   private readonly api: AgentConnection;
 
@@ -119,8 +122,7 @@ export class AgentClient implements SiteClient {
   private async pushAndWait(desired: readonly ContainerSpec[], specHash: string, hooks: TargetHooks, signal: AbortSignal): Promise<TargetConvergence> {
     // the agent keeps the operator's stops itself (`turtle stop` through it) and applies them on top
     const containers = desired.map((c) => ({ ...c, running: true }));
-    const body = { project: this.project, specHash, containers, ...(this.budget ? { site: this.budget } : {}) };
-    const put = await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
+    const put = await this.push({ project: this.project, specHash, containers }, hooks, signal);
     const after = put.body.seq;
     if (after === undefined) throw this.tooOld('its PUT /v1/desired answer has no `seq`');
     hooks.onProgress?.(`waiting for the agent at ${this.where} to converge`);
@@ -133,6 +135,22 @@ export class AgentClient implements SiteClient {
     if (!outcome.failed) return { records: outcome.records };
     const error = new TurtleError(outcome.failed, { hint: `the agent keeps retrying; see its events (GET ${this.where}/v1/events) or fix the spec and deploy again` });
     return { records: outcome.records, error };
+  }
+
+  /**
+   * PUT /v1/desired with the site's budget. An agent older than the budget field refuses it as unknown (400,
+   * nothing applied): the same state goes again without it, and the operator is told the budget waits for
+   * the agent's upgrade (the agent keeps its own defaults meanwhile).
+   */
+  private async push(body: { project: string; specHash: string; containers: unknown[] }, hooks: TargetHooks, signal: AbortSignal) {
+    if (!this.budget) return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
+    try {
+      return await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body: { ...body, site: this.budget }, signal });
+    } catch (err) {
+      if (!(err instanceof TurtleError && err.exitCode === ExitCode.invalid && OLD_AGENT.test(err.message))) throw err;
+      hooks.onProgress?.(`the agent at ${this.where} is older than this CLI and does not take turtle.yaml's budget for ${this.site}: pushed without it (its governor keeps its own defaults); upgrade the agent to apply it`);
+      return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
+    }
   }
 
   /** Long-polls the agent's events for the first reconcile outcome that saw our push (see `afterOurs`). */

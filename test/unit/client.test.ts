@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { answerError, connectionError, type AgentRef } from '../../src/client/_errors.js';
 import { fromLine, reconcileRecords } from '../../src/client/_reconcile.js';
-import { afterOurs } from '../../src/client/agent.js';
+import { AgentClient, afterOurs } from '../../src/client/agent.js';
+import { parseDesired } from '../../src/agent/api/_validate.js';
 import { collectInOrder, compareLogTimes, followInOrder, identityDir, loadIdentity, type LabelledLine, type LogSource } from '../../src/client/index.js';
 import { ExitCode, TurtleError } from '../../src/lib/errors.js';
 
@@ -236,3 +237,45 @@ class Feed implements AsyncIterable<LabelledLine> {
 function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
+
+describe('an agent older than the budget field', () => {
+  const budget = { capacity: { cpus: 4, memory: 4 * 2 ** 30 }, budget: { cpu: 10, memory: 10 } };
+  const identity = { dir: '/id', cert: Buffer.from(''), key: Buffer.from(''), ca: Buffer.from(''), name: 'al', role: 'operator' };
+  const desired = { project: 'p', specHash: 'a'.repeat(64), containers: [] };
+
+  test('refuses an unknown top-level field the way the client recognises', () => {
+    const r = parseDesired({ ...desired, budgetOfTomorrow: {} }, 'dc1');
+    assert.deepEqual(r.ok ? [] : r.invalid.issues, ['(body): Unrecognized key: "budgetOfTomorrow"']);
+  });
+
+  test('gets the same desired state again without `site`, and the operator is told why', async () => {
+    const client = new AgentClient('dc1', 'p', 'a'.repeat(64), 'https://10.0.0.1:7443', identity, budget);
+    const bodies: unknown[] = [];
+    Object.assign(client, {
+      api: {
+        json: async (_method: string, _path: string, { body }: { body: Record<string, unknown> }) => {
+          bodies.push(body);
+          if ('site' in body) throw answerError(ref, 400, { error: 'invalid desired state', issues: ['(body): Unrecognized key: "site"'] });
+          return { status: 202, body: { seq: 7 } };
+        },
+      },
+    });
+    const said: string[] = [];
+    const push = (client as unknown as { push: (b: unknown, h: unknown, s: AbortSignal) => Promise<{ body: { seq: number } }> }).push.bind(client);
+    const put = await push(desired, { onProgress: (m: string) => said.push(m) }, new AbortController().signal);
+    assert.deepEqual([put.body.seq, bodies, said], [7, [{ ...desired, site: budget }, desired], [
+      "the agent at https://10.0.0.1:7443 is older than this CLI and does not take turtle.yaml's budget for dc1: pushed without it (its governor keeps its own defaults); upgrade the agent to apply it",
+    ]]);
+  });
+
+  test('any other refusal is not retried', async () => {
+    const client = new AgentClient('dc1', 'p', 'a'.repeat(64), 'https://10.0.0.1:7443', identity, budget);
+    let calls = 0;
+    Object.assign(client, {
+      api: { json: async () => { calls++; throw answerError(ref, 400, { error: 'invalid desired state', issues: ['site.budget.floor: too high'] }); } },
+    });
+    const push = (client as unknown as { push: (b: unknown, h: unknown, s: AbortSignal) => Promise<unknown> }).push.bind(client);
+    await assert.rejects(push(desired, {}, new AbortController().signal), /site\.budget\.floor: too high/);
+    assert.equal(calls, 1);
+  });
+});
