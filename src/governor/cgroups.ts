@@ -22,6 +22,28 @@ export const WEIGHTS = {
   background: { shares: 64, weight: 6, io: 10 },
 } as const;
 
+/**
+ * The most tasks (processes and threads) all of turtle's containers may have together: a quarter of what the
+ * kernel allows (the lower of pid_max and threads-max), so a fork bomb in a service cannot starve the host.
+ */
+export const PIDS_SHARE = 0.25;
+
+export function pidsLimit(pidMax: number, threadsMax: number): number {
+  return Math.max(64, Math.floor(Math.min(pidMax, threadsMax) * PIDS_SHARE));
+}
+
+/** This kernel's pid_max and threads-max (the defaults of a small 64-bit system where unreadable). */
+export function kernelTaskLimits(proc = '/proc/sys/kernel'): { pidMax: number; threadsMax: number } {
+  const read = (f: string, fallback: number) => {
+    try {
+      return Number(readFileSync(join(proc, f), 'utf8').trim()) || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  return { pidMax: read('pid_max', 32_768), threadsMax: read('threads-max', 32_768) };
+}
+
 export type CgroupVersion = 1 | 2;
 
 export interface Write {
@@ -33,19 +55,21 @@ export function detectVersion(root = '/sys/fs/cgroup'): CgroupVersion {
   return existsSync(join(root, 'cgroup.controllers')) ? 2 : 1;
 }
 
-/** The directories and files to write, in order (pure: tested by exact equality). */
-export function hierarchyWrites(version: CgroupVersion, root = '/sys/fs/cgroup'): { dirs: string[]; writes: Write[] } {
+/** The directories and files to write, in order (pure: tested by exact equality). `pids`: the parent's task limit. */
+export function hierarchyWrites(version: CgroupVersion, root = '/sys/fs/cgroup', pids = 8_192): { dirs: string[]; writes: Write[] } {
   const classes = PRIORITIES.map((p) => [p, WEIGHTS[p]] as const);
   if (version === 1) {
     const cpu = join(root, 'cpu', PARENT);
     const blkio = join(root, 'blkio', PARENT);
+    const tasks = join(root, 'pids', PARENT);
     return {
-      dirs: [cpu, ...PRIORITIES.map((p) => join(cpu, p)), blkio, ...PRIORITIES.map((p) => join(blkio, p))],
+      dirs: [cpu, ...PRIORITIES.map((p) => join(cpu, p)), blkio, ...PRIORITIES.map((p) => join(blkio, p)), tasks],
       writes: [
         { path: join(cpu, 'cpu.shares'), value: String(WEIGHTS.parent.shares) },
         ...classes.map(([p, w]) => ({ path: join(cpu, p, 'cpu.shares'), value: String(w.shares) })),
         { path: join(blkio, 'blkio.weight'), value: String(WEIGHTS.parent.io) },
         ...classes.map(([p, w]) => ({ path: join(blkio, p, 'blkio.weight'), value: String(w.io) })),
+        { path: join(tasks, 'pids.max'), value: String(pids) },
       ],
     };
   }
@@ -58,6 +82,7 @@ export function hierarchyWrites(version: CgroupVersion, root = '/sys/fs/cgroup')
       { path: join(parent, 'cgroup.subtree_control'), value: '+cpu +io +memory +pids' },
       { path: join(parent, 'cpu.weight'), value: String(WEIGHTS.parent.weight) },
       { path: join(parent, 'io.weight'), value: `default ${WEIGHTS.parent.io}` },
+      { path: join(parent, 'pids.max'), value: String(pids) },
       ...classes.flatMap(([p, w]) => [
         { path: join(parent, p, 'cpu.weight'), value: String(w.weight) },
         { path: join(parent, p, 'io.weight'), value: `default ${w.io}` },
@@ -74,9 +99,9 @@ export interface PrepareResult {
 }
 
 /** Creates the hierarchy and sets its weights (idempotent; needs root on the site's host). */
-export function prepareHierarchy(root = '/sys/fs/cgroup'): PrepareResult {
+export function prepareHierarchy(root = '/sys/fs/cgroup', limits = kernelTaskLimits()): PrepareResult {
   const version = detectVersion(root);
-  const { dirs, writes } = hierarchyWrites(version, root);
+  const { dirs, writes } = hierarchyWrites(version, root, pidsLimit(limits.pidMax, limits.threadsMax));
   for (const dir of dirs) if (existsSync(join(dir, '..'))) mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const skipped: string[] = [];
@@ -103,17 +128,18 @@ export interface SliceUnit {
  * deploy/systemd ships these files; the agent also writes them under /run at start (see prepareSlices).
  */
 export function sliceUnits(parent = PARENT): SliceUnit[] {
-  const unit = (name: string, description: string, w: { weight: number; io: number }): SliceUnit => ({
+  const unit = (name: string, description: string, w: { weight: number; io: number }, tasksMax?: string): SliceUnit => ({
     name,
     text: [
       "# turtle's CPU and IO weights where the engine uses systemd's cgroup driver. Install in /etc/systemd/system",
       '# (deploy/systemd); the turtle agent writes this same file under /run/systemd/system when it is not installed.',
       '[Unit]', `Description=${description}`, 'Before=slices.target', '',
-      '[Slice]', 'CPUAccounting=yes', `CPUWeight=${w.weight}`, 'IOAccounting=yes', `IOWeight=${w.io}`, 'MemoryAccounting=yes', 'TasksAccounting=yes', '',
+      '[Slice]', 'CPUAccounting=yes', `CPUWeight=${w.weight}`, 'IOAccounting=yes', `IOWeight=${w.io}`, 'MemoryAccounting=yes', 'TasksAccounting=yes',
+      ...(tasksMax ? [`TasksMax=${tasksMax}`] : []), '',
     ].join('\n'),
   });
   return [
-    unit(`${parent}.slice`, "turtle: every container turtle runs, at the lowest CPU weight so the host's own work wins", WEIGHTS.parent),
+    unit(`${parent}.slice`, "turtle: every container turtle runs, at the lowest CPU weight so the host's own work wins", WEIGHTS.parent, `${PIDS_SHARE * 100}%`),
     ...PRIORITIES.map((p) => unit(`${parent}-${p}.slice`, `turtle: ${p} services`, WEIGHTS[p])),
   ];
 }

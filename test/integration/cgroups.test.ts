@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { renderSite } from '../../src/domain/index.js';
-import { detectVersion, prepareHierarchy } from '../../src/governor/cgroups.js';
+import { detectVersion, kernelTaskLimits, pidsLimit, prepareHierarchy } from '../../src/governor/cgroups.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
 import type { ServiceSpec } from '../../src/spec/index.js';
@@ -19,10 +19,13 @@ const v1 = detectVersion() === 1;
 test('the hierarchy on this host has the weights turtle set', { skip: skipEngines }, () => {
   const r = prepareHierarchy();
   const read = (p: string) => readFileSync(`/sys/fs/cgroup/${p}`, 'utf8').trim();
+  const { pidMax, threadsMax } = kernelTaskLimits();
   if (r.version === 1) {
     assert.deepEqual(['turtle', 'turtle/critical', 'turtle/normal', 'turtle/background'].map((p) => read(`cpu/${p}/cpu.shares`)), ['2', '1024', '512', '64']);
+    assert.equal(read('pids/turtle/pids.max'), String(pidsLimit(pidMax, threadsMax)));
   } else {
     assert.deepEqual(['turtle', 'turtle/critical', 'turtle/normal', 'turtle/background'].map((p) => read(`${p}/cpu.weight`)), ['1', '100', '50', '6']);
+    assert.equal(read('turtle/pids.max'), String(pidsLimit(pidMax, threadsMax)));
   }
 });
 
@@ -34,7 +37,7 @@ for (const engine of engines()) {
       for (const c of await rt.list(project)) await rt.remove(c.id);
     });
 
-    test('each priority class gets its own child of the turtle parent', async () => {
+    test('each priority class gets its own child of the turtle parent (cpu, and pids for the task limit)', async () => {
       prepareHierarchy();
       const specs = renderSite([service('crit', 'critical'), service('bg', 'background')], { project, site: 'dc1' });
       for (const s of specs) await rt.start(await rt.create(s));
@@ -44,6 +47,8 @@ for (const engine of engines()) {
         const cpu = lines.find((l) => (v1 ? /:cpu(,|:)/.test(l) || /:cpu,cpuacct:/.test(l) : l.startsWith('0::')));
         const klass = c.service === 'crit' ? 'critical' : 'background';
         assert.match(cpu ?? '', new RegExp(`:/turtle/${klass}/`), `${c.service}: ${cpu}`);
+        // the task limit on the parent holds for its children: the container's pids cgroup is below it
+        if (v1) assert.match(lines.find((l) => /:pids:/.test(l)) ?? '', new RegExp(`:pids:/turtle/${klass}/`), `${c.service}: pids`);
       }
     });
   });

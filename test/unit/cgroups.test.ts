@@ -3,16 +3,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectVersion, hierarchyWrites, prepareHierarchy, prepareSlices, sliceUnits } from '../../src/governor/cgroups.js';
+import { detectVersion, hierarchyWrites, kernelTaskLimits, pidsLimit, prepareHierarchy, prepareSlices, sliceUnits } from '../../src/governor/cgroups.js';
 import { cgroupTree, detectLayout, files } from '../../src/governor/_paths.js';
 import { prepareLocalHost } from '../../src/governor/prepare.js';
 import { cgroupParentFor } from '../../src/runtime/docker-api/_create-body.js';
 
-test('cgroup v1: the turtle parent gets the minimum cpu.shares, classes 1024/512/64, blkio likewise', () => {
+test('cgroup v1: the turtle parent gets the minimum cpu.shares, classes 1024/512/64, blkio likewise, and a task limit', () => {
   const { dirs, writes } = hierarchyWrites(1, '/cg');
   assert.deepEqual(dirs, [
     '/cg/cpu/turtle', '/cg/cpu/turtle/critical', '/cg/cpu/turtle/normal', '/cg/cpu/turtle/background',
-    '/cg/blkio/turtle', '/cg/blkio/turtle/critical', '/cg/blkio/turtle/normal', '/cg/blkio/turtle/background',
+    '/cg/blkio/turtle', '/cg/blkio/turtle/critical', '/cg/blkio/turtle/normal', '/cg/blkio/turtle/background', '/cg/pids/turtle',
   ]);
   assert.deepEqual(writes.map((w) => `${w.path}=${w.value}`), [
     '/cg/cpu/turtle/cpu.shares=2',
@@ -23,6 +23,7 @@ test('cgroup v1: the turtle parent gets the minimum cpu.shares, classes 1024/512
     '/cg/blkio/turtle/critical/blkio.weight=500',
     '/cg/blkio/turtle/normal/blkio.weight=250',
     '/cg/blkio/turtle/background/blkio.weight=10',
+    '/cg/pids/turtle/pids.max=8192',
   ]);
 });
 
@@ -34,6 +35,7 @@ test('cgroup v2: controllers enabled top-down, cpu.weight 1 on the parent, class
     '/cg/turtle/cgroup.subtree_control=+cpu +io +memory +pids',
     '/cg/turtle/cpu.weight=1',
     '/cg/turtle/io.weight=default 10',
+    '/cg/turtle/pids.max=8192',
     '/cg/turtle/critical/cpu.weight=100',
     '/cg/turtle/critical/io.weight=default 500',
     '/cg/turtle/normal/cpu.weight=50',
@@ -49,12 +51,13 @@ test('prepare writes what the kernel offers and reports what it does not', () =>
   for (const dir of ['cpu/turtle/critical', 'cpu/turtle/normal', 'cpu/turtle/background', 'blkio']) mkdirSync(join(root, dir), { recursive: true });
   for (const f of ['cpu/turtle', 'cpu/turtle/critical', 'cpu/turtle/normal', 'cpu/turtle/background']) writeFileSync(join(root, f, 'cpu.shares'), '1024\n');
   assert.equal(detectVersion(root), 1);
-  const r = prepareHierarchy(root);
+  const r = prepareHierarchy(root, { pidMax: 32_768, threadsMax: 192_729 });
   assert.equal(readFileSync(join(root, 'cpu/turtle/cpu.shares'), 'utf8'), '2');
   assert.equal(readFileSync(join(root, 'cpu/turtle/background/cpu.shares'), 'utf8'), '64');
   assert.equal(r.written.length, 4);
   assert.deepEqual(r.skipped.map((p) => p.slice(root.length)), [
     '/blkio/turtle/blkio.weight', '/blkio/turtle/critical/blkio.weight', '/blkio/turtle/normal/blkio.weight', '/blkio/turtle/background/blkio.weight',
+    '/pids/turtle/pids.max',
   ]);
   writeFileSync(join(root, 'cgroup.controllers'), 'cpu io memory pids\n');
   assert.equal(detectVersion(root), 2);
@@ -131,4 +134,19 @@ test('the layout on disk: systemd slices when only turtle.slice exists, else cgr
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+test("turtle's containers together may have a quarter of the kernel's tasks: the lower of pid_max and threads-max", () => {
+  assert.deepEqual([pidsLimit(32_768, 192_729), pidsLimit(4_194_304, 30_000), pidsLimit(100, 100)], [8_192, 7_500, 64]);
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-kernel-'));
+  try {
+    writeFileSync(join(dir, 'pid_max'), '4194304\n');
+    writeFileSync(join(dir, 'threads-max'), '30000\n');
+    assert.deepEqual(kernelTaskLimits(dir), { pidMax: 4_194_304, threadsMax: 30_000 });
+    assert.deepEqual(kernelTaskLimits(join(dir, 'missing')), { pidMax: 32_768, threadsMax: 32_768 });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+  assert.match(sliceUnits()[0]!.text, /\nTasksMax=25%\n/);
+  assert.doesNotMatch(sliceUnits()[1]!.text, /TasksMax/);
 });
