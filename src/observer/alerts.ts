@@ -2,7 +2,7 @@
 // tells the webhook, the observer's one outbound write, to a URL the operator chose.
 import type { Alert, AlertKind } from './_alerts.js';
 import type { ObserverStore } from './store.js';
-import type { Summary } from './summary.js';
+import { FAILING, type Summary } from './summary.js';
 import { postWebhook } from './webhook.js';
 
 export interface AlertThresholds {
@@ -52,6 +52,24 @@ export function conditions(summary: Pick<Summary, 'sites' | 'skew'>, now: number
   }
   return out;
 }
+
+/**
+ * Services whose failure is in `fresh` events although the state read after them may already be healthy
+ * again (a kill healed in under a second, all in one batch of events): each is an unhealthy condition for
+ * that moment, so the outage is alerted and then resolved rather than never seen.
+ */
+export function blips(site: string, fresh: readonly { type: string; service?: string; message: string; time: string }[], now = Date.now()): Condition[] {
+  const out = new Map<string, Condition>();
+  for (const e of fresh) {
+    // a backlog replayed after a cut-off is history, not an outage to tell anyone about now
+    if (!e.service || !FAILING.has(e.type) || now - Date.parse(e.time) > BLIP_AGE_MS) continue;
+    const key = `service.unhealthy/${site}/${e.service}`;
+    if (!out.has(key)) out.set(key, { key, kind: 'service.unhealthy', site, service: e.service, message: `${site}/${e.service} is unhealthy (${e.message})`, holdMs: 0 });
+  }
+  return [...out.values()];
+}
+
+const BLIP_AGE_MS = 60_000;
 
 export type AlertListener = (change: { state: 'opened' | 'resolved'; alert: Alert }) => void;
 

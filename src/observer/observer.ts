@@ -3,7 +3,8 @@
 import type { Server } from 'node:http';
 import { ObserverStore } from './store.js';
 import { SitePuller, DEFAULT_PULL, type PullOptions } from './puller.js';
-import { AlertManager, DEFAULT_THRESHOLDS, conditions, type AlertThresholds } from './alerts.js';
+import type { TurtleEvent } from '../store/index.js';
+import { AlertManager, DEFAULT_THRESHOLDS, blips, conditions, type AlertThresholds, type Condition } from './alerts.js';
 import { buildSummary, type Summary } from './summary.js';
 import { observerServer } from './server.js';
 import { Hub } from './hub.js';
@@ -51,9 +52,10 @@ export class Observer {
       this.hub.broadcast('alert', change);
     });
     const listener = {
-      events: (_site: string, fresh: { seq: number }[]) => {
+      events: (site: string, fresh: TurtleEvent[]) => {
         changed();
         this.hub.broadcast('events', fresh.slice(-50));
+        this.evaluate(blips(site, fresh));
         this.evaluate();
       },
       state: () => {
@@ -111,8 +113,10 @@ export class Observer {
     this.opts.store.logs.prune(this.opts.retention?.logLines ?? 2_000, this.opts.retention?.logAgeMs ?? 86_400_000, now);
   }
 
-  private evaluate(): void {
+  /** `extra`: conditions that held for a moment within the events just applied (see blips) */
+  private evaluate(extra: readonly Condition[] = []): void {
     const now = Date.now();
-    this.alerts.sync(conditions(this.summary(), now, this.thresholds), now);
+    const current = conditions(this.summary(), now, this.thresholds);
+    this.alerts.sync([...current, ...extra.filter((c) => !current.some((x) => x.key === c.key))], now);
   }
 }

@@ -115,7 +115,8 @@ export function siteView(row: SiteRow, latestHealth: LatestHealth, latest?: Samp
   };
 }
 
-const FAILING = new Set(['health.failed', 'health.restarted', 'health.restart-failed', 'service.crash-loop']);
+/** Health events that say a replica is failing (a later health.recovered says it is not). */
+export const FAILING = new Set(['health.failed', 'health.restarted', 'health.restart-failed', 'service.crash-loop']);
 
 /**
  * A replica's health is the newest of two readings: the last observed state, and any health event applied

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { ObserverStore, conditions, drift, serviceStatus, siteView, versionSkew, DEFAULT_THRESHOLDS, AlertManager } from '../../src/observer/index.js';
 import { flyConfig } from '../../src/observer/fly.js';
+import { blips } from '../../src/observer/alerts.js';
 import { desired } from '../helpers/fixtures.js';
 import type { TurtleEvent } from '../../src/store/index.js';
 
@@ -132,4 +133,25 @@ test('fly-config: a volume for the store, a health check, the internal port; the
   assert.match(toml, /TURTLE_OBSERVER_STATE = "\/data\/observer.db"/);
   assert.match(files['Dockerfile.observer'], /^COPY examples\/turtle.yaml \/app\/turtle.yaml$/m);
   assert.match(files['Dockerfile.observer'], /^CMD \["node", "bin\/turtle.js", "observer"\]$/m);
+});
+
+test('an outage healed within one batch of events is still an alert, opened and then resolved; a replayed backlog is not', () => {
+  const at = (seq: number, type: string, service?: string): TurtleEvent => ({ ...ev(seq, type), ...(service ? { service } : {}), message: `${type} ${service ?? ''}`.trim() });
+  const batch = [at(100, 'health.failed', 'web'), at(101, 'health.restarted', 'web'), at(102, 'health.recovered', 'web'), at(103, 'health.failed', 'db'), at(104, 'desired.replaced')];
+  const found = blips('dc2', batch, 110_000);
+  assert.deepEqual(found.map((c) => [c.key, c.message, c.holdMs]), [
+    ['service.unhealthy/dc2/web', 'dc2/web is unhealthy (health.failed web)', 0],
+    ['service.unhealthy/dc2/db', 'dc2/db is unhealthy (health.failed db)', 0],
+  ]);
+  assert.deepEqual(blips('dc2', batch, 170_000), [], 'events over a minute old are history');
+  const store = ObserverStore.open(':memory:');
+  const told: string[] = [];
+  const manager = new AlertManager(store, undefined, (c) => told.push(`${c.state} ${c.alert.key}`));
+  manager.sync(found, 110_000);
+  manager.sync([], 110_000);
+  assert.deepEqual([told.slice(0, 2), told.slice(2).sort()], [
+    ['opened service.unhealthy/dc2/web', 'opened service.unhealthy/dc2/db'],
+    ['resolved service.unhealthy/dc2/db', 'resolved service.unhealthy/dc2/web'],
+  ]);
+  store.close();
 });
