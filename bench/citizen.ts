@@ -12,7 +12,7 @@ import { parseSpec, servicesForSite } from '../src/spec/index.js';
 import { renderSite } from '../src/domain/render.js';
 import { specHash } from '../src/converge/deploy.js';
 import { createRuntime } from '../src/runtime/index.js';
-import { localTree, readTurtleUsage, sampleHost, cpuPercent, turtleCores } from '../src/governor/index.js';
+import { files, localTree, readTurtleUsage, sampleHost, cpuPercent, turtleCores } from '../src/governor/index.js';
 import { AgentFixture, api, until, type Identity } from '../test/helpers/agent.js';
 import { AGENT_NODE_OPTIONS, ENDPOINT } from './_agent-site.js';
 
@@ -140,7 +140,7 @@ async function idleShare(seconds: number): Promise<{ share: number; turtle: numb
 
 /** A load spike on the router: time until the governor caps /turtle (cgroup read), and until turtle's CPU falls below a fifth of a core. */
 async function reaction(): Promise<{ capMs: number; yieldMs: number }> {
-  const quotaFile = tree.version === 1 ? '/sys/fs/cgroup/cpu/turtle/cpu.cfs_quota_us' : '/sys/fs/cgroup/turtle/cpu.max';
+  const quotaFile = files.cpuQuota(tree);
   const capped = () => !/^(-1|max)/.test(readFileSync(quotaFile, 'utf8').trim());
   const cappedBefore = capped();
   if (cappedBefore) console.log('the governor had capped turtle already (other work on this host): its reaction is not measured this time');
@@ -230,8 +230,12 @@ try {
   for (const c of ['plain', 'turtle'] as const) {
     const ops = median(results[c].map((r) => r.ops));
     const p99 = median(results[c].map((r) => r.p99));
-    console.log(`${c === 'plain' ? 'plain Docker' : 'turtle      '}  throughput loss ${f1((1 - ops / alone.ops) * 100)}%   p99 ${p99.toFixed(2)} ms vs ${alone.p99.toFixed(2)} ms alone (${p99 >= alone.p99 ? '+' : ''}${f1((p99 / alone.p99 - 1) * 100)}%)   (medians of ${ROUNDS})`);
+    // the same round's alone figure as the reference: cancels a drift of the machine's speed over the run
+    const paired = median(results[c].map((r, i) => 1 - r.ops / results.alone[i]!.ops));
+    console.log(`${c === 'plain' ? 'plain Docker' : 'turtle      '}  throughput loss ${f1((1 - ops / alone.ops) * 100)}% (paired by round ${f1(paired * 100)}%)   p99 ${p99.toFixed(2)} ms vs ${alone.p99.toFixed(2)} ms alone (${p99 >= alone.p99 ? '+' : ''}${f1((p99 / alone.p99 - 1) * 100)}%)   (medians of ${ROUNDS})`);
   }
+  const spread = results.alone.map((r) => r.ops);
+  console.log(`the router alone ranged ${f1(Math.min(...spread))}-${f1(Math.max(...spread))} bogo-ops/s over the rounds: a loss smaller than that spread is not resolved by this run`);
   const steals = Object.values(results).flat().map((r) => r.steal * 100);
   if (Math.max(...steals) >= 1) console.log(`the hypervisor took ${f1(Math.min(...steals))}-${f1(Math.max(...steals))}% of the CPU in the rounds (steal): on a shared VM the router's figures move with it; compare rounds of similar steal`);
   console.log(`idle CPU used by turtle's services: ${idle.map((s) => `${f1(s * 100)}%`).join(', ')} (target >= 80%)`);

@@ -6,7 +6,7 @@ export { defaultSettings, initialState, step, type Decision, type GovernorSettin
 export { CgroupActuator, cpuCapWrite, memoryLimitWrite } from './actuators.js';
 export { Governor, type GovernorOptions, type GovernorSnapshot } from './governor.js';
 export { quietWindow } from './gate.js';
-export { cgroupTree, detectLayout, localTree, type CgroupTree } from './_paths.js';
+export { cgroupTree, detectLayout, files, localTree, type CgroupTree } from './_paths.js';
 export { engineIsLocal, prepareLocalHost } from './prepare.js';
 export { registerGovernorMetrics } from './metrics.js';
 export { retuneGovernor, startGovernor, type AgentGovernorOptions } from './agent.js';
