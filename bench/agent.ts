@@ -1,8 +1,8 @@
-// bench:agent — the agent's idle RSS and CPU over 60 s while it supervises 20 services (probes every 1 s),
+// bench:agent — the agent's idle RSS and CPU over 60 s while it supervises 20 services (turtle's default probe),
 // with dockerd's RSS measured in the same run. Targets: RSS <= 60 MB, CPU <= 1% of one core.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AGENT_NODE_FLAGS, AGENT_NODE_OPTIONS, sample, startSite } from './_agent-site.js';
+import { AGENT_MALLOC, AGENT_NODE_FLAGS, AGENT_NODE_OPTIONS, sample, startSite } from './_agent-site.js';
 import { api } from '../test/helpers/agent.js';
 
 const SERVICES = 20;
@@ -23,7 +23,7 @@ try {
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
   const dockerd = sample(Number(readFileSync('/run/turtle-test/docker.pid', 'utf8').trim()));
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-  console.log(`agent supervising ${SERVICES} services for ${SECONDS} s (node ${AGENT_NODE_FLAGS}, NODE_OPTIONS=${AGENT_NODE_OPTIONS}; load average ${load()}):`);
+  console.log(`agent supervising ${SERVICES} services for ${SECONDS} s (node ${AGENT_NODE_FLAGS}, NODE_OPTIONS=${AGENT_NODE_OPTIONS} ${Object.entries(AGENT_MALLOC).map(([k, v]) => `${k}=${v}`).join(' ')}; load average ${load()}):`);
   console.log(`  RSS ${mb(last.rss)} MB (peak ${mb(peak)} MB; target <= 60 MB): ${mb(kb('RssFile'))} MB of it file pages (the node binary's code), ${mb(kb('RssAnon'))} MB the agent's own`);
   const governor = (await api(site.agent.port, site.operator, 'GET', '/v1/governor')).body as { governor: { mode: string; sampleCost: { cpuMs: number } } | null };
   const g = governor.governor;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { AGENT_NODE_FLAGS, AGENT_NODE_OPTIONS } from '../../bench/_agent-site.js';
+import { AGENT_MALLOC, AGENT_NODE_FLAGS, AGENT_NODE_OPTIONS } from '../../bench/_agent-site.js';
 
 const flags = AGENT_NODE_FLAGS.split(' ');
 const cases: [string, string, RegExp][] = [
@@ -18,3 +18,9 @@ for (const [file, options, command] of cases) {
     assert.equal(lines.filter((l) => command.test(l)).length, 1, `${file}: ${command}`);
   });
 }
+
+test('the systemd unit and the container set the glibc setting bench:agent measures with (OpenWrt runs musl, which has none)', () => {
+  const [[name, value]] = Object.entries(AGENT_MALLOC) as [[string, string]];
+  const has = (file: string, line: string) => readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l === line).length;
+  assert.deepEqual([has('deploy/systemd/turtle-agent.service', `Environment=${name}=${value}`), has('deploy/container/Dockerfile', `ENV ${name}=${value}`)], [1, 1]);
+});
