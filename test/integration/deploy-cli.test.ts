@@ -153,15 +153,18 @@ ${web.extra ?? ''}
     test('a new version that never gets healthy is removed and the old one restarted (stop-first)', async () => {
       const before = slot(await mine(), 'web');
       work.write(spec({ image: 'turtle-test/web:broken', memory: '40m' }));
-      const r = await work.json<DeployJson>(['deploy']);
-      // the executor already restarted the old container; the rollback finds the site as it was
-      assert.equal(r.outcome, 'rolled-back');
-      assert.match(r.sites[0]?.error ?? '', /^dc1\/web#1 became unhealthy \(2 failed health checks in a row\); the new container was removed and the previous container was restarted$/);
-      const webs = (await mine()).filter((c) => c.service === 'web');
-      assert.deepEqual(webs.map((c) => [c.id, c.state]), [[before?.id, 'running']]);
-      const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      assert.equal(body.trim(), 'web 2');
-      work.write(spec({ image: 'turtle-test/web:2', memory: '40m' }));
+      try {
+        const r = await work.json<DeployJson>(['deploy']);
+        // the executor already restarted the old container; the rollback finds the site as it was
+        assert.equal(r.outcome, 'rolled-back');
+        assert.match(r.sites[0]?.error ?? '', /^dc1\/web#1 became unhealthy \(2 failed health checks in a row\); the new container was removed and the previous container was restarted$/);
+        const webs = (await mine()).filter((c) => c.service === 'web');
+        assert.deepEqual(webs.map((c) => [c.id, c.state]), [[before?.id, 'running']]);
+        // stop-first: the old container was started again a moment ago, and its server takes a moment to listen
+        assert.equal((await answer(`http://127.0.0.1:${port}/`, 10_000)).trim(), 'web 2');
+      } finally {
+        work.write(spec({ image: 'turtle-test/web:2', memory: '40m' })); // the next tests start from the good version
+      }
     });
 
     test('stop is remembered across deploys until start', async () => {
@@ -191,4 +194,17 @@ ${web.extra ?? ''}
       ]);
     });
   });
+}
+
+/** The body of the first answer from `url` within `ms` (connections refused meanwhile are retried). */
+async function answer(url: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

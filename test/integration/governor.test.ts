@@ -73,7 +73,7 @@ for (const engine of engines()) {
       return g;
     };
 
-    test('a memory-hungry service cannot take the host below its floor: the kernel stops it at the cap, with an event; the host and critical work are untouched', { timeout: 90_000 }, async () => {
+    test('a memory-hungry service cannot take the host below its floor: it is stopped at the cap, with an event; the host and critical work are untouched', { timeout: 90_000 }, async () => {
       // The host's own workload: 150 MiB touched and held by a process outside turtle, there before the floor is taken.
       const host = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(150 * 2 ** 20, 1); setInterval(() => b[0]++, 100)'], { stdio: 'ignore' });
       children.push(host);
@@ -107,9 +107,15 @@ for (const engine of engines()) {
       // MemAvailable also moves with the other work on this shared machine (a 40 MB node process starting), hence
       // a tolerance of 32 MiB; the guard itself keeps one 16 MiB step of margin.
       assert.ok(lowest >= floor - 32 * MiB, `MemAvailable fell to ${Math.round(lowest / MiB)} MiB, below the floor of ${Math.round(floor / MiB)} MiB`);
-      const events = store.events.list({ site: 'dc1', limit: 1000 }).filter((e) => e.type === 'governor.oom-kill');
-      assert.equal(events.length, 1, JSON.stringify(events));
-      assert.match(events[0]?.message ?? '', /^the kernel stopped 1 process in background for lack of memory: turtle's cap of \d+ MiB keeps the host's floor of [\d.]+ GiB$/);
+      // Two correct ways to stop it, depending on how far the hog got between two ticks: the kernel kills it at
+      // the class's cap (an OOM kill the governor reports), or, on cgroup v1, the kernel refuses a cap below what
+      // the hog already holds and the governor stops the class's biggest container (on a loaded machine).
+      const all = store.events.list({ site: 'dc1', limit: 1000 });
+      const events = all.filter((e) => e.type === 'governor.oom-kill' || (e.type === 'governor.memory' && /could not reclaim it/.test(e.message)));
+      assert.equal(events.length, 1, JSON.stringify(all.filter((e) => e.type.startsWith('governor.'))));
+      assert.match(events[0]?.message ?? '', events[0]?.type === 'governor.oom-kill'
+        ? /^the kernel stopped 1 process in background for lack of memory: turtle's cap of \d+ MiB keeps the host's floor of [\d.]+ GiB$/
+        : /; the kernel could not reclaim it \(.+\), so hog \(replica 1, \d+ MiB\) was stopped$/);
       const db = (await rt.list(project)).find((c) => c.service === 'db');
       assert.equal(db?.state, 'running', 'the critical service runs on');
       assert.equal(host.exitCode, null, "the host's workload runs on");
