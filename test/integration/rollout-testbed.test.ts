@@ -39,10 +39,24 @@ interface DeployJson {
   sites: { site: string; outcome: string; version?: string; error?: string; rollback?: { error?: string } }[];
 }
 
+/**
+ * What a site's proxy serves. A connection that fails is tried again for up to 10 s: a site whose link was
+ * just healed takes a moment to be reachable (availability itself is what `underLoad` checks).
+ */
 async function served(site: 'dc1' | 'dc2'): Promise<string> {
-  const res = await fetch(`http://${testbed.sites[site].address}:${PORT}/`, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`${site}: HTTP ${res.status}`);
-  return (await res.text()).trim();
+  const end = Date.now() + 10_000;
+  for (;;) {
+    let res: Response;
+    try {
+      res = await fetch(`http://${testbed.sites[site].address}:${PORT}/`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await sleep(250);
+      continue;
+    }
+    if (!res.ok) throw new Error(`${site}: HTTP ${res.status}`);
+    return (await res.text()).trim();
+  }
 }
 
 /** Requests both sites without pause while `during` runs; every failure is kept. */
