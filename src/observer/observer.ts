@@ -55,7 +55,8 @@ export class Observer {
       events: (site: string, fresh: TurtleEvent[]) => {
         changed();
         this.hub.broadcast('events', fresh.slice(-50));
-        this.evaluate(blips(site, fresh));
+        const brief = blips(site, fresh);
+        if (brief.length > 0) this.evaluate(brief);
         this.evaluate();
       },
       state: () => {
