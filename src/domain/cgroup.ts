@@ -13,7 +13,12 @@ export type CgroupDriver = 'cgroupfs' | 'systemd';
  */
 export function cgroupDir(layout: CgroupDriver, parent: string, group?: string): string {
   if (layout === 'cgroupfs') return group ? `${parent}/${group}` : parent;
-  return group ? `${parent}.slice/${parent}-${group}.slice` : `${parent}.slice`;
+  return group ? `${sliceName(parent)}/${sliceName(parent, group)}` : sliceName(parent);
+}
+
+/** systemd's unit name for the parent's slice or a class's (`turtle.slice`, `turtle-normal.slice`: the dash nests it). */
+export function sliceName(parent: string, group?: string): string {
+  return group ? `${parent}-${group}.slice` : `${parent}.slice`;
 }
 
 export function cgroupParent(priority: Priority): string {

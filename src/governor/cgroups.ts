@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CGROUP_PARENT as PARENT } from '../domain/cgroup.js';
+import { CGROUP_PARENT as PARENT, sliceName } from '../domain/cgroup.js';
 import type { Priority } from '../domain/types.js';
 
 export { cgroupParent } from '../domain/cgroup.js';
@@ -139,8 +139,8 @@ export function sliceUnits(parent = PARENT): SliceUnit[] {
     ].join('\n'),
   });
   return [
-    unit(`${parent}.slice`, "turtle: every container turtle runs, at the lowest CPU weight so the host's own work wins", WEIGHTS.parent, `${PIDS_SHARE * 100}%`),
-    ...PRIORITIES.map((p) => unit(`${parent}-${p}.slice`, `turtle: ${p} services`, WEIGHTS[p])),
+    unit(sliceName(parent), "turtle: every container turtle runs, at the lowest CPU weight so the host's own work wins", WEIGHTS.parent, `${PIDS_SHARE * 100}%`),
+    ...PRIORITIES.map((p) => unit(sliceName(parent, p), `turtle: ${p} services`, WEIGHTS[p])),
   ];
 }
 
