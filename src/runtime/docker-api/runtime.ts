@@ -58,7 +58,7 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
       const isPodman = (version.Components ?? []).some((c) => /podman/i.test(c.Name));
       this.expectKind(isPodman, version.Version);
       const { Version, ApiVersion, Os, Arch } = version;
-      const driver = info.CgroupDriver === 'systemd' ? 'systemd' : info.CgroupDriver === 'cgroupfs' ? 'cgroupfs' : undefined;
+      const driver = driverOf(info.CgroupDriver);
       return { kind: this.kind, version: Version, apiVersion: ApiVersion, os: Os, arch: Arch, cpus: info.NCPU, memoryBytes: info.MemTotal, ...(driver ? { cgroupDriver: driver } : {}) };
     });
   }
@@ -191,7 +191,7 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   /** The engine's cgroup driver, asked once (Podman's /info is slow) and only when a container needs it. */
   private cgroupDriver(): Promise<CgroupDriver> {
     this.driver ??= (this.docker.info() as Promise<{ CgroupDriver?: string }>).then(
-      (info) => (info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs'),
+      (info) => driverOf(info.CgroupDriver) ?? 'cgroupfs',
       (err: unknown) => {
         this.driver = undefined;
         throw err;
@@ -228,4 +228,9 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
       await attempt(this.ctx, doing, () => Promise.reject(err));
     }
   }
+}
+
+/** The engine's `CgroupDriver` as turtle knows it; undefined for anything else (or none said). */
+function driverOf(said: string | undefined): CgroupDriver | undefined {
+  return said === 'systemd' || said === 'cgroupfs' ? said : undefined;
 }
