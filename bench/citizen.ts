@@ -62,7 +62,6 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-/** The router's work for `seconds`: CPU bogo-ops/s on both cores, and HTTP p99 through the proxy at the same time. */
 /** The CPU times of /proc/stat's first line: [all, steal] in jiffies. */
 function cpuTimes(): [number, number] {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
@@ -70,7 +69,8 @@ function cpuTimes(): [number, number] {
 }
 
 /**
- * The router's figures over `seconds`, and the share of CPU time a hypervisor gave to other guests meanwhile
+ * The router's work for `seconds`: CPU bogo-ops/s on both cores, and HTTP p99 through the proxy at the same
+ * time; and the share of CPU time a hypervisor gave to other guests meanwhile
  * (steal): on a shared VM that varies the router's throughput by more than the 3% being measured.
  */
 async function router(seconds: number, port: number): Promise<{ ops: number; p99: number; load: number; steal: number }> {
