@@ -51,7 +51,13 @@ async function site(intervalMs = 50, tickMs: number | undefined = 20, busyGraceM
     exclusive: (fn) => fn(), hostBusy: () => busy, ...(tickMs ? { tickMs } : {}), ...(busyGraceMs ? { busyGraceMs } : {}), restartBaseMs: 50,
   });
   const types = () => store.events.list().map((e) => `${e.type}: ${e.message}`);
-  return { runtime, monitor, types, setBusy: (b: boolean) => (busy = b), close: () => { monitor.stop(); store.close(); } };
+  /** the endpoint answering, the monitor started and the service seen healthy: where every test begins */
+  const startHealthy = async () => {
+    mode = 'ok';
+    monitor.start();
+    await until('healthy', () => monitor.health()[0]?.status === 'healthy');
+  };
+  return { runtime, monitor, types, startHealthy, setBusy: (b: boolean) => (busy = b), close: () => { monitor.stop(); store.close(); } };
 }
 
 async function until(what: string, fn: () => boolean, ms = 3_000): Promise<void> {
@@ -65,9 +71,7 @@ async function until(what: string, fn: () => boolean, ms = 3_000): Promise<void>
 test('a failing answer counts to the threshold, then the container is restarted and recovers', async () => {
   const s = await site();
   try {
-    mode = 'ok';
-    s.monitor.start();
-    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await s.startHealthy();
     mode = '404';
     await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')));
     mode = 'ok';
@@ -86,9 +90,7 @@ test('a failing answer counts to the threshold, then the container is restarted 
 test('while the governor holds turtle back, no answer in time is slowness, not a failure; a bad answer still is', async () => {
   const s = await site();
   try {
-    mode = 'ok';
-    s.monitor.start();
-    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await s.startHealthy();
     s.setBusy(true);
     mode = 'silent';
     await sleep(800); // 16 intervals, 8 times the threshold
@@ -109,9 +111,7 @@ test('while the governor holds turtle back, no answer in time is slowness, not a
 test('the monitor wakes when a probe is due: a 100 ms interval is kept though passes are otherwise 1 s apart', async () => {
   const s = await site(100, undefined);
   try {
-    mode = 'ok';
-    s.monitor.start();
-    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await s.startHealthy();
     requests = 0;
     await sleep(1_000);
     const seen = requests;
@@ -124,9 +124,7 @@ test('the monitor wakes when a probe is due: a 100 ms interval is kept though pa
 test('a first failure is confirmed 250 ms later, not a whole interval later; a probe that timed out, at once', async () => {
   const s = await site(1_500, undefined);
   try {
-    mode = 'ok';
-    s.monitor.start();
-    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await s.startHealthy();
     await sleep(100);
     arrivals.length = 0;
     mode = '404';
@@ -152,9 +150,7 @@ test('a first failure is confirmed 250 ms later, not a whole interval later; a p
 test('on a busy host a service that stays unanswered longer than the grace is restarted all the same', async () => {
   const s = await site(50, 20, 700);
   try {
-    mode = 'ok';
-    s.monitor.start();
-    await until('healthy', () => s.monitor.health()[0]?.status === 'healthy');
+    await s.startHealthy();
     s.setBusy(true);
     mode = 'silent';
     const hung = Date.now();
