@@ -61,7 +61,3 @@ export function sample(pid: number): { rss: number; cpuS: number } {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return { rss, cpuS: ticks / 100 };
 }
-
-export function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}

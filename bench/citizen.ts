@@ -14,6 +14,7 @@ import { specHash } from '../src/converge/deploy.js';
 import { createRuntime } from '../src/runtime/index.js';
 import { files, localTree, readTurtleUsage, sampleHost, cpuPercent, turtleCores } from '../src/governor/index.js';
 import { AgentFixture, api, until, type Identity } from '../test/helpers/agent.js';
+import { median } from '../test/helpers/stats.js';
 import { AGENT_NODE_OPTIONS, ENDPOINT } from './_agent-site.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -170,7 +171,6 @@ async function cleanup(): Promise<void> {
 
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const f1 = (n: number) => n.toFixed(1);
 
 try {

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '../test/helpers/stats.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -46,7 +47,6 @@ function clean(): void {
   spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'down', '--timeout', '1'], { env, stdio: 'ignore' });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const turtleRuns: number[] = [];

@@ -6,7 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, until } from '../test/helpers/agent.js';
 import { engineRequest } from '../test/helpers/engines.js';
-import { ENDPOINT, pct, startSite } from './_agent-site.js';
+import { percentile } from '../test/helpers/stats.js';
+import { ENDPOINT, startSite } from './_agent-site.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
 // 10 services in rotation: a service's next trial comes ~9 trials later, so turtle's restart backoff for a
@@ -62,11 +63,10 @@ try {
       healthy.push(r.healthy);
       await sleep(1_000);
     }
-    const s = (xs: number[]) => xs.sort((a, b) => a - b);
     const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`${TITLES[kind]}, ${TRIALS} trials:`);
-    console.log(`  detection      p50 ${f(pct(s(detect), 50))}  p95 ${f(pct(detect, 95))}  (target p95 <= 3 s)`);
-    console.log(`  healthy again  p50 ${f(pct(s(healthy), 50))}  p95 ${f(pct(healthy, 95))}  (target p95 <= 10 s)`);
+    console.log(`  detection      p50 ${f(percentile(detect, 50))}  p95 ${f(percentile(detect, 95))}  (target p95 <= 3 s)`);
+    console.log(`  healthy again  p50 ${f(percentile(healthy, 50))}  p95 ${f(percentile(healthy, 95))}  (target p95 <= 10 s)`);
   }
 } finally {
   await site.close();

@@ -15,13 +15,13 @@ import { Store } from '../src/store/index.js';
 import { ObserverStore } from '../src/observer/index.js';
 import { AgentFixture, until } from '../test/helpers/agent.js';
 import { Forwarder } from '../test/helpers/forwarder.js';
+import { percentile as pct } from '../test/helpers/stats.js';
 
 const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-test/docker.sock';
 const RATE = Number(process.env.BENCH_RATE ?? 50); // events/s in the steady phase
 const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 30);
 const CUT_EVENTS = Number(process.env.BENCH_CUT_EVENTS ?? 60_000); // 10 min x 100 events/s
 
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const dir = mkdtempSync(join(tmpdir(), 'turtle-bench-observer-'));
 const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
 await agent.init();

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { exportLp, optimise } from '../src/optimise/index.js';
 import { randomInput } from '../src/optimise/random-input.js';
 import type { OptimiseInput } from '../src/optimise/types.js';
+import { median } from '../test/helpers/stats.js';
 
 const SIZES = [50, 200, 1000];
 const SEEDS = [1, 2, 3];
 const RUNS = 3;
 const GLPSOL_LIMIT_S = 60;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function highsRuns(input: OptimiseInput): Promise<{ solveMs: number; totalMs: number; status: string; gap: number; objective: number }> {
   const solve: number[] = [];

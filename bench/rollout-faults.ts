@@ -22,6 +22,7 @@ import { specHash } from '../src/converge/deploy.js';
 import type { ContainerSpec, ObservedContainer } from '../src/domain/types.js';
 import { siteApi, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../test/helpers/testbed.js';
 import type { Identity } from '../test/helpers/agent.js';
+import { percentile as pct } from '../test/helpers/stats.js';
 import { FAULT_KINDS, faultFor, inject, random, type Fault, type FaultKind, type Injected } from './_rollout-faults-inject.js';
 import { siteVerdict, verdict, type Release, type SiteReading, type SiteVerdict, type Verdict } from './_rollout-verdict.js';
 
@@ -157,7 +158,6 @@ interface Row {
   settleMs: number;
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Returns whether to keep the store: some deployment did not end clean (its history is the evidence). */
