@@ -33,16 +33,26 @@ export function defaultSettings(host: { cpus: number; memTotalBytes: number }, b
     cpus: host.cpus,
     memTotalBytes: host.memTotalBytes,
     budgetCores: (host.cpus * budget.cpu) / 100,
-    budgetMemoryBytes: (host.memTotalBytes * budget.memory) / 100,
-    floorBytes: floorBytes ?? host.memTotalBytes * 0.1,
+    budgetMemoryBytes: percentOfBytes(host.memTotalBytes, budget.memory),
+    floorBytes: floorBytes ?? percentOfBytes(host.memTotalBytes, 10),
     busyAbove: 0.5,
     calmBelow: 0.25,
     memoryPressureAbove: 10,
     ioPressureAbove: 20,
     relaxAfterMs: 10_000,
     pauseAfterMs: 15_000,
-    memoryStepBytes: Math.min(16 * 2 ** 20, host.memTotalBytes / 100),
+    memoryStepBytes: Math.min(16 * 2 ** 20, percentOfBytes(host.memTotalBytes, 1)),
   };
+}
+
+/**
+ * `percent` % of `bytes`, rounded down to whole bytes. Rounded here, once, so that every reader (the API, the
+ * events, the metrics, the tests) sees the same integer whatever the host's MemTotal: `total * 0.2` and
+ * `total * 20 / 100` differ in the last bit for some totals. Multiplying first keeps it exact for whole
+ * percentages (a MemTotal times 100 is far below 2^53).
+ */
+export function percentOfBytes(bytes: number, percent: number): number {
+  return Math.floor((bytes * percent) / 100);
 }
 
 export interface Reading {

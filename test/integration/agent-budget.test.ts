@@ -14,6 +14,10 @@ import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
 const LIMIT = { timeout: 120_000 };
 const MiB = 2 ** 20;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// A budget share as the governor states it: whole bytes, rounded down; cores as cpus x percent / 100 (the same
+// order of operations, so 3 CPUs x 10% is 0.3 and not 3 x 0.1 = 0.30000000000000004).
+const bytesShare = (total: number, percent: number) => Math.floor((total * percent) / 100);
+const coresShare = (cpus: number, percent: number) => (cpus * percent) / 100;
 
 interface Snapshot {
   mode: string;
@@ -67,17 +71,17 @@ services:
 
   test('before any push the governor runs with the defaults; a deploy brings the spec\'s budget and floor', LIMIT, async () => {
     const before = await governor();
-    assert.deepEqual([before.budget, before.floorBytes], [{ cpuCores: host.cpus * 0.1, memoryBytes: before.host.memTotalBytes * 0.1 }, before.host.memTotalBytes * 0.1]);
+    assert.deepEqual([before.budget, before.floorBytes], [{ cpuCores: coresShare(host.cpus, 10), memoryBytes: bytesShare(before.host.memTotalBytes, 10) }, bytesShare(before.host.memTotalBytes, 10)]);
     assert.deepEqual(await settingsEvents(), []);
     const r = await turtle(['deploy']);
     assert.equal(r.code, 0, r.stderr);
     const g = await governor();
     // the percentages apply to this host, not to the 64 CPUs and 256 GiB the file declares
-    assert.deepEqual([g.host.cpus, g.budget, g.floorBytes], [host.cpus, { cpuCores: host.cpus * 0.5, memoryBytes: g.host.memTotalBytes * 0.2 }, 300 * MiB]);
+    assert.deepEqual([g.host.cpus, g.budget, g.floorBytes], [host.cpus, { cpuCores: coresShare(host.cpus, 50), memoryBytes: bytesShare(g.host.memTotalBytes, 20) }, 300 * MiB]);
     const events = await settingsEvents();
     assert.equal(events.length, 1, JSON.stringify(events));
     assert.match(events[0]!.message, new RegExp(`^${escape(expected)} \\([\\d.]+ (GiB|MiB) of [\\d.]+ GiB\\), floor 300 MiB: from the desired state; turtle.yaml declares 64 CPUs and 256.00 GiB, and the percentages apply to this host$`));
-    assert.deepEqual(events[0]!.data, { source: 'desired', budgetCores: host.cpus * 0.5, budgetMemoryBytes: g.host.memTotalBytes * 0.2, floorBytes: 300 * MiB, cpus: host.cpus, memTotalBytes: g.host.memTotalBytes });
+    assert.deepEqual(events[0]!.data, { source: 'desired', budgetCores: coresShare(host.cpus, 50), budgetMemoryBytes: bytesShare(g.host.memTotalBytes, 20), floorBytes: 300 * MiB, cpus: host.cpus, memTotalBytes: g.host.memTotalBytes });
     // the same budget pushed again is no news
     assert.equal((await turtle(['deploy'])).code, 0);
     assert.equal((await settingsEvents()).length, 1);
@@ -87,7 +91,7 @@ services:
     const top = await turtle(['top', '--json']);
     assert.equal(top.code, 0, top.stderr);
     const { governors } = JSON.parse(top.stdout) as { governors: { site: string; governor: Snapshot }[] };
-    assert.deepEqual(governors.map((g) => [g.site, g.governor.budget.cpuCores, g.governor.floorBytes]), [['dc1', host.cpus * 0.5, 300 * MiB]]);
+    assert.deepEqual(governors.map((g) => [g.site, g.governor.budget.cpuCores, g.governor.floorBytes]), [['dc1', coresShare(host.cpus, 50), 300 * MiB]]);
     const text = await turtle(['top', '--once']);
     assert.equal(text.code, 0, text.stderr);
     const line = text.stdout.split('\n').find((l) => l.startsWith('governor dc1  '));
@@ -99,7 +103,7 @@ services:
     await agent.kill();
     await agent.start({ TURTLE_GOVERNOR: 'on' });
     const g = await until('the governor', async () => (await governor()) ?? undefined);
-    assert.deepEqual([g.budget.cpuCores, g.floorBytes], [host.cpus * 0.5, 300 * MiB]);
+    assert.deepEqual([g.budget.cpuCores, g.floorBytes], [coresShare(host.cpus, 50), 300 * MiB]);
     const events = (await settingsEvents()).filter((e) => e.seq > last);
     assert.deepEqual(events.map((e) => e.message.slice(0, expected.length)), [expected]);
   });
