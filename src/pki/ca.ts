@@ -1,8 +1,8 @@
 // A private certificate authority in one directory: ca.crt, ca.key (0600), issued.json and crl.pem.
 // `turtle ca init|issue|revoke` are thin over these functions.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ExitCode, TurtleError } from '../lib/errors.js';
 import { ALGORITHM, generateKeys, importPrivateKeyPem, newSerial, privateKeyPem, x509 } from './_x509.js';
 import { IDENTITY_NAME, type Role } from './roles.js';
@@ -31,6 +31,17 @@ export async function initCa(dir: string, { name = 'turtle CA', years = 10 } = {
   const p = paths(dir);
   if (existsSync(p.key)) {
     throw new TurtleError(`a CA already exists in ${dir}`, { exitCode: ExitCode.invalid, hint: 'use it, or choose another --ca-dir' });
+  }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new TurtleError(`${dir} is a file, not a directory`, { exitCode: ExitCode.invalid, hint: 'choose another --ca-dir' });
+  }
+  // the remains of another CA (its key gone): overwriting its certificate or its list would hide that
+  const left = [p.cert, p.issued, p.crl].filter((f) => existsSync(f));
+  if (left.length > 0) {
+    throw new TurtleError(`${dir} already holds ${left.map((f) => basename(f)).join(', ')} but no ca.key`, {
+      exitCode: ExitCode.invalid,
+      hint: 'move those files away if that CA is gone, or choose another --ca-dir',
+    });
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = await generateKeys();
@@ -114,9 +125,11 @@ export async function issueCert(dir: string, opts: IssueOptions): Promise<{ out:
 
 /** Revokes every live certificate named `name` (or with that serial) and rewrites crl.pem. */
 export async function revokeCert(dir: string, nameOrSerial: string): Promise<IssuedCert[]> {
+  await loadCa(dir); // a missing CA says so before its list is read
   const issued = readIssued(dir);
   const now = new Date().toISOString();
-  const hit = issued.filter((c) => !c.revokedAt && (c.name === nameOrSerial || c.serial === nameOrSerial.toLowerCase()));
+  // a serial as a CRL or openssl prints it has no leading zeros, and may be upper case
+  const hit = issued.filter((c) => !c.revokedAt && (c.name === nameOrSerial || normaliseSerial(c.serial) === normaliseSerial(nameOrSerial)));
   if (hit.length === 0) {
     throw new TurtleError(`no live certificate named ${nameOrSerial} in ${dir}`, {
       exitCode: ExitCode.invalid,
@@ -164,7 +177,7 @@ async function writeCrl(dir: string, revoked: readonly IssuedCert[]): Promise<vo
 async function loadCa(dir: string): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
   const p = paths(dir);
   if (!existsSync(p.key)) {
-    throw new TurtleError(`no CA in ${dir}`, { exitCode: ExitCode.invalid, hint: 'create one with `turtle ca init`' });
+    throw new TurtleError(`no CA in ${dir}`, { exitCode: ExitCode.invalid, hint: `create one with \`turtle ca init --ca-dir ${dir}\`, or pass the --ca-dir it is in` });
   }
   return { cert: new x509.X509Certificate(readFileSync(p.cert, 'utf8')), key: await importPrivateKeyPem(readFileSync(p.key, 'utf8')) };
 }

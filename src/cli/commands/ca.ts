@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import { ROLES, initCa, isRole, issueCert, revokeCert } from '../../pki/index.js';
+import { wholeNumber } from '../_flags.js';
 
 /** `$TURTLE_CA_DIR`, else `~/.config/turtle/ca`. */
 export function defaultCaDir(): string {
@@ -26,15 +27,12 @@ export function register(program: Command): void {
     .requiredOption('--role <role>', ROLES.join(' | '))
     .requiredOption('--name <name>', 'who it is for (a person, or the site for an agent)')
     .option('--host <names>', 'DNS names and IPs an agent answers on (comma-separated)')
-    .option('--days <n>', 'validity in days', (v) => Number(v), 825)
+    .option('--days <n>', 'validity in days', wholeNumber('--days', 'a whole number of days', 365, { min: 1 }), 825)
     .option('--out <dir>', 'where cert.pem, key.pem (0600), ca.pem and crl.pem go (default <ca-dir>/issued/<name>)')
     .option('--ca-dir <dir>', 'where the CA lives')
     .action(async (opts: { role: string; name: string; host?: string; days: number; out?: string; caDir?: string }) => {
       if (!isRole(opts.role)) {
         throw new TurtleError(`unknown role \`${opts.role}\``, { exitCode: ExitCode.invalid, hint: `use one of ${ROLES.join(', ')}` });
-      }
-      if (!Number.isInteger(opts.days) || opts.days < 1) {
-        throw new TurtleError('--days expects a whole number of days', { exitCode: ExitCode.invalid, hint: 'for example --days 365' });
       }
       const hosts = opts.host ? opts.host.split(',').map((h) => h.trim()).filter(Boolean) : [];
       if (opts.role === 'agent' && hosts.length === 0) {
