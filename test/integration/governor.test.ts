@@ -161,13 +161,16 @@ for (const engine of engines()) {
       const g = governorFor(0, specs, tune);
       const mark = store.events.list({ site: 'dc1', limit: 100_000 }).at(-1)?.seq ?? 0;
       const quota = () => g.actuator.read().cpuQuota;
+      // 10% of this host's CPUs (as the governor counts them, from /proc/stat), as a share of a 100 ms period
+      const budgetCores = (sampleHost().cpus * 10) / 100;
+      const budgetQuotaUs = Math.round(budgetCores * 100_000);
       for (let i = 0; i < 6; i++) {
         await g.tick();
         await sleep(100);
       }
       const bg = (await rt.list(project)).find((c) => c.service === 'bg');
       assert.equal(bg?.state, 'paused');
-      assert.equal(quota(), version === 1 ? '20000' : '20000 100000'); // 10% of 2 cores: 0.2 of a 100 ms period
+      assert.equal(quota(), version === 1 ? `${budgetQuotaUs}` : `${budgetQuotaUs} 100000`);
       Object.assign((g as unknown as { opts: { settings: object } }).opts.settings, { busyAbove: 2, calmBelow: 2 });
       for (let i = 0; i < 6; i++) {
         await g.tick();
@@ -181,8 +184,8 @@ for (const engine of engines()) {
       assert.equal(quota(), version === 1 ? '-1' : 'max 100000');
       const types = store.events.list({ site: 'dc1', after: mark, limit: 1000 }).filter((e) => /governor\.(mode|pause|resume|cpu-cap)/.test(e.type)).map((e) => e.message.replace(/\d+% of its CPU/, 'N% of its CPU'));
       assert.deepEqual(types, [
-        "governor relaxed -> capped: the host's own work uses N% of its CPU: turtle is held to its budget of 0.2 CPUs",
-        "turtle capped at 0.2 CPUs: the host's own work uses N% of its CPU",
+        `governor relaxed -> capped: the host's own work uses N% of its CPU: turtle is held to its budget of ${budgetCores} CPUs`,
+        `turtle capped at ${budgetCores} CPUs: the host's own work uses N% of its CPU`,
         "governor capped -> paused: the host's own work uses N% of its CPU for 0 s: background services pause",
         "paused 1 background container: the host's own work uses N% of its CPU for 0 s: background services pause",
         'governor paused -> relaxed: the host has been calm for 0 s (its own work uses N% of its CPU): the cap is lifted',
@@ -212,7 +215,7 @@ describe('the agent runs the governor and shows it', { skip: skipEngines }, () =
     assert.equal(site, 'dc1');
     assert.match(g.mode, /^(relaxed|capped|paused)$/);
     assert.equal(g.host.cpus, sampleHost().cpus);
-    assert.equal(g.floorBytes, g.host.memTotalBytes * 0.1); // the default floor
+    assert.equal(g.floorBytes, Math.floor((g.host.memTotalBytes * 10) / 100)); // the default floor: 10% in whole bytes, rounded down
     assert.ok(g.turtle.cpuShare >= 0 && g.turtle.cpuShare <= 1);
     assert.ok(g.sampleCost.samples >= 2 && g.sampleCost.wallMs > 0 && g.sampleCost.wallMs < 50, JSON.stringify(g.sampleCost));
     const metrics = (await api(agent.port, observer, 'GET', '/metrics')).text;
