@@ -6,7 +6,10 @@ import type { RuntimeKind } from '../../domain/types.js';
 import { DEFAULT_ENGINE } from '../../spec/default-engine.js';
 import { Store } from '../../store/index.js';
 import { Agent } from '../../agent/index.js';
+import { closest } from '../../lib/words.js';
 import type { GlobalOptions } from '../context.js';
+import { parseListen, wholeNumber } from '../_flags.js';
+import type { SiteSpec } from '../../spec/index.js';
 
 interface AgentFlags {
   site: string;
@@ -26,19 +29,15 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--tls-dir <dir>', 'cert.pem, key.pem, ca.pem, crl.pem (from `turtle ca issue --role agent`)', process.env.TURTLE_AGENT_TLS ?? '/etc/turtle/agent')
     .option('--runtime <kind>', 'docker | podman (default: the site\'s in turtle.yaml, else docker)')
     .option('--engine <endpoint>', 'the engine API (default: the site\'s in turtle.yaml, else the runtime\'s usual socket)')
-    .option('--resync <seconds>', 'full resync interval', (v) => Number(v), 30)
+    .option('--resync <seconds>', 'full resync interval', wholeNumber('--resync', 'a whole number of seconds', 30, { min: 1 }), 30)
     .action(async (flags: AgentFlags) => {
       const g = globals();
-      // loaded only when there is a spec to read: a router running just the agent never builds the schema
-      const site = existsSync(g.file) ? (await import('../../spec/index.js')).loadSpecFile(g.file).sites[flags.site] : undefined;
+      const site = existsSync(g.file) ? await siteInSpec(g.file, flags.site) : undefined;
       const runtime = (flags.runtime ?? site?.runtime ?? 'docker') as RuntimeKind;
       if (runtime !== 'docker' && runtime !== 'podman') {
         throw new TurtleError(`unknown runtime \`${runtime}\``, { exitCode: ExitCode.invalid, hint: 'use docker or podman' });
       }
-      const m = /^(.+):(\d{1,5})$/.exec(flags.listen);
-      if (!m || Number(m[2]) > 65_535) {
-        throw new TurtleError(`--listen expects host:port, got \`${flags.listen}\``, { exitCode: ExitCode.invalid, hint: 'for example 0.0.0.0:7443' });
-      }
+      const listen = parseListen(flags.listen, '0.0.0.0:7443');
       for (const file of ['cert.pem', 'key.pem', 'ca.pem']) {
         if (!existsSync(`${flags.tlsDir}/${file}`)) {
           throw new TurtleError(`${flags.tlsDir}/${file} is missing`, {
@@ -54,12 +53,12 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         engine: flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime],
         store,
         tlsDir: flags.tlsDir,
-        host: (m[1] as string).replace(/^\[|\]$/g, ''),
-        port: Number(m[2]),
+        host: listen.host,
+        port: listen.port,
         resyncMs: flags.resync * 1000,
       });
       const { port } = await agent.start();
-      console.log(`turtle agent: site ${flags.site}, ${runtime} at ${flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime]}, listening on https://${m[1]}:${port}`);
+      console.log(`turtle agent: site ${flags.site}, ${runtime} at ${flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime]}, listening on https://${listen.written}:${port}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGTERM', stop);
@@ -68,4 +67,29 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       await agent.stop();
       store.close();
     });
+}
+
+/**
+ * The site in the spec the agent found (its runtime and engine are the defaults). Loaded only when there is
+ * a spec to read: a router running just the agent never builds the schema. A spec that does not run `name`
+ * is a typo or the wrong file, not a reason to guess.
+ */
+async function siteInSpec(file: string, name: string): Promise<SiteSpec> {
+  const spec = (await import('../../spec/index.js')).loadSpecFile(file);
+  const site = spec.sites[name];
+  const names = Object.keys(spec.sites);
+  if (site === undefined) {
+    const guess = closest(name, names);
+    throw new TurtleError(`unknown site \`${name}\` (sites in ${file}: ${names.join(', ')})`, {
+      exitCode: ExitCode.invalid,
+      hint: guess ? `did you mean \`${guess}\`? Else -f the spec that names ${name}` : `pass one of them to --site, or -f the spec that names ${name}`,
+    });
+  }
+  if (site.role !== 'edge') {
+    throw new TurtleError(`site \`${name}\` is an observer: it runs no services, so it has no agent`, {
+      exitCode: ExitCode.invalid,
+      hint: 'run the agent on an edge site, and `turtle observer` on this one',
+    });
+  }
+  return site;
 }

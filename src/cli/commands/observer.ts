@@ -6,7 +6,8 @@ import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import { loadSpec, type GlobalOptions } from '../context.js';
+import { loadSpec, selectSites, type GlobalOptions } from '../context.js';
+import { parseListen, wholeNumber } from '../_flags.js';
 import type { ObserverIdentity } from '../../observer/index.js';
 
 interface ObserverFlags {
@@ -24,32 +25,33 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--listen <host:port>', 'where the dashboard and its API listen', process.env.TURTLE_OBSERVER_LISTEN ?? '127.0.0.1:8080')
     .option('--tls-dir <dir>', 'the observer certificate (`turtle ca issue --role observer`); or TURTLE_OBSERVER_CERT/KEY/CA', process.env.TURTLE_OBSERVER_TLS ?? join(homedir(), '.config', 'turtle', 'ca', 'issued', 'observer'))
     .option('--webhook <url>', 'POST each alert (opened and resolved) as JSON to this URL', process.env.TURTLE_OBSERVER_WEBHOOK)
-    .option('--unreachable-after <seconds>', 'a site unreachable this long is an alert', (v) => Number(v), 30)
+    .option('--unreachable-after <seconds>', 'a site unreachable this long is an alert', wholeNumber('--unreachable-after', 'a whole number of seconds', 30, { min: 1 }), 30)
     .option('--site <names>', 'watch only these sites (comma-separated)')
     .action(async (flags: ObserverFlags) => {
       const g = globals();
+      const listen = parseListen(flags.listen, '0.0.0.0:8080');
       const { Observer, ObserverStore, readIdentity } = await import('../../observer/index.js');
       const spec = loadSpec(g);
-      const wanted = flags.site?.split(',').map((s) => s.trim());
-      const edges = Object.values(spec.sites).filter((s) => s.role === 'edge' && (!wanted || wanted.includes(s.name)));
+      const edges = selectSites(spec, flags.site);
       const sites = edges.filter((s) => s.agent).map((s) => ({ name: s.name, agent: s.agent as string }));
       if (sites.length === 0) {
-        throw new TurtleError(`no site in ${spec.file} names an agent to watch`, { exitCode: ExitCode.invalid, hint: 'give each edge site `agent: https://host:7443` in turtle.yaml' });
+        const named = edges.map((s) => s.name).join(', ');
+        throw new TurtleError(flags.site === undefined ? `no site in ${spec.file} names an agent to watch` : `no site passed to --site (${named}) names an agent to watch`, {
+          exitCode: ExitCode.invalid,
+          hint: flags.site === undefined ? 'give each edge site `agent: https://host:7443` in turtle.yaml' : `give ${named} \`agent: https://host:7443\` in turtle.yaml, or pass other sites to --site`,
+        });
       }
       for (const s of edges.filter((s) => !s.agent)) console.error(`observer: site ${s.name} has no \`agent:\` URL; not watched`);
-      const m = /^(.+):(\d{1,5})$/.exec(flags.listen);
-      if (!m || Number(m[2]) > 65_535) throw new TurtleError(`--listen expects host:port, got \`${flags.listen}\``, { exitCode: ExitCode.invalid, hint: 'for example 0.0.0.0:8080' });
-      if (!Number.isFinite(flags.unreachableAfter) || flags.unreachableAfter < 1) throw new TurtleError('--unreachable-after expects seconds (1 or more)', { exitCode: ExitCode.invalid, hint: 'for example --unreachable-after 30' });
       const identity = observerIdentity(flags.tlsDir, readIdentity);
       const statePath = g.state ?? process.env.TURTLE_OBSERVER_STATE ?? join(dirname(resolve(g.file)), '.turtle', 'observer.db');
       const store = ObserverStore.open(statePath);
       const obs = new Observer({
-        sites, identity, store, host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]),
+        sites, identity, store, host: listen.host, port: listen.port,
         ...(flags.webhook ? { webhook: flags.webhook } : {}),
         thresholds: { unreachableMs: flags.unreachableAfter * 1000 },
       });
       const { port } = await obs.start();
-      console.log(`turtle observer: watching ${sites.map((s) => s.name).join(', ')}; store ${statePath}; dashboard on http://${m[1]}:${port}/`);
+      console.log(`turtle observer: watching ${sites.map((s) => s.name).join(', ')}; store ${statePath}; dashboard on http://${listen.written}:${port}/`);
       await new Promise<void>((done) => {
         process.once('SIGTERM', () => done());
         process.once('SIGINT', () => done());
@@ -63,13 +65,12 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .description('write fly.toml and Dockerfile.observer to run the observer on Fly.io')
     .requiredOption('--app <name>', 'the Fly app')
     .option('--region <code>', 'the Fly region', 'ams')
-    .option('--port <n>', 'the internal port', (v) => Number(v), 8080)
+    .option('--port <n>', 'the internal port', wholeNumber('--port', 'a port number', 8080, { min: 1, max: 65_535 }), 8080)
     .option('--volume <name>', 'the volume that holds the store', 'turtle_observer')
     .option('--out <dir>', 'where to write them (the turtle checkout: the Docker build context)', '.')
     .action((opts: { app: string; region: string; port: number; volume: string; out: string }) => {
       const g = globals();
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(opts.app)) throw new TurtleError(`\`${opts.app}\` is not a Fly app name`, { exitCode: ExitCode.invalid, hint: 'lower-case letters, digits and dashes' });
-      if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65_535) throw new TurtleError('--port expects a port number', { exitCode: ExitCode.invalid, hint: 'for example --port 8080' });
       if (!existsSync(g.file)) throw new TurtleError(`${g.file} does not exist`, { exitCode: ExitCode.invalid, hint: 'the image carries the spec: pass it with -f' });
       const out = resolve(opts.out);
       const spec = relative(out, resolve(g.file));
