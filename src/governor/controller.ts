@@ -72,6 +72,12 @@ export type Mode = 'relaxed' | 'capped' | 'paused';
 export interface GovernorState {
   mode: Mode;
   since: number;
+  /**
+   * What makes the host busy in the latest reading (a threshold crossed), or undefined: the host is not busy
+   * now. The mode lags it on purpose (the cap is lifted only after `relaxAfterMs` of calm, and a host between
+   * calm and busy keeps whatever mode it had), so "capped" alone does not mean "busy".
+   */
+  busy?: string;
   busySince?: number;
   calmSince?: number;
   /** since when MemAvailable is back above the floor, while classes are still squeezed */
@@ -119,6 +125,7 @@ function cpuPolicy(state: GovernorState, r: Reading, s: GovernorSettings, out: D
     : ioFull >= s.ioPressureAbove ? `IO pressure ${ioFull.toFixed(1)}% (PSI full avg10)`
     : undefined;
   const calm = others < s.calmBelow && memorySome < s.memoryPressureAbove / 2 && ioFull < s.ioPressureAbove / 2;
+  state.busy = busyReason;
   state.busySince = busyReason ? (state.busySince ?? r.time) : undefined;
   state.calmSince = calm ? (state.calmSince ?? r.time) : undefined;
   const to = (mode: Mode, reason: string) => {

@@ -33,6 +33,8 @@ export interface GovernorSnapshot {
   mode: GovernorState['mode'];
   since: string;
   reason: string;
+  /** what makes the host busy in the latest reading, or null: not busy now (the mode may still be capped, see hostBusy) */
+  busy: string | null;
   cpuCapCores: number | null;
   memoryLimitBytes: number | null;
   floorBytes: number;
@@ -103,6 +105,17 @@ export class Governor {
     return this.state.mode === 'relaxed' && Object.keys(this.state.squeezed).length === 0;
   }
 
+  /**
+   * The host is busy now in the governor's terms: its latest reading crossed a threshold (host CPU outside
+   * turtle, memory or IO pressure). Not the same as being capped: the cap stays for 10 s of calm after the
+   * host quietened, and through any spell between calm and busy, so a one-second spike (an engine exec, a
+   * container start) kept a capped governor for as long as an ordinary router's load stayed in that band.
+   * The health monitor's busy-host grace asks this, not the mode.
+   */
+  hostBusy(): boolean {
+    return this.state.busy !== undefined;
+  }
+
   /** One sample, decision and action; the loop calls it every interval (tests call it directly). */
   async tick(): Promise<Decision[]> {
     if (this.busy) return [];
@@ -138,7 +151,7 @@ export class Governor {
     const mem = r?.turtle.workingSetBytes ?? 0;
     const n = Math.max(1, this.cost.samples);
     return {
-      mode: this.state.mode, since: new Date(this.state.since).toISOString(), reason: this.state.reason,
+      mode: this.state.mode, since: new Date(this.state.since).toISOString(), reason: this.state.reason, busy: this.state.busy ?? null,
       cpuCapCores: this.state.cpuCapCores, memoryLimitBytes: this.state.memoryLimitBytes, floorBytes: s.floorBytes,
       budget: { cpuCores: s.budgetCores, memoryBytes: s.budgetMemoryBytes },
       host: { cpus: this.host.cpus, cpuCores, memTotalBytes: this.host.memTotalBytes, memAvailableBytes: this.host.memAvailableBytes, ...hostExtras(this.host.pressure) },

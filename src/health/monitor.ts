@@ -17,10 +17,11 @@ export interface MonitorOptions {
   /** runs an engine change when nothing else changes the engine (the reconciler's lock) */
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
   /**
-   * true while the governor holds turtle back for the host's sake (a CPU cap, paused or squeezed services):
-   * then a probe that gets no answer in time is slow, not dead, and does not count (for up to `busyGraceMs`).
-   * Exits and failing answers still do. Without this, a busy router would make turtle restart its services
-   * for the host's load.
+   * true while the host is busy now in the governor's terms (its latest reading over a threshold: CPU used
+   * outside turtle, memory or IO pressure): then a probe that gets no answer in time is slow, not dead, and
+   * does not count (for up to `busyGraceMs`). Exits and failing answers still do. Without this, a busy router
+   * would make turtle restart its services for the host's load. Not "the governor is capped": a cap outlasts
+   * the load that set it, and with it the grace delayed hang detection on an ordinary host by 10-30 s.
    */
   hostBusy?: () => boolean;
   /** how long a service may go unanswered under a busy host before that counts after all (default 30 s) */
@@ -245,8 +246,8 @@ export class HealthMonitor {
   }
 
   /**
-   * A probe that got no answer in time while the governor holds turtle back is slowness, not a failure, as
-   * long as the service answered within the last `busyGraceMs`: a hung service is still restarted on a busy host.
+   * A probe that got no answer in time while the host is busy is slowness, not a failure, as long as the
+   * service answered within the last `busyGraceMs`: a hung service is still restarted on a busy host.
    */
   private slowNotDead(slot: Slot, why: string, now: number): boolean {
     if (!timedOut(why) || !this.opts.hostBusy?.()) return false;

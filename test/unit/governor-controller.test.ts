@@ -74,6 +74,23 @@ test('between calm and busy (25..50%) nothing changes in either direction', () =
   assert.equal(capped.state.mode, 'capped');
 });
 
+test('busy is the latest reading\'s verdict; the mode lags it (the health monitor\'s grace asks busy, not the mode)', () => {
+  let state = initialState(0);
+  const seen: [string, string | undefined][] = [];
+  for (const r of [reading(1), reading(2, { others: 0.9 }), reading(3, { others: 0.4 }), reading(4, { others: 0.1 }), reading(5, { others: 0.1, pressure: { memorySome: 12, ioFull: 0 } }), reading(6, { others: 0.1 })]) {
+    state = step(state, r, settings).state;
+    seen.push([state.mode, state.busy]);
+  }
+  assert.deepEqual(seen, [
+    ['relaxed', undefined],
+    ['capped', "the host's own work uses 90% of its CPU"],
+    ['capped', undefined], // between calm and busy: still capped, not busy
+    ['capped', undefined], // calm, the cap waits out its 10 s
+    ['capped', 'memory pressure 12.0% (PSI some avg10)'],
+    ['capped', undefined],
+  ]);
+});
+
 test('turtle\'s own CPU does not count as the host being busy', () => {
   const { state } = run([reading(1), reading(2, { turtleCores: 1.9, hostCores: 2 })]);
   assert.equal(state.mode, 'relaxed');

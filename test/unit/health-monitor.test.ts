@@ -1,12 +1,18 @@
 // The health monitor against a fake engine and a real local HTTP endpoint standing in for the container:
 // failures counted to the threshold, a restart with its events, and a busy host's slowness not counted.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { renderSite } from '../../src/domain/render.js';
 import { HealthMonitor } from '../../src/health/index.js';
+import { defaultSettings } from '../../src/governor/controller.js';
+import { Governor } from '../../src/governor/governor.js';
+import { cgroupTree } from '../../src/governor/_paths.js';
 import { Store } from '../../src/store/index.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
@@ -33,7 +39,7 @@ after(() => {
   server.close();
 });
 
-async function site(intervalMs = 50, tickMs: number | undefined = 20, busyGraceMs?: number) {
+async function site(intervalMs = 50, tickMs: number | undefined = 20, busyGraceMs?: number, hostBusy?: () => boolean) {
   const spec = parseSpec(`version: 1\nproject: p\nsites:\n  dc1: { capacity: { cpus: 2, memory: 1g } }\nservices:\n  web:\n    image: web:1\n    probe: { http: { port: ${port}, path: /health } }\n`, 'turtle.yaml', {});
   const containers = renderSite(servicesForSite(spec, 'dc1'), { project: 'p', site: 'dc1' }).map((c) => ({
     ...c, probe: { ...c.probe!, intervalMs, timeoutMs: 100, failureThreshold: 2 },
@@ -48,7 +54,7 @@ async function site(intervalMs = 50, tickMs: number | undefined = 20, busyGraceM
   let busy = false;
   const monitor = new HealthMonitor({
     site: 'dc1', store, runtime: () => runtime, desired: () => ({ project: 'p', containers }),
-    exclusive: (fn) => fn(), hostBusy: () => busy, ...(tickMs ? { tickMs } : {}), ...(busyGraceMs ? { busyGraceMs } : {}), restartBaseMs: 50,
+    exclusive: (fn) => fn(), hostBusy: hostBusy ?? (() => busy), ...(tickMs ? { tickMs } : {}), ...(busyGraceMs ? { busyGraceMs } : {}), restartBaseMs: 50,
   });
   const types = () => store.events.list().map((e) => `${e.type}: ${e.message}`);
   /** the endpoint answering, the monitor started and the service seen healthy: where every test begins */
@@ -161,5 +167,44 @@ test('on a busy host a service that stays unanswered longer than the grace is re
   } finally {
     mode = 'ok';
     s.close();
+  }
+});
+
+test("the grace follows the governor's busy reading, not its cap: capped but calm, a hang is confirmed after the normal timeouts", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-grace-'));
+  // a governor of its own (cgroup tree and lock in a temporary directory) on this host's real /proc readings;
+  // busyAbove 0 makes any reading busy, calmBelow -1 none calm (the cap is never lifted), and thresholds no
+  // host reaches none busy
+  const host = { cpus: 2, memTotalBytes: 4 * 2 ** 30 };
+  const busy = { ...defaultSettings(host), busyAbove: 0, calmBelow: -1 };
+  const notBusy = { ...busy, busyAbove: 1e9, memoryPressureAbove: 1e9, ioPressureAbove: 1e9 };
+  const g = new Governor({ site: 'dc1', events: { append: () => undefined }, settings: busy, tree: cgroupTree(2, join(dir, 'cg'), 'turtle-unit'), lockDir: dir });
+  const s = await site(50, 20, undefined, () => g.hostBusy());
+  try {
+    await g.tick();
+    assert.deepEqual([g.snapshot().mode, g.hostBusy()], ['capped', true]);
+    assert.match(g.snapshot().busy ?? '', /^the host's own work uses \d+% of its CPU$/);
+    await s.startHealthy();
+    mode = 'silent';
+    await sleep(600); // a dozen intervals: under the 30 s grace nothing counts while the reading is busy
+    assert.deepEqual([s.types(), s.runtime.calls], [[], []]);
+    // the load is gone, the cap is not (never calm: it is lifted only after 10 s of calm)
+    g.setSettings(notBusy);
+    await g.tick();
+    assert.deepEqual([g.snapshot().mode, g.hostBusy(), g.snapshot().busy], ['capped', false, null]);
+    const calmAt = Date.now();
+    await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')));
+    // two probes of 100 ms timing out, the second sent at once: well under a second, not the 30 s grace
+    const after = Date.now() - calmAt;
+    assert.ok(after < 1_000, `restarted ${after} ms after the host stopped being busy`);
+    assert.deepEqual(s.types().slice(0, 2), [
+      'health.failed: web#1: probe failed 2 times: GET /health: no answer within 100 ms',
+      'health.restarted: web#1 restarted (probe failed 2 times: GET /health: no answer within 100 ms); restart 1 in a row',
+    ]);
+  } finally {
+    mode = 'ok';
+    s.close();
+    await g.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
