@@ -1,5 +1,6 @@
 // The site agent: its desired state in its own SQLite store, a reconcile loop driven by the engine's
 // events and a periodic resync, turtle's health monitor, and the mutual-TLS API.
+import { LeaseTable } from './leases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../lib/backoff.js';
 import { errorMessage } from '../lib/errors.js';
@@ -73,14 +74,14 @@ export class Agent {
       runtime,
       desired: () => this.reconciler.desired(),
       exclusive: (fn) => this.reconciler.exclusive(fn),
-      hostBusy: () => this.governor !== undefined && !this.governor.quiet(),
+      hostBusy: () => this.governor?.hostBusy() ?? false,
     });
   }
 
   async start(): Promise<{ port: number }> {
     this.api = new AgentApi(
       { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
-      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot() },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable() },
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });

@@ -9,7 +9,7 @@ import { driftOf, type DriftItem } from '../domain/drift.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Store } from '../store/index.js';
-import { recoverJournal } from './recover.js';
+import { recoverJournal } from '../converge/recover.js';
 
 export interface ReconcilerOptions {
   site: string;

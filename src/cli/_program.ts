@@ -21,7 +21,7 @@ export function program(commands: readonly CommandModule[]): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 invalid input (spec, arguments), 2 drift found, 3 an operation failed, 4 an engine, agent or file is unreachable.',
+      '\nExit codes: 0 ok, 1 invalid input (spec, arguments), 2 drift found, 3 an operation failed, 4 an engine, agent or file is unreachable, 5 another deployment holds a site (--no-wait), 130 interrupted (Ctrl-C).',
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   for (const command of commands) command.register(program, globals);

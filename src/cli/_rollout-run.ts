@@ -11,6 +11,7 @@ import type { Store, StepRecord } from '../store/index.js';
 import { connectSite, type GlobalOptions } from './context.js';
 import { printJson, seconds } from './output.js';
 import { Progress } from './progress.js';
+import { describeHolder } from '../converge/lock.js';
 
 export interface RunOptions {
   spec: Spec;
@@ -20,11 +21,23 @@ export interface RunOptions {
   command: string;
   json?: boolean;
   policy?: RolloutOptions['policy'];
+  /** --no-wait: give up at once (exit 5) when another deployment holds a site */
+  noWait?: boolean;
 }
 
 /** Runs the rollout, prints it, and throws the TurtleError its outcome calls for (after printing). */
-export async function runRollout({ spec, sites, store, globals, command, json, policy }: RunOptions): Promise<DeployResult> {
+export async function runRollout({ spec, sites, store, globals, command, json, policy, noWait }: RunOptions): Promise<DeployResult> {
   const progress = new Progress(process.stderr, !json);
+  const interrupt = new AbortController();
+  // The first Ctrl-C finishes or undoes the step in flight and starts nothing more; a second one exits at
+  // once, and the next deploy repairs from the journal what the step left.
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(ExitCode.interrupted);
+    progress.line('interrupted: finishing or undoing the step in flight, starting nothing more (Ctrl-C again to stop at once; the next deploy repairs what is left)');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   let result: DeployResult;
   try {
     // a site with an agent readies its own host
@@ -40,9 +53,20 @@ export async function runRollout({ spec, sites, store, globals, command, json, p
       spec, sites, store, command, prepareHost, ...(policy ? { policy } : {}),
       connect: (site) => connectSite(spec, site, globals),
       hooks: (site) => hooksFor(site, progress),
-      onLine: (line) => progress.line(line),
+      onLine: (line, transient) => (transient ? progress.status(line) : progress.line(line)),
+      signal: interrupt.signal,
+      lock: {
+        wait: !noWait,
+        onWaiting: (site, holder, first) => {
+          const text = `${site}: being deployed by ${describeHolder(holder)}; waiting for it (Ctrl-C to give up, --no-wait not to wait)`;
+          if (first) progress.line(text);
+          else progress.status(text);
+        },
+      },
     });
   } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     progress.done();
   }
   if (json) printJson(summaryJson(result));
@@ -58,6 +82,12 @@ function outcomeError(result: DeployResult): TurtleError | undefined {
     return new TurtleError(`deployment ${result.id}: ${by('pending').join(', ')} could not be reached and did not get version ${result.version.slice(0, 12)}`, {
       exitCode: ExitCode.unreachable,
       hint: 'run `turtle deploy` again once it is back: it brings only the pending sites up to date',
+    });
+  }
+  if (result.outcome === 'interrupted') {
+    return new TurtleError(`deployment ${result.id} was interrupted: ${by('interrupted').join(', ') || 'no site'} stopped after the step in flight, ${by('skipped').join(', ') || 'no site'} not started`, {
+      exitCode: ExitCode.interrupted,
+      hint: 'run the same `turtle deploy` again: it finishes what was left and converges every site',
     });
   }
   if (result.outcome !== 'failed' && result.outcome !== 'rolled-back') return undefined;

@@ -13,6 +13,9 @@ export interface CallOptions {
   body?: unknown;
   signal?: AbortSignal;
   idleMs?: number;
+  /** statuses outside 2xx answered as a body rather than an error (409 from a held lease) */
+  accept?: readonly number[];
+  headers?: Record<string, string>;
 }
 
 export class AgentConnection {
@@ -34,7 +37,7 @@ export class AgentConnection {
     } catch {
       // not JSON: answerError shows the text
     }
-    if ((res.statusCode ?? 0) >= 300) throw answerError(this.ref, res.statusCode ?? 0, body);
+    if ((res.statusCode ?? 0) >= 300 && !options.accept?.includes(res.statusCode ?? 0)) throw answerError(this.ref, res.statusCode ?? 0, body);
     return { status: res.statusCode ?? 0, body: body as T };
   }
 
@@ -53,7 +56,7 @@ export class AgentConnection {
   }
 
   /** The response once its head arrived; connection failures are explained. */
-  private open(method: string, path: string, { body, signal, idleMs = IDLE_TIMEOUT_MS }: CallOptions): Promise<IncomingMessage> {
+  private open(method: string, path: string, { body, signal, idleMs = IDLE_TIMEOUT_MS, headers = {} }: CallOptions): Promise<IncomingMessage> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const options: RequestOptions = {
@@ -66,7 +69,7 @@ export class AgentConnection {
       key: this.identity.key,
       ca: this.identity.ca,
       minVersion: 'TLSv1.2',
-      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }) },
       ...(signal ? { signal } : {}),
     };
     return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { TurtleEvent } from '../store/index.js';
 import { AgentConnection } from './_https.js';
 import { reconcileRecords } from './_reconcile.js';
 import type { Identity } from './identity.js';
+import type { Holder, Lease, LockAttempt } from '../converge/lock.js';
 import type { HostStats, LogRequest, LogSource, ServiceAction, SiteClient, SiteSample } from './types.js';
 
 /** How long a deploy waits for an agent's reconcile (steps wait for health themselves, a few minutes at most). */
@@ -33,6 +34,9 @@ interface Stats {
 /** How an agent without the `site` field of PUT /v1/desired refuses it (zod's strict object, path empty). */
 const OLD_AGENT = /\(body\): Unrecognized key: "site"/;
 
+/** The leases this process holds, by agent URL: every client of that agent sends it with the desired state it pushes. */
+const heldLeases = new Map<string, string>();
+
 export class AgentClient implements SiteClient {
   private readonly api: AgentConnection;
 
@@ -45,6 +49,33 @@ export class AgentClient implements SiteClient {
       });
     }
     this.api = new AgentConnection(site, where, identity);
+  }
+
+
+  async tryLock(holder: Holder, ttlMs: number): Promise<LockAttempt> {
+    const { status, body } = await this.api.json<{ id?: string; heldBy?: Holder }>('POST', '/v1/lease', { body: { holder, ttlMs }, accept: [404, 409] });
+    // an agent older than leases: nothing to hold (its own runner still serialises reconciles)
+    if (status === 404) return { lease: { renew: async () => undefined, release: async () => undefined } };
+    if (status === 409 || body.id === undefined) return { heldBy: body.heldBy ?? { who: 'another deployment', host: '', pid: 0, command: 'deploy', since: '' } };
+    const id = body.id;
+    heldLeases.set(this.where, id);
+    const lease: Lease = {
+      renew: async () => {
+        const { status: renewed } = await this.api.json('POST', `/v1/lease/${id}`, { body: { ttlMs }, accept: [409] });
+        if (renewed === 409) throw new TurtleError(`the deployment lease on ${this.site} was taken over by another deployment`);
+      },
+      release: async () => {
+        heldLeases.delete(this.where);
+        await this.api.json('DELETE', `/v1/lease/${id}`);
+      },
+    };
+    return { lease };
+  }
+
+  /** Read-only: 0 when the agent already keeps exactly this version's containers as desired (it converges them itself). */
+  async pending(desired: readonly ContainerSpec[], version: string): Promise<number> {
+    const kept = await this.current();
+    return kept?.specHash === version && JSON.stringify(kept.containers) === JSON.stringify(desired) ? 0 : 1;
   }
 
   async list(): Promise<ObservedContainer[]> {
@@ -112,8 +143,14 @@ export class AgentClient implements SiteClient {
    */
   async converge(desired: readonly ContainerSpec[], hooks: TargetHooks = {}, version = this.specHash): Promise<TargetConvergence> {
     const stop = new AbortController();
+    // Ctrl-C stops the waiting; the agent finishes (or undoes) its reconcile by itself
+    const interrupted = new Promise<never>((_, reject) => {
+      const abort = () => reject(new TurtleError(`interrupted while ${this.site}'s agent converges (it finishes on its own)`, { exitCode: ExitCode.interrupted }));
+      if (hooks.signal?.aborted) abort();
+      hooks.signal?.addEventListener('abort', abort, { once: true, signal: stop.signal });
+    });
     try {
-      return await Promise.race([this.pushAndWait(desired, version, hooks, stop.signal), this.deadline(stop.signal), this.heartbeat(stop.signal)]);
+      return await Promise.race([this.pushAndWait(desired, version, hooks, stop.signal), this.deadline(stop.signal), this.heartbeat(stop.signal), interrupted]);
     } finally {
       stop.abort();
     }
@@ -143,13 +180,15 @@ export class AgentClient implements SiteClient {
    * the agent's upgrade (the agent keeps its own defaults meanwhile).
    */
   private async push(body: { project: string; specHash: string; containers: unknown[] }, hooks: TargetHooks, signal: AbortSignal) {
-    if (!this.budget) return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
+    const lease = heldLeases.get(this.where);
+    const headers: Record<string, string> = lease ? { 'x-turtle-lease': lease } : {};
+    if (!this.budget) return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal, headers });
     try {
-      return await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body: { ...body, site: this.budget }, signal });
+      return await this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body: { ...body, site: this.budget }, signal, headers });
     } catch (err) {
       if (!(err instanceof TurtleError && err.exitCode === ExitCode.invalid && OLD_AGENT.test(err.message))) throw err;
       hooks.onProgress?.(`the agent at ${this.where} is older than this CLI and does not take turtle.yaml's budget for ${this.site}: pushed without it (its governor keeps its own defaults); upgrade the agent to apply it`);
-      return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal });
+      return this.api.json<{ seq?: number }>('PUT', '/v1/desired', { body, signal, headers });
     }
   }
 

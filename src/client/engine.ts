@@ -2,7 +2,12 @@
 import { engineTarget, type DeployTarget } from '../converge/deploy.js';
 import { cpuPercent, sampleHost, type HostSample } from '../governor/host.js';
 import type { ObservedContainer } from '../domain/types.js';
-import type { ContainerRuntime, ContainerStats, LogLine } from '../runtime/types.js';
+import { holdsLeases, type ContainerRuntime, type ContainerStats, type LogLine } from '../runtime/types.js';
+import { engineLock, type Holder, type LockAttempt } from '../converge/lock.js';
+import { plan } from '../domain/plan.js';
+import { recoverJournal } from '../converge/recover.js';
+import type { Store } from '../store/index.js';
+import type { ContainerSpec } from '../domain/types.js';
 import type { LogRequest, LogSource, ServiceAction, SiteClient, SiteSample } from './types.js';
 
 export class EngineClient implements SiteClient {
@@ -16,6 +21,22 @@ export class EngineClient implements SiteClient {
   }
 
   converge: DeployTarget['converge'] = (desired, hooks) => this.target.converge(desired, hooks);
+
+  /** An engine that cannot hold a lease (none turtle has) is not locked: say so rather than pretend. */
+  async tryLock(holder: Holder, ttlMs: number): Promise<LockAttempt> {
+    if (!holdsLeases(this.runtime)) return { lease: { renew: async () => undefined, release: async () => undefined } };
+    return engineLock(this.runtime, this.project, this.site).tryLock(holder, ttlMs);
+  }
+
+  /** How many steps converging would take now (read-only: one listing). */
+  async pending(desired: readonly ContainerSpec[]): Promise<number> {
+    return plan({ site: this.site, desired, actual: await this.list() }).length;
+  }
+
+  /** Undoes what a CLI killed mid-step left (this store's journal of steps run from here). */
+  repair(store: Store): Promise<number> {
+    return recoverJournal(this.runtime, this.site, this.project, store);
+  }
 
   async list(): Promise<ObservedContainer[]> {
     return (await this.runtime.list(this.project)).filter((c) => c.site === this.site);

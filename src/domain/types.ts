@@ -176,4 +176,6 @@ export const Label = {
   replica: 'io.turtle.replica',
   configHash: 'io.turtle.config-hash',
   priority: 'io.turtle.priority',
+  /** on a deployment lease container (never started): `<project>/<site>` it locks */
+  lease: 'io.turtle.lease',
 } as const;

@@ -10,6 +10,10 @@ export const ExitCode = {
   unreachable: 4,
   /** `turtle drift`: the site differs from the spec */
   drift: 2,
+  /** another deployment holds a site (`turtle deploy --no-wait`) */
+  busy: 5,
+  /** interrupted by the operator (Ctrl-C): what was in flight was finished or undone */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

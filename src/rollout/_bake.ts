@@ -9,8 +9,21 @@ export type Baseline = ReadonlyMap<string, { id: string; startedAt: string | und
 
 const slotOf = (c: { service: string; replica: number }) => `${c.service}#${c.replica}`;
 
-export function baselineOf(observed: readonly ObservedContainer[]): Baseline {
-  return new Map(observed.map((c) => [slotOf(c), { id: c.id, startedAt: c.startedAt }]));
+/**
+ * The container that stands for a slot: the one on the wanted config where there are several (a leftover of
+ * an interrupted deployment is still listed beside it until removed), so the baseline and every later look
+ * compare the same container.
+ */
+function inSlot(observed: readonly ObservedContainer[], spec: ContainerSpec): ObservedContainer | undefined {
+  const slot = observed.filter((o) => o.service === spec.service && o.replica === spec.replica);
+  return slot.find((o) => o.configHash === spec.configHash) ?? slot[0];
+}
+
+export function baselineOf(observed: readonly ObservedContainer[], want: readonly ContainerSpec[]): Baseline {
+  return new Map(want.flatMap((spec) => {
+    const c = inSlot(observed, spec);
+    return c ? [[slotOf(c), { id: c.id, startedAt: c.startedAt }] as const] : [];
+  }));
 }
 
 /** Why the site fails its gate now, or undefined while every running slot is as it converged. */
@@ -18,7 +31,7 @@ export function checkSlots(want: readonly ContainerSpec[], baseline: Baseline, n
   for (const spec of want) {
     if (!spec.running) continue;
     const slot = slotOf(spec);
-    const c = now.find((o) => o.service === spec.service && o.replica === spec.replica);
+    const c = inSlot(now, spec);
     if (c === undefined) return `${slot} disappeared`;
     if (c.configHash !== spec.configHash) return `${slot} was replaced by another version`;
     if (c.state !== 'running') return `${slot} is ${c.state}${c.exitCode === undefined ? '' : ` (exit code ${c.exitCode})`}`;
@@ -39,7 +52,7 @@ export interface BakeOptions {
 /** Resolves once the site held for bakeMs; throws a TurtleError naming the slot that broke the gate. */
 export async function bake(want: readonly ContainerSpec[], { site, bakeMs, pollMs, list }: BakeOptions): Promise<void> {
   const first = await list();
-  const baseline = baselineOf(first);
+  const baseline = baselineOf(first, want);
   const until = Date.now() + bakeMs;
   for (let now = first; ; now = await list()) {
     const why = checkSlots(want, baseline, now);

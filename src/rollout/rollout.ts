@@ -12,10 +12,17 @@ import { rolloutPolicy, type RolloutPolicy, type SiteSpec, type Spec } from '../
 import type { Outcome, Store } from '../store/index.js';
 import { bake } from './_bake.js';
 import { previousOf, type CurrentState, type Previous } from './_previous.js';
+import { SiteLocks, isLockable, pidAlive, thisHolder, type Holder, type Lockable } from '../converge/lock.js';
+import type { ContainerSpec } from '../domain/types.js';
+import type { Step } from '../domain/steps.js';
 
 /** A site as the rollout needs it: converge it, read what runs there, and (an agent) what it keeps as desired. */
-export interface RolloutTarget extends DeployTarget, CurrentState {
+export interface RolloutTarget extends DeployTarget, CurrentState, Partial<Lockable> {
   list(): Promise<ObservedContainer[]>;
+  /** how many steps converging to `desired` would take now, read-only (an engine plans; an agent compares versions) */
+  pending?(desired: readonly ContainerSpec[], version: string): Promise<number>;
+  /** finishes or undoes the steps an interrupted deployment left in this store's journal (an engine driven from here) */
+  repair?(store: Store): Promise<number>;
 }
 
 export interface RolloutOptions {
@@ -28,13 +35,17 @@ export interface RolloutOptions {
   hooks?: (site: string) => TargetHooks;
   /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
   prepareHost?: (site: SiteSpec) => Promise<{ ok: boolean; message: string } | undefined>;
-  /** the rollout's decisions, for a human: `dc2: healthy for 10 s`, `dc1: rolling back to 3f2a…` */
-  onLine?: (line: string) => void;
+  /** the rollout's decisions, for a human: `dc2: healthy for 10 s`, `dc1: rolling back to 3f2a…`; transient: a wait's countdown, replaced by the next */
+  onLine?: (line: string, transient?: boolean) => void;
   /** default: the spec's `rollout` */
   policy?: RolloutPolicy;
   /** how often the bake looks and an unreachable site is retried (tests shorten them) */
   pollMs?: number;
   retryMs?: number;
+  /** one deployment at a time per site: the sites are locked when anything is to change (absent: no locking) */
+  lock?: { wait: boolean; ttlMs?: number; pollMs?: number; onWaiting?: (site: string, heldBy: Holder, first: boolean) => void };
+  /** Ctrl-C: the step in flight is finished or undone, later steps and sites are not started */
+  signal?: AbortSignal;
 }
 
 export interface SiteOutcome {
@@ -76,14 +87,40 @@ export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
   const version = specHash(spec);
   const { file: _file, ...content } = spec;
   store.releases.save(version, content);
+  store.deployments.markAbandoned(pidAlive);
   const id = store.deployments.begin(version, opts.command ?? 'deploy');
   const ordered = orderSites(opts.sites, policy.order);
-  const outcomes: SiteOutcome[] = [];
-  const changed: Changed[] = [];
   // Nothing changes unless every site answers now: a site that is down (or refuses us) before the
   // rollout starts fails it at once, untouched; with unreachable: skip it is left pending instead.
-  const down = await preflight(ordered, opts);
+  const { down, changes, targets } = await preflight(ordered, opts, version);
+  let locks: SiteLocks | undefined;
+  if (opts.lock && changes) {
+    const lockable = ordered.flatMap((s) => {
+      const t = targets.get(s);
+      return t && isLockable(t) ? [t] : [];
+    });
+    try {
+      locks = await SiteLocks.take(lockable, { ...opts.lock, holder: thisHolder(opts.command ?? 'deploy', id), ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      store.deployments.discard(id);
+      throw opts.signal?.aborted ? interruptedError() : err;
+    }
+  }
+  try {
+    return await underLocks(opts, policy, version, id, ordered, down, locks);
+  } finally {
+    await locks?.release();
+  }
+}
+
+async function underLocks(
+  opts: RolloutOptions, policy: RolloutPolicy, version: string, id: number, ordered: SiteSpec[], down: Map<SiteSpec, TurtleError>, locks: SiteLocks | undefined,
+): Promise<DeployResult> {
+  const { store } = opts;
+  const outcomes: SiteOutcome[] = [];
+  const changed: Changed[] = [];
   let failure: SiteOutcome | undefined;
+  let interrupted = false;
   for (const [site, error] of down) {
     if (policy.unreachable === 'skip' && unreachable(error)) continue;
     failure ??= record(store, id, { site: site.name, outcome: 'failed', error, startedAt: new Date().toISOString(), durationMs: 0 });
@@ -99,30 +136,63 @@ export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
       opts.onLine?.(`${site.name}: unreachable (${error.message}); skipped, pending until the next deploy`);
       continue;
     }
-    if (failure) {
-      const skipped: SiteOutcome = { site: site.name, outcome: 'skipped', startedAt: new Date().toISOString(), durationMs: 0, error: new TurtleError(`not updated: ${failure.site} failed first`) };
+    if (failure || interrupted) {
+      const why = interrupted ? 'the deployment was interrupted first' : `${failure?.site} failed first`;
+      const skipped: SiteOutcome = { site: site.name, outcome: 'skipped', startedAt: new Date().toISOString(), durationMs: 0, error: new TurtleError(`not updated: ${why}`) };
       outcomes.push(record(store, id, skipped));
+      continue;
+    }
+    if (locks?.lost) {
+      failure = record(store, id, { site: site.name, outcome: 'failed', startedAt: new Date().toISOString(), durationMs: 0, error: new TurtleError(`lost the deployment lock (${locks.lost}); not updated`) });
+      outcomes.push(failure);
       continue;
     }
     const { outcome, touched } = await updateSite(site, i === ordered.length - 1, opts, policy, version);
     if (touched) changed.push(touched);
     outcomes.push(record(store, id, outcome));
     if (outcome.outcome === 'failed') failure = outcome;
+    if (outcome.outcome === 'interrupted') interrupted = true;
   }
-  if (failure && policy.onFailure === 'rollback') {
+  // Interrupted: what ran is left as it is (the step in flight was finished or undone); the next deploy converges.
+  if (!interrupted && failure && policy.onFailure === 'rollback') {
     for (const c of changed.reverse()) {
       const at = outcomes.findIndex((o) => o.site === c.site.name);
       outcomes[at] = record(store, id, await restore(c, outcomes[at]!, opts, policy));
     }
   }
-  const outcome = overall(outcomes, failure !== undefined);
+  const outcome = interrupted ? 'interrupted' : overall(outcomes, failure !== undefined);
   store.deployments.finish(id, outcome);
   return { id, version, outcome, sites: outcomes };
 }
 
-async function preflight(sites: readonly SiteSpec[], opts: RolloutOptions): Promise<Map<SiteSpec, TurtleError>> {
-  const answers = await Promise.all(sites.map((site) => opts.connect(site).then((t) => t.list()).then(() => undefined, asTurtleError)));
-  return new Map(sites.flatMap((site, i) => (answers[i] ? [[site, answers[i]] as const] : [])));
+interface Preflight {
+  down: Map<SiteSpec, TurtleError>;
+  /** whether any answering site has something to change (or cannot say) */
+  changes: boolean;
+  targets: Map<SiteSpec, RolloutTarget>;
+}
+
+/** Every site asked, read-only, whether it answers and what converging it would take. */
+async function preflight(sites: readonly SiteSpec[], opts: RolloutOptions, version: string): Promise<Preflight> {
+  const down = new Map<SiteSpec, TurtleError>();
+  const targets = new Map<SiteSpec, RolloutTarget>();
+  // an interrupted deployment's unfinished steps are something to change (repair) even when the plan is empty
+  let changes = sites.some((s) => opts.store.agent.unfinished(s.name).length > 0);
+  await Promise.all(sites.map(async (site) => {
+    try {
+      const target = await opts.connect(site);
+      const steps = target.pending ? await target.pending(desiredContainers(opts.spec, site.name, opts.store), version) : (await target.list(), 1);
+      targets.set(site, target);
+      if (steps > 0) changes = true;
+    } catch (err) {
+      down.set(site, asTurtleError(err));
+    }
+  }));
+  return { down, changes, targets };
+}
+
+function interruptedError(): TurtleError {
+  return new TurtleError('interrupted before any site was changed', { exitCode: ExitCode.interrupted });
 }
 
 function overall(sites: readonly SiteOutcome[], failed: boolean): DeployResult['outcome'] {
@@ -142,7 +212,7 @@ const asTurtleError = (err: unknown) => (err instanceof TurtleError ? err : new 
 async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, policy: RolloutPolicy, version: string): Promise<{ outcome: SiteOutcome; touched?: Changed }> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
-  const say = (line: string) => opts.onLine?.(`${site.name}: ${line}`);
+  const say = (line: string, transient = false) => opts.onLine?.(`${site.name}: ${line}`, transient);
   let touched: Changed | undefined;
   let records: TargetConvergence['records'] = [];
   let engineCalls: SiteOutcome['engineCalls'];
@@ -162,8 +232,10 @@ async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, p
         const host = await opts.prepareHost?.(site);
         if (host) opts.store.events.append({ site: site.name, type: host.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: host.message });
       }
+      const repaired = await target.repair?.(opts.store);
+      if (repaired) say(`repaired ${repaired} step${repaired === 1 ? '' : 's'} an interrupted deployment left unfinished`);
       const desired = desiredContainers(opts.spec, site.name, opts.store);
-      const result = await target.converge(desired, opts.hooks?.(site.name), version);
+      const result = await target.converge(desired, journalled(site.name, opts), version);
       records = [...records, ...result.records];
       if (result.engineCalls) engineCalls = result.engineCalls;
       if (result.error) throw result.error;
@@ -177,6 +249,7 @@ async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, p
       return done(records.length > 0 ? 'succeeded' : 'no-op');
     } catch (err) {
       const error = asTurtleError(err);
+      if (opts.signal?.aborted) return done('interrupted', new TurtleError('interrupted: the step in flight was finished or undone, the rest not started', { exitCode: ExitCode.interrupted }));
       // the site refused the change (an agent's 4xx): nothing was applied, so there is nothing to put back
       if (error.exitCode === ExitCode.invalid) touched = undefined;
       if (!unreachable(error)) return done('failed', error);
@@ -186,16 +259,39 @@ async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, p
       }
       const left = started + policy.waitTimeoutMs - Date.now();
       if (left <= 0) return done('failed', new TurtleError(`${site.name} stayed unreachable for ${Math.round(policy.waitTimeoutMs / 1000)} s: ${error.message}`, { exitCode: ExitCode.unreachable, hint: error.hint }));
-      say(`unreachable (${error.message}); waiting for it (${Math.ceil(left / 1000)} s left)`);
-      await sleep(Math.min(opts.retryMs ?? 2_000, left));
+      say(`unreachable (${error.message}); waiting for it (${Math.ceil(left / 1000)} s left)`, true);
+      await sleep(Math.min(opts.retryMs ?? 2_000, left), undefined, opts.signal ? { signal: opts.signal } : undefined).catch(() => undefined);
     }
   }
+}
+
+/**
+ * The site's hooks with Ctrl-C's signal, and every step an engine target runs from here written to this
+ * store's journal before it touches the engine (an agent keeps its own), so a CLI killed mid-step is
+ * repaired by the next deploy.
+ */
+function journalled(site: string, opts: RolloutOptions, interruptible = true): TargetHooks {
+  const hooks = opts.hooks?.(site) ?? {};
+  const open = new Map<Step, number>();
+  return {
+    ...hooks,
+    ...(opts.signal && interruptible ? { signal: opts.signal } : {}),
+    onStepStart: (step, index, total) => {
+      open.set(step, opts.store.agent.begin(site, step));
+      hooks.onStepStart?.(step, index, total);
+    },
+    onStepDone: (step, rec) => {
+      const entry = open.get(step);
+      if (entry !== undefined) opts.store.agent.finish(entry, rec.status === 'failed' ? 'failed' : 'done');
+      hooks.onStepDone?.(step, rec);
+    },
+  };
 }
 
 /** Puts a changed site back on the version it had; an unreachable one is waited for up to wait_timeout. */
 async function restore({ site, previous }: Changed, was: SiteOutcome, opts: RolloutOptions, policy: RolloutPolicy): Promise<SiteOutcome> {
   const started = Date.now();
-  const say = (line: string) => opts.onLine?.(`${site.name}: ${line}`);
+  const say = (line: string, transient = false) => opts.onLine?.(`${site.name}: ${line}`, transient);
   const failed = (error: TurtleError, records: TargetConvergence['records'] = []): SiteOutcome => {
     say(`ROLLBACK FAILED: ${error.message}`);
     return { ...was, outcome: 'failed', rollback: { records, durationMs: Date.now() - started, error } };
@@ -207,7 +303,7 @@ async function restore({ site, previous }: Changed, was: SiteOutcome, opts: Roll
   for (;;) {
     try {
       const target = await opts.connect(site);
-      const result = await target.converge(previous.containers, opts.hooks?.(site.name), previous.version);
+      const result = await target.converge(previous.containers, journalled(site.name, opts, false), previous.version);
       if (result.error) throw result.error;
       say(`back on ${previous.version.slice(0, 12)}`);
       return { ...was, outcome: 'rolled-back', version: previous.version, rollback: { records: result.records, durationMs: Date.now() - started } };
@@ -217,7 +313,7 @@ async function restore({ site, previous }: Changed, was: SiteOutcome, opts: Roll
       const error = asTurtleError(err);
       const left = started + (unreachable(error) ? policy.waitTimeoutMs : Math.min(policy.waitTimeoutMs, RESTORE_RETRY_MS)) - Date.now();
       if (left <= 0) return failed(error);
-      say(`${unreachable(error) ? 'unreachable' : 'not back yet'} (${error.message}); trying again to roll it back (${Math.ceil(left / 1000)} s left)`);
+      say(`${unreachable(error) ? 'unreachable' : 'not back yet'} (${error.message}); trying again to roll it back (${Math.ceil(left / 1000)} s left)`, true);
       await sleep(Math.min(opts.retryMs ?? 2_000, left));
     }
   }
@@ -238,6 +334,7 @@ function record(store: Store, id: number, s: SiteOutcome): SiteOutcome {
       failed: `deployment ${id} failed: ${error}`,
       'rolled-back': `deployment ${id} failed (${s.error?.message}); rolled back to ${s.version?.slice(0, 12)}`,
       pending: `deployment ${id}: site unreachable, pending (${s.error?.message})`,
+      interrupted: `deployment ${id} interrupted: ${s.error?.message}`,
     }[s.outcome];
     store.events.append({ site: s.site, type: `deploy.${s.outcome}`, message, data: { deployment: id } });
   }

@@ -45,6 +45,19 @@ export interface ImageProgress {
   fraction?: number;
 }
 
+/** How much a listing may trust turtle's labels instead of inspecting (a deploy's no-op needs no inspect). */
+export interface ListOptions {
+  /**
+   * The containers the caller expects (a site's desired ones). A container on one of them (same slot and
+   * config hash), alone in its slot, whose label records the limits its spec wants, comes from the engine's
+   * listing alone: its `resources` are the label's (limits changed by hand since, or by an in-place update
+   * that left the label stale and agrees with the spec, go unseen), and it has no `createdAt` nor
+   * `startedAt`, nor on Podman an `ipAddress`; its health is the engine's last result (Podman runs no due
+   * check). Every other container is inspected as without options.
+   */
+  expect?: readonly ContainerSpec[];
+}
+
 export interface ContainerRuntime {
   readonly kind: RuntimeKind;
   /** where the engine is, for messages (`unix:///run/docker.sock`) */
@@ -59,8 +72,11 @@ export interface ContainerRuntime {
   /** Like check(), and reports the engine's version, CPUs and memory (slower: Podman's /info takes ~1 s). */
   ping(): Promise<EngineInfo>;
 
-  /** Every turtle-owned container of `project` (all states). Containers without turtle's labels are never returned. */
-  list(project: string): Promise<ObservedContainer[]>;
+  /**
+   * Every turtle-owned container of `project` (all states). Containers without turtle's labels are never
+   * returned. By default each one is inspected, so limits changed by hand show (drift, the agent).
+   */
+  list(project: string, options?: ListOptions): Promise<ObservedContainer[]>;
 
   /** Creates (does not start) a container with turtle's labels. Returns its id. */
   create(spec: ContainerSpec): Promise<string>;
@@ -140,4 +156,29 @@ export interface CountsCalls {
 
 export function countsCalls(runtime: ContainerRuntime): runtime is ContainerRuntime & CountsCalls {
   return typeof (runtime as Partial<CountsCalls>).calls === 'object';
+}
+
+/** A deployment lease container as the engine lists it (see docker-api/_leases.ts). */
+export interface LeaseRecord {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  /** when the engine created it, by the engine's clock */
+  createdMs: number;
+}
+
+/**
+ * Optional capability: the engine objects a deployment lock is made of. Creating a name that exists fails
+ * (undefined), so at most one lease of a name exists; the policy (TTL, renewal, takeover) is converge/lock.ts's.
+ */
+export interface HoldsLeases {
+  /** the leases labelled `key`, and the engine's clock now */
+  leases(key: string): Promise<{ nowMs: number; leases: LeaseRecord[] }>;
+  createLease(name: string, labels: Record<string, string>): Promise<string | undefined>;
+  renameLease(id: string, name: string): Promise<boolean>;
+  removeLease(id: string): Promise<void>;
+}
+
+export function holdsLeases(runtime: ContainerRuntime): runtime is ContainerRuntime & HoldsLeases {
+  return typeof (runtime as Partial<HoldsLeases>).createLease === 'function';
 }

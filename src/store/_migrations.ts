@@ -142,4 +142,38 @@ export const migrations: readonly string[] = [
     saved_at  TEXT NOT NULL
   );
   `,
+  // 6: deployments can be interrupted (Ctrl-C, or the CLI killed: found by the next deploy), and each
+  // records the process running it (host, pid), so a later deploy can tell a live one from a dead one.
+  // Copied as in 5, since SQLite cannot change a CHECK in place.
+  `
+  CREATE TABLE deployments_v6 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    spec_hash   TEXT NOT NULL,
+    command     TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'no-op', 'rolled-back', 'pending', 'interrupted')),
+    host        TEXT,
+    pid         INTEGER
+  );
+  INSERT INTO deployments_v6 (id, spec_hash, command, started_at, finished_at, outcome)
+    SELECT id, spec_hash, command, started_at, finished_at, outcome FROM deployments;
+  CREATE TABLE deployment_sites_v6 (
+    deployment_id INTEGER NOT NULL REFERENCES deployments_v6(id) ON DELETE CASCADE,
+    site          TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'no-op', 'rolled-back', 'pending', 'skipped', 'interrupted')),
+    steps         TEXT NOT NULL,
+    error         TEXT,
+    started_at    TEXT NOT NULL,
+    duration_ms   INTEGER,
+    version       TEXT,
+    PRIMARY KEY (deployment_id, site)
+  );
+  INSERT INTO deployment_sites_v6 SELECT deployment_id, site, outcome, steps, error, started_at, duration_ms, version FROM deployment_sites;
+  DROP TABLE deployment_sites;
+  DROP TABLE deployments;
+  ALTER TABLE deployments_v6 RENAME TO deployments;
+  ALTER TABLE deployment_sites_v6 RENAME TO deployment_sites;
+  CREATE INDEX deployment_sites_site ON deployment_sites (site, deployment_id);
+  `,
 ];

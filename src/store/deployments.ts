@@ -1,12 +1,14 @@
 // Deployment history: one deployment per `turtle deploy` (or rollback), with each site's steps and timings.
+import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 
 /**
  * A deployment's (and a site's) outcome. rolled-back: it failed and every site it changed is back on the
  * version it had; pending: a site was cut off and skipped (it gets the version on the next deploy);
- * skipped (sites only): the site never received the version, because an earlier site failed.
+ * skipped (sites only): the site never received the version, because an earlier site failed;
+ * interrupted: stopped by the operator (Ctrl-C) or its CLI died: the next deploy repairs and converges.
  */
-export type Outcome = 'running' | 'succeeded' | 'failed' | 'no-op' | 'rolled-back' | 'pending' | 'skipped';
+export type Outcome = 'running' | 'succeeded' | 'failed' | 'no-op' | 'rolled-back' | 'pending' | 'skipped' | 'interrupted';
 
 export interface StepRecord {
   step: string;
@@ -41,11 +43,31 @@ export interface Deployment {
 export class DeploymentLog {
   constructor(private readonly db: Database.Database) {}
 
-  begin(specHash: string, command: string): number {
+  begin(specHash: string, command: string, by: { host: string; pid: number } = { host: hostname(), pid: process.pid }): number {
     const info = this.db
-      .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome) VALUES (?, ?, ?, 'running')`)
-      .run(specHash, command, new Date().toISOString());
+      .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome, host, pid) VALUES (?, ?, ?, 'running', ?, ?)`)
+      .run(specHash, command, new Date().toISOString(), by.host, by.pid);
     return Number(info.lastInsertRowid);
+  }
+
+  /** A deployment that changed nothing and should leave no trace (it never got its locks). */
+  discard(id: number): void {
+    this.db.prepare('DELETE FROM deployments WHERE id = ?').run(id);
+  }
+
+  /**
+   * Deployments still `running` whose process is gone (killed): they and their running sites become
+   * interrupted. `alive` tells whether a pid of this host lives; other hosts' deployments are left alone.
+   */
+  markAbandoned(alive: (pid: number) => boolean, host = hostname()): number[] {
+    const rows = this.db.prepare(`SELECT id, pid FROM deployments WHERE outcome = 'running' AND host = ?`).all(host) as { id: number; pid: number | null }[];
+    const dead = rows.filter((r) => r.pid === null || !alive(r.pid)).map((r) => r.id);
+    const at = new Date().toISOString();
+    for (const id of dead) {
+      this.db.prepare(`UPDATE deployments SET outcome = 'interrupted', finished_at = ? WHERE id = ?`).run(at, id);
+      this.db.prepare(`UPDATE deployment_sites SET outcome = 'interrupted', error = COALESCE(error, 'the CLI running it died') WHERE deployment_id = ? AND outcome = 'running'`).run(id);
+    }
+    return dead;
   }
 
   /** Records (or updates) one site's part of a deployment. */

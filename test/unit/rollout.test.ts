@@ -221,7 +221,7 @@ test('a first deployment has nothing to roll back to: said so, and the site is l
 test('the bake gate: gone, replaced, stopped, unhealthy and restarted slots each named', () => {
   const want = [desired('web')];
   const ok = [observed('web', { id: 'a', startedAt: 't0', health: 'healthy' })];
-  const base = baselineOf(ok);
+  const base = baselineOf(ok, want);
   assert.equal(checkSlots(want, base, ok), undefined);
   assert.equal(checkSlots(want, base, []), 'web#1 disappeared');
   assert.equal(checkSlots(want, base, [{ ...ok[0]!, configHash: 'other' }]), 'web#1 was replaced by another version');
@@ -229,6 +229,16 @@ test('the bake gate: gone, replaced, stopped, unhealthy and restarted slots each
   assert.equal(checkSlots(want, base, [{ ...ok[0]!, health: 'unhealthy' }]), 'web#1 became unhealthy');
   assert.equal(checkSlots(want, base, [{ ...ok[0]!, startedAt: 't1' }]), 'web#1 restarted');
   assert.equal(checkSlots([desired('web', { running: false })], base, []), undefined);
+});
+
+test('the bake gate: a leftover of an interrupted deployment listed beside the new container is not taken for a restart', () => {
+  const want = [desired('web')];
+  const fresh = observed('web', { id: 'new', startedAt: 't0', health: 'healthy' });
+  const leftover = { ...observed('web', { id: 'old', startedAt: 't-1' }), configHash: 'previous' };
+  const base = baselineOf([fresh, leftover], want);
+  assert.deepEqual(base.get('web#1'), { id: 'new', startedAt: 't0' });
+  assert.equal(checkSlots(want, base, [leftover, fresh]), undefined);
+  assert.equal(checkSlots(want, base, [fresh]), undefined);
 });
 
 test('the policy: defaults when not written; the order lists every edge site, the written ones first', () => {

@@ -16,7 +16,7 @@ function tempPath(): { path: string; done: () => void } {
 test('migrates a new store to the latest version, and reopening keeps the data', () => {
   const { path, done } = tempPath();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 5);
+  assert.equal(store.schemaVersion, 6);
   const id = store.deployments.begin('abc', 'deploy');
   store.deployments.recordSite(id, {
     site: 'dc1',
@@ -88,7 +88,7 @@ test('a store from a newer turtle is refused with a hint, not corrupted', () => 
   db.close();
   assert.throws(() => Store.open(path), (err: unknown) => {
     assert.ok(err instanceof TurtleError);
-    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (5)`);
+    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (6)`);
     assert.equal(err.hint, 'upgrade turtle, or point --state at another store');
     return true;
   });
@@ -123,7 +123,7 @@ test('migration 5 keeps a version-4 store\'s deployments, their sites and ids, a
   db.close();
 
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 5);
+  assert.equal(store.schemaVersion, 6);
   assert.deepEqual(store.deployments.get(1)?.sites, [{ site: 'dc1', outcome: 'succeeded', steps: [], startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }]);
   // ids go on after the copied rows, and the new outcomes are accepted
   const id = store.deployments.begin('bbb', 'rollout');
@@ -140,6 +140,41 @@ test('migration 5 keeps a version-4 store\'s deployments, their sites and ids, a
   raw.prepare('DELETE FROM deployments WHERE id = 1').run();
   assert.equal((raw.prepare('SELECT COUNT(*) AS n FROM deployment_sites WHERE deployment_id = 1').get() as { n: number }).n, 0);
   raw.close();
+  done();
+});
+
+test('migration 6 keeps a version-5 store\'s deployments; a dead CLI\'s running deployment becomes interrupted, a live one and other hosts\' stay', async () => {
+  const { path, done } = tempPath();
+  const { migrations } = await import('../../src/store/_migrations.js');
+  const db = new Database(path);
+  for (const [i, m] of migrations.slice(0, 5).entries()) {
+    db.exec(m);
+    db.pragma(`user_version = ${i + 1}`);
+  }
+  db.prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome) VALUES ('aaa', 'deploy', '2026-01-01T00:00:00.000Z', 'running')`).run();
+  db.prepare(`INSERT INTO deployment_sites (deployment_id, site, outcome, steps, started_at, version) VALUES (1, 'dc1', 'running', '[]', '2026-01-01T00:00:00.000Z', 'aaa')`).run();
+  db.close();
+  const store = Store.open(path);
+  assert.equal(store.schemaVersion, 6);
+  assert.deepEqual(store.deployments.siteVersion('dc1'), { version: 'aaa', deployment: 1, outcome: 'running', at: '2026-01-01T00:00:00.000Z' });
+  const dead = store.deployments.begin('bbb', 'deploy', { host: 'here', pid: 111 });
+  const live = store.deployments.begin('ccc', 'deploy', { host: 'here', pid: 222 });
+  const elsewhere = store.deployments.begin('ddd', 'deploy', { host: 'there', pid: 111 });
+  store.deployments.recordSite(dead, { site: 'dc2', outcome: 'running', steps: [], startedAt: '2026-01-02T00:00:00.000Z' });
+  assert.deepEqual(store.deployments.markAbandoned((pid) => pid === 222, 'here'), [dead]);
+  assert.deepEqual(store.deployments.markAbandoned((pid) => pid === 222, 'here'), []);
+  store.close();
+  // a migrated row has no pid: once its host is known, its process is taken as gone
+  const raw = new Database(path);
+  raw.prepare(`UPDATE deployments SET host = 'here' WHERE id = 1`).run();
+  raw.close();
+  const again = Store.open(path);
+  assert.deepEqual(again.deployments.markAbandoned((pid) => pid === 222, 'here'), [1]);
+  assert.deepEqual([1, dead, live, elsewhere].map((id) => again.deployments.get(id)?.outcome), ['interrupted', 'interrupted', 'running', 'running']);
+  assert.deepEqual(again.deployments.get(dead)?.sites.map((s) => [s.outcome, s.error]), [['interrupted', 'the CLI running it died']]);
+  again.deployments.discard(live);
+  assert.equal(again.deployments.get(live), undefined);
+  again.close();
   done();
 });
 

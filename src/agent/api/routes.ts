@@ -13,6 +13,9 @@ import { SERVICE, parseDesired } from './_validate.js';
 import { serviceAction, type ServiceAction } from '../actions.js';
 import { cpuPercent, sampleHost } from '../../governor/host.js';
 import { DASHBOARD_PATH, serveSiteDashboard } from '../../dashboard/agent.js';
+import type { LeaseTable } from '../leases.js';
+import { describeHolder } from '../../converge/lock.js';
+import { parseLeaseRequest } from './_lease.js';
 
 export interface ApiContext {
   site: string;
@@ -25,6 +28,8 @@ export interface ApiContext {
   closing: AbortSignal;
   /** the good-citizen governor's state, where it runs (undefined: kernel weights only, or not this host) */
   governor?: () => GovernorSnapshot | undefined;
+  /** the site's deployment lease (one deployment at a time) */
+  leases: LeaseTable;
 }
 
 export interface Call {
@@ -47,6 +52,9 @@ export interface Route {
 export const routes: Route[] = [
   { name: 'read desired state', method: 'GET', path: /^\/v1\/desired$/, write: false, run: getDesired },
   { name: 'replace desired state', method: 'PUT', path: /^\/v1\/desired$/, write: true, run: putDesired },
+  { name: 'take the deployment lease', method: 'POST', path: /^\/v1\/lease$/, write: true, run: postLease },
+  { name: 'renew the deployment lease', method: 'POST', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, write: true, run: renewLease },
+  { name: 'release the deployment lease', method: 'DELETE', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, write: true, run: releaseLease },
   { name: 'read observed state', method: 'GET', path: /^\/v1\/observed$/, write: false, run: getObserved },
   { name: 'read events', method: 'GET', path: /^\/v1\/events$/, write: false, run: getEvents },
   { name: 'read logs', method: 'GET', path: /^\/v1\/services\/([^/]+)\/logs$/, write: false, run: getLogs },
@@ -65,6 +73,8 @@ async function getDesired({ res, url, ctx }: Call) {
 
 async function putDesired({ req, res, url, ctx }: Call) {
   query(url, []);
+  const holder = ctx.leases.blocking(leaseHeader(req));
+  if (holder) throw new HttpError(409, `${ctx.site} is being deployed by ${describeHolder(holder)}`, ['wait for it to finish; a holder that died loses the lease within its TTL']);
   const parsed = parseDesired(await readJson(req), ctx.site);
   if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
   ctx.store.agent.setDesired(ctx.site, parsed.value);
@@ -200,4 +210,29 @@ function serviceParam(raw: string | undefined): string {
   }
   if (!SERVICE.test(value)) throw new HttpError(400, 'not a valid service name (lower-case letters, digits, _ and -)');
   return value;
+}
+
+function leaseHeader(req: IncomingMessage): string | undefined {
+  const said = req.headers['x-turtle-lease'];
+  return typeof said === 'string' ? said : undefined;
+}
+
+async function postLease({ req, res, url, ctx }: Call) {
+  query(url, []);
+  const { holder, ttlMs } = parseLeaseRequest(await readJson(req));
+  const got = ctx.leases.take(holder, ttlMs);
+  if ('heldBy' in got) return sendJson(res, 409, { error: `${ctx.site} is being deployed by ${describeHolder(got.heldBy)}`, heldBy: got.heldBy });
+  sendJson(res, 201, { site: ctx.site, id: got.id, expiresAt: new Date(got.expiresAt).toISOString() });
+}
+
+async function renewLease({ req, res, url, params, ctx }: Call) {
+  query(url, []);
+  const { ttlMs } = parseLeaseRequest(await readJson(req));
+  if (!ctx.leases.renew(params[0] as string, ttlMs)) throw new HttpError(409, 'this lease is not held any more (it expired or was released)');
+  sendJson(res, 200, { site: ctx.site, id: params[0] });
+}
+
+async function releaseLease({ res, url, params, ctx }: Call) {
+  query(url, []);
+  sendJson(res, 200, { site: ctx.site, released: ctx.leases.release(params[0] as string) });
 }

@@ -10,12 +10,13 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .description('roll turtle.yaml out to the selected sites, in the rollout order (an unchanged spec changes nothing)')
     .option('--site <names>', 'only these sites (comma-separated, or all)')
     .option('--json', 'print the result as JSON instead of progress')
-    .action(async (opts: { site?: string; json?: boolean }) => {
+    .option('--no-wait', 'when another deployment holds a site, exit at once (code 5) instead of waiting for it')
+    .action(async (opts: { site?: string; json?: boolean; wait: boolean }) => {
       const spec = loadSpec(globals());
       const sites = selectSites(spec, opts.site);
       const store = openStore(globals());
       try {
-        await runRollout({ spec, sites, store, globals: globals(), command: 'deploy', ...(opts.json ? { json: true } : {}) });
+        await runRollout({ spec, sites, store, globals: globals(), command: 'deploy', noWait: !opts.wait, ...(opts.json ? { json: true } : {}) });
       } finally {
         store.close();
       }

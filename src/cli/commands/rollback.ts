@@ -16,13 +16,14 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--to <version>', 'a deployment id from `turtle history`, or the first characters of a version (spec hash)')
     .option('--site <names>', 'only these sites (comma-separated, or all)')
     .option('--json', 'print the result as JSON instead of progress')
-    .action(async (opts: { to?: string; site?: string; json?: boolean }) => {
+    .option('--no-wait', 'when another deployment holds a site, exit at once (code 5) instead of waiting for it')
+    .action(async (opts: { to?: string; site?: string; json?: boolean; wait: boolean }) => {
       const store = openStore(globals());
       try {
         const version = opts.to === undefined ? previousVersion(store) : chosenVersion(store, opts.to);
         const spec = releaseSpec(store, version) as Spec;
         const sites = selectSites(spec, opts.site);
-        const result = await runRollout({ spec, sites, store, globals: globals(), command: `rollback to ${version.slice(0, 12)}`, ...(opts.json ? { json: true } : {}) });
+        const result = await runRollout({ spec, sites, store, globals: globals(), command: `rollback to ${version.slice(0, 12)}`, noWait: !opts.wait, ...(opts.json ? { json: true } : {}) });
         if (!opts.json && result.outcome !== 'no-op') {
           console.error(`note: ${globals().file} still describes what you deployed last; change it back before the next \`turtle deploy\`, or that deploy brings the newer version again`);
         }

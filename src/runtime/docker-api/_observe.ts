@@ -44,7 +44,7 @@ function ipOf(doc: InspectDoc): string | undefined {
 }
 
 /** Podman reports short-named local images as `localhost/<name>`; turtle's specs use the short name. */
-function observedImage(image: string, kind: RuntimeKind): string {
+export function observedImage(image: string, kind: RuntimeKind): string {
   return kind === 'podman' && image.startsWith('localhost/') ? image.slice('localhost/'.length) : image;
 }
 
@@ -60,7 +60,7 @@ export function resourcesOf(h: InspectDoc['HostConfig']): Resources {
 
 const STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing'];
 
-function containerState(status: string): ContainerState {
+export function containerState(status: string): ContainerState {
   if ((STATES as readonly string[]).includes(status)) return status as ContainerState;
   // Podman-native names that can leak through its compat API.
   if (status === 'configured' || status === 'initialized') return 'created';

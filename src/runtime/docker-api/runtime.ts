@@ -2,7 +2,9 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ImageProgress, LogLine, LogOptions, PausesContainers, WatchesEvents } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, PausesContainers, WatchesEvents } from '../types.js';
+import type { ListOptions } from '../types.js';
+import { listTrusting } from './_list.js';
 import { readEvents } from './_events.js';
 import { execIn } from './_exec.js';
 import { connect, request, requestStream, type CallCounts } from './_connection.js';
@@ -11,6 +13,7 @@ import { createBody, type CgroupDriver } from './_create-body.js';
 import { engineMessage, statusOf } from './_errors.js';
 import { importImage, imageExists, pullImage } from './_images.js';
 import { projectFilter } from './_labels.js';
+import { createLease, listLeases, removeLease, renameLease } from './_leases.js';
 import { readLogs } from './_logs.js';
 import { toObserved, type InspectDoc } from './_observe.js';
 import { healthCheckDue } from './_podman-health.js';
@@ -25,7 +28,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers {
+export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -72,7 +75,8 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
     });
   }
 
-  async list(project: string): Promise<ObservedContainer[]> {
+  async list(project: string, options: ListOptions = {}): Promise<ObservedContainer[]> {
+    if (options.expect) return listTrusting(this.ctx, project, options.expect, (id) => this.inspect(id));
     const found = await attempt(this.ctx, `list containers of project ${project}`, () =>
       this.docker.listContainers({ all: true, filters: projectFilter(project) }),
     );
@@ -163,6 +167,22 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
 
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<number> {
     return execIn(this.ctx, id, command, timeoutMs);
+  }
+
+  leases(key: string): Promise<{ nowMs: number; leases: LeaseRecord[] }> {
+    return listLeases(this.ctx, key);
+  }
+
+  createLease(name: string, labels: Record<string, string>): Promise<string | undefined> {
+    return createLease(this.ctx, name, labels);
+  }
+
+  renameLease(id: string, name: string): Promise<boolean> {
+    return renameLease(this.ctx, id, name);
+  }
+
+  removeLease(id: string): Promise<void> {
+    return removeLease(this.ctx, id);
   }
 
   private async inspectDoc(id: string): Promise<InspectDoc | undefined> {

@@ -1,7 +1,8 @@
-// After a crash (kill -9) in the middle of a step, the journal names the step. A half-done replacement
+// After a crash (kill -9 of an agent, or of a CLI driving an engine) in the middle of a step, the journal names the step. A half-done replacement
 // is undone, not guessed at: the new container goes unless it already runs and is healthy, and the old
 // one is started again if it was stopped. The next plan then redoes the step cleanly, so no slot ends
 // with two containers, none, or an unproven new one.
+import { ExitCode, TurtleError } from '../lib/errors.js';
 import type { Step } from '../domain/steps.js';
 import type { ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
@@ -10,6 +11,7 @@ import type { Store } from '../store/index.js';
 export async function recoverJournal(runtime: ContainerRuntime, site: string, project: string, store: Store): Promise<number> {
   const open = store.agent.unfinished(site);
   if (open.length === 0) return 0;
+  for (const entry of open) readable(entry.step, entry.id);
   const actual = await runtime.list(project);
   for (const entry of open) {
     const what = await undo(entry.step, actual, runtime);
@@ -38,4 +40,16 @@ async function undo(step: Step, actual: readonly ObservedContainer[], runtime: C
   for (const c of fresh) await runtime.remove(c.id);
   if (spec.running && old.state !== 'running') await runtime.start(old.id);
   return `replace ${spec.service}#${spec.replica}: the new container was removed and the old one kept running`;
+}
+
+/** A journal entry this turtle cannot read (written by another version) stops the repair before it changes anything. */
+function readable(step: Step, id: number): void {
+  const ok = typeof step === 'object' && step !== null && typeof step.kind === 'string'
+    && (step.kind !== 'replace' || (typeof step.old?.id === 'string' && typeof step.spec?.name === 'string'))
+    && (step.kind !== 'create' || typeof step.spec?.name === 'string');
+  if (ok) return;
+  throw new TurtleError(`the step journal holds an interrupted step (entry ${id}) this turtle cannot read: ${JSON.stringify(step).slice(0, 120)}`, {
+    exitCode: ExitCode.invalid,
+    hint: 'finish it with the turtle version that wrote it (run the same deploy with it), or check the site with `turtle ps` and mark the entry done in the store',
+  });
 }
