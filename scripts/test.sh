@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-all}
 
 say() { echo "test: $*"; }
+die() { echo "test: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/_packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_packages.sh"
 
 bash scripts/setup.sh
 
@@ -30,6 +33,9 @@ fi
 
 # Debian's chromium for the dashboard's browser test (playwright-core drives it; installs the `chromium` package)
 bash scripts/browser.sh
+
+# promtool for the metrics test, which fails without it (Debian has it only in the prometheus package)
+install_debian_packages --no-recommends "promtool, for the metrics test" prometheus
 
 say "unit and integration tests (real Docker and Podman, real SQLite)"
 node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/integration/*.test.ts
