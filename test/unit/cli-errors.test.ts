@@ -46,6 +46,7 @@ const cases: { args: string[]; code: number; stderr: string }[] = [
       'error: site dc1: docker engine at unix:///nonexistent/turtle-test.sock is not reachable (ENOENT)\nhint: start Docker: `systemctl start docker`, or `dockerd --host unix:///nonexistent/turtle-test.sock`\n',
   },
   { args: ['logs', 'web', '--tail', 'x'], code: 1, stderr: 'error: --tail expects a whole number of lines, got `x`\nhint: for example --tail 50\n' },
+  { args: ['history', '-n', 'x'], code: 1, stderr: 'error: --limit expects a whole number of deployments (1 or more), got `x`\nhint: for example --limit 20\n' },
   {
     args: ['history', 'abc'],
     code: 1,

@@ -4,12 +4,13 @@ import { TurtleError, ExitCode } from '../../lib/errors.js';
 import type { Deployment } from '../../store/index.js';
 import { openStore, type GlobalOptions } from '../context.js';
 import { ago, printJson, seconds, table } from '../output.js';
+import { wholeNumber } from '../_flags.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
   program
     .command('history [id]')
     .description('past deployments (newest first), or the steps of one')
-    .option('-n, --limit <count>', 'how many deployments', (v) => Number(v), 20)
+    .option('-n, --limit <count>', 'how many deployments', wholeNumber('--limit', 'a whole number of deployments', 20, { min: 1 }), 20)
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { limit: number; json?: boolean }) => {
       const wanted = id === undefined ? undefined : parseId(id);
