@@ -1,5 +1,6 @@
 // Plain-object builders for unit tests of the pure domain.
 import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
+import type { SiteProbe } from '../../src/probe/index.js';
 import { parseSpec } from '../../src/spec/index.js';
 import { formatIssue, InvalidInputError } from '../../src/lib/errors.js';
 
@@ -57,5 +58,20 @@ export function observed(service: string, over: Partial<ObservedContainer> = {})
     health: 'none',
     createdAt: '2026-01-01T00:00:00Z',
     ...over,
+  };
+}
+
+const spread = (median: number) => ({ n: 3, min: median * 0.9, median, max: median * 1.1 });
+
+/** A Docker site's probe whose engine holds `engineRssMb` MB: three samples, 10% either side of each median. */
+export function sampleProbe(site: string, at: string, engineRssMb: number): SiteProbe {
+  return {
+    site, at,
+    engine: { kind: 'docker', version: '20.10.24', apiVersion: '1.41', os: 'linux', arch: 'x86_64', endpoint: 'unix:///run/x.sock' },
+    host: { cpus: 2, memoryBytes: 4e9 },
+    daemons: [{ name: 'dockerd', pid: 10, rssBytes: engineRssMb * 1e6 }],
+    daemonRssBytes: spread(engineRssMb * 1e6), startLatencyMs: spread(600), perContainerBytes: spread(13e6),
+    nativeLoopCpuMs: spread(1000), containerLoopCpuMs: spread(1020), cpuOverheadPercent: 2,
+    free: { cpus: 1.5, memoryBytes: 2e9 },
   };
 }

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { Store } from '../../src/store/index.js';
 import { Workdir } from '../helpers/cli.js';
-import { sampleProbe } from './store-research.test.js';
+import { sampleProbe } from '../helpers/fixtures.js';
 
 const SPEC = `# the lab
 version: 1

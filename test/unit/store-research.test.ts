@@ -2,22 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Store } from '../../src/store/index.js';
-import type { SiteProbe } from '../../src/probe/index.js';
 import type { DecisionRecord } from '../../src/decide/index.js';
-
-const s = (median: number) => ({ n: 3, min: median * 0.9, median, max: median * 1.1 });
-
-export function sampleProbe(site: string, at: string, engineRssMb: number): SiteProbe {
-  return {
-    site, at,
-    engine: { kind: 'docker', version: '20.10.24', apiVersion: '1.41', os: 'linux', arch: 'x86_64', endpoint: 'unix:///run/x.sock' },
-    host: { cpus: 2, memoryBytes: 4e9 },
-    daemons: [{ name: 'dockerd', pid: 10, rssBytes: engineRssMb * 1e6 }],
-    daemonRssBytes: s(engineRssMb * 1e6), startLatencyMs: s(600), perContainerBytes: s(13e6),
-    nativeLoopCpuMs: s(1000), containerLoopCpuMs: s(1020), cpuOverheadPercent: 2,
-    free: { cpus: 1.5, memoryBytes: 2e9 },
-  };
-}
+import { sampleProbe } from '../helpers/fixtures.js';
 
 test('a probe is stored with its observations, read back whole, newest first', () => {
   const store = Store.open(':memory:');
