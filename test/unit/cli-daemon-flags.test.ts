@@ -2,12 +2,21 @@
 // before anything starts or is written, with what is wrong, an example of what is right, and exit 1.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { initCa, issueCert } from '../../src/pki/index.js';
 import { Workdir } from '../helpers/cli.js';
 
 const work = new Workdir();
-after(() => work.remove());
+// a port this test holds, so it is taken whatever else runs on the host
+const holder = createServer().listen(0, '127.0.0.1');
+await new Promise((resolve) => holder.once('listening', resolve));
+const taken = (holder.address() as AddressInfo).port;
+after(() => {
+  holder.close();
+  work.remove();
+});
 work.write(`
 version: 1
 project: flags
@@ -20,6 +29,12 @@ services:
 `);
 const emptyTls = join(work.dir, 'empty-tls');
 mkdirSync(emptyTls);
+// good certificates, so the daemons get as far as binding their address
+const agentTls = join(work.dir, 'agent-tls');
+const observerTls = join(work.dir, 'observer-tls');
+await initCa(join(work.dir, 'ca'));
+await issueCert(join(work.dir, 'ca'), { role: 'agent', name: 'dc1', hosts: ['127.0.0.1'], out: agentTls });
+await issueCert(join(work.dir, 'ca'), { role: 'observer', name: 'obs', out: observerTls });
 const USAGE = 'hint: see `turtle --help` or `turtle <command> --help`';
 
 interface Case {
@@ -31,7 +46,7 @@ interface Case {
 function refuses(title: string, cases: readonly Case[]): void {
   describe(title, { concurrency: 4 }, () => {
     for (const c of cases) {
-      test(`turtle ${c.args.join(' ').replaceAll(work.dir, 'DIR')}`, async () => {
+      test(`turtle ${c.args.join(' ').replaceAll(work.dir, 'DIR').replace(`:${taken}`, ':TAKEN')}`, async () => {
         const r = await work.run(c.args);
         assert.equal(r.stderr.replaceAll(work.spec, 'SPEC'), [...c.stderr, ''].join('\n'));
         assert.deepEqual([r.code, r.stdout], [1, '']);
@@ -105,4 +120,21 @@ refuses('turtle observer: bad flags', [
     args: ['observer', 'fly-config', '--app', 'obs', '--port', v],
     stderr: [`error: --port expects a port number (1-65535), got \`${v}\``, 'hint: for example --port 8080'],
   })),
+]);
+
+/** 192.0.2.1 is TEST-NET-1 (RFC 5737): no host has it. */
+const unbindable = (args: string[], warning: string[]): Case[] => [
+  {
+    args: [...args, `127.0.0.1:${taken}`],
+    stderr: [...warning, `error: cannot listen on 127.0.0.1:${taken}: something else listens there`, 'hint: stop it, or pass another --listen (port 0 picks a free one)'],
+  },
+  {
+    args: [...args, '192.0.2.1:0'],
+    stderr: [...warning, 'error: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this host', 'hint: pass one of its addresses, or 0.0.0.0 for all of them'],
+  },
+];
+
+refuses('turtle agent and observer: a --listen address they cannot bind, before any store is opened', [
+  ...unbindable(['agent', '--site', 'dc1', '--tls-dir', agentTls, '--listen'], []),
+  ...unbindable(['observer', '--tls-dir', observerTls, '--listen'], ['observer: site dc2 has no `agent:` URL; not watched']),
 ]);

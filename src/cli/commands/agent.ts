@@ -8,7 +8,7 @@ import { Store } from '../../store/index.js';
 import { Agent } from '../../agent/index.js';
 import { closest } from '../../lib/words.js';
 import type { GlobalOptions } from '../context.js';
-import { parseListen, wholeNumber } from '../_flags.js';
+import { checkListen, parseListen, wholeNumber } from '../_flags.js';
 import type { SiteSpec } from '../../spec/index.js';
 
 interface AgentFlags {
@@ -46,6 +46,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
           });
         }
       }
+      await checkListen(listen);
       const store = Store.open(g.state ?? process.env.TURTLE_STATE ?? '/var/lib/turtle/agent.db');
       const agent = new Agent({
         site: flags.site,

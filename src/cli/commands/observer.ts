@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import { loadSpec, selectSites, type GlobalOptions } from '../context.js';
-import { parseListen, wholeNumber } from '../_flags.js';
+import { checkListen, parseListen, wholeNumber } from '../_flags.js';
 import type { ObserverIdentity } from '../../observer/index.js';
 
 interface ObserverFlags {
@@ -43,6 +43,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       }
       for (const s of edges.filter((s) => !s.agent)) console.error(`observer: site ${s.name} has no \`agent:\` URL; not watched`);
       const identity = observerIdentity(flags.tlsDir, readIdentity);
+      await checkListen(listen);
       const statePath = g.state ?? process.env.TURTLE_OBSERVER_STATE ?? join(dirname(resolve(g.file)), '.turtle', 'observer.db');
       const store = ObserverStore.open(statePath);
       const obs = new Observer({
