@@ -77,8 +77,10 @@ export class AgentConnection {
       req.on('socket', (socket) => {
         socket.setTimeout(CONNECT_TIMEOUT_MS);
         socket.once('secureConnect', () => socket.setTimeout(idleMs));
+        // on the socket, not the request: a request made without its own `timeout` option never hears of its
+        // socket's timeout, and a connect to a cut-off site then hung for the kernel's SYN retries (~2 min)
+        socket.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
       req.on('error', (err) => reject(signal?.aborted ? err : connectionError(this.ref, err)));
       req.end(payload);
     });
