@@ -96,7 +96,8 @@ export class AgentClient implements SiteClient {
 
   async act(service: string, action: ServiceAction): Promise<number> {
     try {
-      const { body } = await this.api.json<{ containers: number }>('POST', `/v1/services/${encodeURIComponent(service)}/${action}`);
+      // no idle limit: the agent answers once every replica stopped (10 s each at most) after any reconcile under way
+      const { body } = await this.api.json<{ containers: number }>('POST', `/v1/services/${encodeURIComponent(service)}/${action}`, { idleMs: 0 });
       return body.containers;
     } catch (err) {
       // the agent has never been told about the service: like an engine with none of its containers
