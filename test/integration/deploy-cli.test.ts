@@ -1,11 +1,11 @@
 // The whole single-site lifecycle through the real CLI, on real Docker and real Podman.
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 interface DeployJson {
   id: number;
@@ -19,15 +19,6 @@ const line = (s: { step: string; status: string; error?: string }) => `${s.step}
 const HEALTH = '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 500ms, timeout: 3s, retries: 2 }';
 
 /** A port nothing listens on now, so leftovers of an earlier run cannot collide with this one. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 for (const engine of engines()) {
   describe(`turtle CLI on ${engine.kind}`, { skip: skipEngines }, () => {

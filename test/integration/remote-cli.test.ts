@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +13,7 @@ import type { ObservedContainer } from '../../src/domain/types.js';
 import { engines, skipEngines } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { AgentFixture } from '../helpers/agent.js';
+import { freePort } from '../helpers/ports.js';
 
 interface Step {
   step: string;
@@ -32,16 +32,6 @@ const LIMIT = { timeout: 180_000 };
 const line = (s: Step) => `${s.step} ${s.status}${s.error ? `: ${s.error}` : ''}`;
 // exits on TERM (sh as PID 1 would ignore it), so a stop or restart does not wait out the 10 s grace
 const TICKER = `["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 0.5; done"]`;
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
 
 describe('turtle CLI through site agents (dc1 on Docker, dc2 on Podman)', { skip: skipEngines }, () => {
   const [docker, podman] = engines() as [ReturnType<typeof engines>[number], ReturnType<typeof engines>[number]];

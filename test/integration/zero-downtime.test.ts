@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { proxyDir } from '../../src/proxy/index.js';
 import { engines, skipEngines } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const UPDATES = Number(process.env.TURTLE_ZD_UPDATES ?? 20);
 // Sized so that a timeout would be the swap's doing, not busybox httpd's: a few connections, and a
@@ -44,16 +44,6 @@ function parseWrk(text: string): WrkResult {
     maxLatency: /Latency\s+\S+\s+\S+\s+(\S+)/.exec(text)?.[1] ?? '?',
     text,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function ensureWrk(): void {
