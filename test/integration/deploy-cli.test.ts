@@ -18,7 +18,6 @@ const line = (s: { step: string; status: string; error?: string }) => `${s.step}
 
 const HEALTH = '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 500ms, timeout: 3s, retries: 2 }';
 
-/** A port nothing listens on now, so leftovers of an earlier run cannot collide with this one. */
 
 for (const engine of engines()) {
   describe(`turtle CLI on ${engine.kind}`, { skip: skipEngines }, () => {
