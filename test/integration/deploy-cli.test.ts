@@ -18,7 +18,6 @@ const line = (s: { step: string; status: string; error?: string }) => `${s.step}
 
 const HEALTH = '{ test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 500ms, timeout: 3s, retries: 2 }';
 
-
 for (const engine of engines()) {
   describe(`turtle CLI on ${engine.kind}`, { skip: skipEngines }, () => {
     const project = `cli-${engine.kind}-${process.pid}`;
