@@ -25,12 +25,20 @@ services:
 const work = new Workdir();
 after(() => work.remove());
 work.write(SPEC);
-const dir = join(work.dir, 'decisions');
 
-test('decide runtime --write: the record file, stored with its predictions, numbered after the files there', async () => {
-  const store = Store.open(join(work.dir, 'state.db'));
+/** A workdir of its own with the lab's spec and a probe of dc1 from 2020: each decide test starts from it. */
+function lab(): { work: Workdir; dir: string } {
+  const w = new Workdir();
+  after(() => w.remove());
+  w.write(SPEC);
+  const store = Store.open(join(w.dir, 'state.db'));
   store.probes.add(sampleProbe('dc1', '2020-01-01T00:00:00.000Z', 190));
   store.close();
+  return { work: w, dir: join(w.dir, 'decisions') };
+}
+
+test('decide runtime --write: the record file, stored with its predictions, numbered after the files there', async () => {
+  const { work, dir } = lab();
   const r = await work.run(['decide', 'runtime', '--site', 'dc1', '--write', '--dir', dir]);
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
@@ -44,6 +52,9 @@ test('decide runtime --write: the record file, stored with its predictions, numb
 });
 
 test('decide review: held, broken and no data, counting only what was observed after the decision', async () => {
+  const { work, dir } = lab();
+  // the two decisions the test above writes
+  for (const args of [['runtime', '--site', 'dc1'], ['orchestration']]) assert.equal((await work.run(['decide', ...args, '--write', '--dir', dir])).code, 0);
   const store = Store.open(join(work.dir, 'state.db'));
   const winner = store.decisions.get(1)!.winner;
   store.probes.observe({ metric: 'agent_rss_mb', site: 'dc1', value: 48, at: '2999-01-01T00:00:00.000Z', source: 'agent' });
