@@ -1,13 +1,11 @@
 // Two real agents (dc1 on Docker, dc2 on Podman) under one CA, so one observer certificate reads both;
 // helpers to give them desired state and to read their own event stores.
 import { issueCert } from '../../src/pki/index.js';
-import { parseSpec, servicesForSite } from '../../src/spec/index.js';
-import { renderSite } from '../../src/domain/render.js';
-import { specHash } from '../../src/converge/deploy.js';
 import { Store, type TurtleEvent } from '../../src/store/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { engines } from './engines.js';
 import { AgentFixture, api, type Identity } from './agent.js';
+import { desiredState } from './desired.js';
 
 export interface TwoSites {
   dc1: AgentFixture;
@@ -57,15 +55,14 @@ export function desiredFor(project: string, site: { site: string }, services: Se
     command: ["sh", "-c", "trap 'exit 0' TERM; echo started ${s.name} on $$SITE; (while true; do echo tick; sleep 2; done) & ${s.bootS ? `sleep ${s.bootS}; ` : ''}httpd -f -p 80 -h /www & wait"]
     probe: { http: { port: 80, path: /health }${s.bootS ? `, start_period: ${s.bootS * 3}s` : ''} }
 `).join('');
-  const spec = parseSpec(`version: 1
+  return desiredState(`version: 1
 project: ${project}
 sites:
   dc1: { runtime: ${docker.kind}, engine: "${docker.endpoint}", capacity: { cpus: 2, memory: 2g } }
   dc2: { runtime: ${podman.kind}, engine: "${podman.endpoint}", capacity: { cpus: 2, memory: 2g } }
 services:
 ${body}overlays:
-${['dc1', 'dc2'].map((x) => `  ${x}:\n    services:\n${services.map((v) => `      ${v.name}: { environment: { SITE: ${x} } }\n`).join('')}`).join('')}`, 'turtle.yaml', {});
-  return { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, site.site), { project, site: site.site }) };
+${['dc1', 'dc2'].map((x) => `  ${x}:\n    services:\n${services.map((v) => `      ${v.name}: { environment: { SITE: ${x} } }\n`).join('')}`).join('')}`, site.site);
 }
 
 /** PUT the desired state as the operator; tried again when the answer does not come (a loaded machine): the PUT is idempotent. */

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { parseSpec, servicesForSite } from '../../src/spec/index.js';
-import { renderSite } from '../../src/domain/render.js';
-import { specHash } from '../../src/converge/deploy.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
+import { desiredState } from '../helpers/desired.js';
 
 const shared = engines()[1]!;
 const socket = `/run/turtle-test/podman-agent-${process.pid}.sock`;
@@ -22,7 +20,7 @@ function startService(): ChildProcess {
 }
 
 function desired() {
-  const spec = parseSpec(`version: 1
+  return desiredState(`version: 1
 project: ${project}
 sites:
   dc2: { runtime: podman, engine: "${endpoint}", capacity: { cpus: 2, memory: 1g } }
@@ -30,8 +28,7 @@ services:
   web:
     image: turtle-test/web:1
     probe: { http: { port: 80, path: /health } }
-`, 'turtle.yaml', {});
-  return { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, 'dc2'), { project, site: 'dc2' }) };
+`, 'dc2');
 }
 
 describe('turtle agent on podman', { skip: skipEngines }, () => {

@@ -3,20 +3,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { parseSpec, servicesForSite } from '../../src/spec/index.js';
-import { renderSite } from '../../src/domain/render.js';
-import { specHash } from '../../src/converge/deploy.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { revokeCert } from '../../src/pki/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
+import { desiredState } from '../helpers/desired.js';
 
 const engine = engines()[0]!;
 const project = `agent-${process.pid}`;
 
 function desired(image = 'turtle-test/web:1', healthInterval = '500ms') {
-  const spec = parseSpec(`version: 1
+  return desiredState(`version: 1
 project: ${project}
 sites:
   dc1: { runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
@@ -29,9 +27,7 @@ services:
     healthcheck: { test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: ${healthInterval}, timeout: 1s, retries: 2 }
     probe: { http: { port: 80, path: /health } }
     depends_on: { db: { condition: service_healthy } }
-`, 'turtle.yaml', {});
-  const containers = renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' });
-  return { project, specHash: specHash(spec), containers };
+`, 'dc1');
 }
 
 describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {

@@ -6,18 +6,16 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseSpec, servicesForSite } from '../../src/spec/index.js';
-import { renderSite } from '../../src/domain/render.js';
-import { specHash } from '../../src/converge/deploy.js';
-import { proxyDir, withProxy } from '../../src/proxy/index.js';
+import { proxyDir } from '../../src/proxy/index.js';
 import { until, type Identity } from '../helpers/agent.js';
 import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { desiredState } from '../helpers/desired.js';
 
 const PORT = 18_480;
 const project = `pxtb-${process.pid}`;
 
 function desired(version: string) {
-  const spec = parseSpec(`version: 1
+  return JSON.stringify(desiredState(`version: 1
 project: ${project}
 sites:
   dc1: { runtime: docker, engine: "${testbed.sites.dc1.engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
@@ -28,9 +26,7 @@ services:
     proxy: http
     healthcheck: { test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1/health"], interval: 1s, timeout: 10s, retries: 5 }
     update: { min_healthy: 1s, drain_timeout: 5s }
-`, 'turtle.yaml', {});
-  const containers = withProxy(renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }));
-  return JSON.stringify({ project, specHash: specHash(spec), containers });
+`, 'dc1'));
 }
 
 async function version(): Promise<string | undefined> {
