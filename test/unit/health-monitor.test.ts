@@ -208,3 +208,27 @@ test("the grace follows the governor's busy reading, not its cap: capped but cal
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an exit the engine reports is restarted at once, without waiting for a fresh listing of the containers', async () => {
+  const s = await site(60_000, 1_000); // probes and passes far apart: only the event can cause the restart
+  try {
+    await s.startHealthy();
+    const [id, c] = [...s.runtime.containers.entries()][0]!;
+    // a slow engine listing (a loaded router): the restart must not wait for it
+    const list = s.runtime.list.bind(s.runtime);
+    s.runtime.list = async (project) => (await sleep(2_000), list(project));
+    c.state = 'exited';
+    c.exitCode = 137;
+    const died = Date.now();
+    s.monitor.noteEvent({ id, action: 'die', time: new Date().toISOString(), exitCode: 137 });
+    await until('restarted', () => s.types().some((t) => t.startsWith('health.restarted')), 1_500);
+    const after = Date.now() - died;
+    assert.ok(after < 500, `restarted ${after} ms after the exit (the listing takes 2 s)`);
+    assert.deepEqual([s.runtime.calls, s.types()], [
+      [`start ${id}`],
+      ['health.failed: web#1: exited with code 137', 'health.restarted: web#1 restarted (exited with code 137); restart 1 in a row'],
+    ]);
+  } finally {
+    s.close();
+  }
+});
