@@ -22,6 +22,15 @@ if [ "$mode" = unit ]; then
   exec node --import tsx --test --test-concurrency=2 test/unit/*.test.ts
 fi
 
+# A demo left running (`npm run demo` leaves its sites up for a look) holds what the tests need: on the test bed
+# its observer listens on dc3's 10.231.0.13:8080, the test bed's own observer address, and its agents run the
+# demo's services. The tests stop it first, as `bash scripts/demo.sh down` would.
+demo_dir=${TURTLE_DEMO_DIR:-$PWD/.turtle/demo}
+if [ -f "$demo_dir/env" ]; then
+  say "stopping the demo left running in $demo_dir (bash scripts/demo.sh down) so the tests get the test bed and its ports"
+  bash scripts/demo.sh down
+fi
+
 answers() { curl -sf --max-time 2 --unix-socket "/run/turtle-test/$1.sock" http://d/_ping >/dev/null 2>&1; }
 if answers docker && answers podman; then
   say "using the engines already running (bash scripts/engines.sh stop stops them)"

@@ -1,9 +1,9 @@
 // The three-site test bed (scripts/testbed.sh) for tests: its sites and addresses, bring it up or down,
 // cut a site off and heal it, and talk to a site's agent over mutual TLS.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readReply, type Reply } from './_reply.js';
 import type { Identity } from './agent.js';
 import type { RuntimeKind } from '../../src/domain/types.js';
@@ -59,7 +59,21 @@ export function testbedScript(...args: string[]): Promise<ScriptResult> {
   });
 }
 
-export const testbedUp = () => testbedScript('up');
+/**
+ * `npm run demo` on root leaves its sites up on this test bed, its observer on dc3's address and port (the
+ * tests' own): a test would fail much later and far from the cause ("timed out waiting for the observer").
+ * `npm test` stops the demo first (scripts/test.sh); a test file run by hand says what to do instead.
+ */
+function refuseWhileDemoRuns(): void {
+  const env = join(process.env.TURTLE_DEMO_DIR ?? resolve('.turtle/demo'), 'env');
+  if (existsSync(env) && /^export TURTLE_DEMO_MODE=testbed$/m.test(readFileSync(env, 'utf8')))
+    throw new Error(`the demo is running on the test bed (${env}): stop it first with \`bash scripts/demo.sh down\` (npm test does that itself)`);
+}
+
+export const testbedUp = async () => {
+  refuseWhileDemoRuns();
+  return testbedScript('up');
+};
 export const testbedDown = () => testbedScript('down');
 export const cutSite = (site: TestbedSiteName, how: 'link' | 'firewall' = 'link') => testbedScript('cut', site, how);
 export const healSite = (site: TestbedSiteName) => testbedScript('heal', site);
