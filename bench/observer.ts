@@ -5,16 +5,16 @@
 // The cut-off is not waited out: "10 minutes" of events at 100 events/s (60,000) are written at once while
 // a TCP forwarder between observer and agent refuses every connection, then it heals.
 // The observer is the real `turtle observer` process; its RSS and CPU time are read from /proc.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { issueCert } from '../src/pki/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Store } from '../src/store/index.js';
 import { ObserverStore } from '../src/observer/index.js';
 import { AgentFixture, until } from '../test/helpers/agent.js';
 import { Forwarder } from '../test/helpers/forwarder.js';
+import { ObserverProcess } from '../test/helpers/observer.js';
 import { percentile as pct } from '../test/helpers/stats.js';
 
 const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-test/docker.sock';
@@ -38,12 +38,10 @@ sites:
 services:
   web: { image: turtle-test/web:1 }
 `);
-const observer = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', join(dir, 'turtle.yaml'), '--state', join(dir, 'observer.db'), 'observer', '--tls-dir', tls, '--listen', '127.0.0.1:0'],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=96' } });
-let output = '';
-observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-await until('the observer listening', async () => (/dashboard on/.test(output) ? true : undefined), 20_000);
+const observer = await ObserverProcess.start({
+  spec: join(dir, 'turtle.yaml'), state: join(dir, 'observer.db'), tlsDir: tls, listen: '127.0.0.1:0',
+  env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=96' },
+});
 const store = ObserverStore.open(join(dir, 'observer.db'));
 /** the observer process's RSS (MB) and CPU seconds so far */
 const usage = () => {
@@ -95,9 +93,7 @@ try {
   const end = usage();
   console.log(`observer process after catch-up: ${end.rss.toFixed(0)} MB RSS, ${(end.cpu - steadyUse.cpu).toFixed(1)} s CPU for the backlog`);
 } finally {
-  const exited = new Promise((r) => observer.once('exit', r));
-  observer.kill('SIGTERM');
-  await exited;
+  await observer.stop();
   store.close();
   agentStore.close();
   await forwarder.stop();

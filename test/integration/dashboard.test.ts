@@ -2,10 +2,9 @@
 // `turtle observer` process watching real agents on Docker (dc1) and Podman (dc2): every site shows, a
 // container killed on dc2 shows as unhealthy within 5 s, nothing loads from outside, it fits a phone.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { issueCert } from '../../src/pki/index.js';
@@ -13,6 +12,7 @@ import { createRuntime } from '../../src/runtime/index.js';
 import { engineRequest, skipEngines } from '../helpers/engines.js';
 import { until } from '../helpers/agent.js';
 import { desiredFor, pushDesired, startTwoSites, stopTwoSites, type TwoSites } from '../helpers/observer-sites.js';
+import { ObserverProcess } from '../helpers/observer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = skipEngines || (!existsSync(CHROMIUM) && `${CHROMIUM} is missing: bash scripts/browser.sh installs it`);
@@ -21,8 +21,7 @@ const project = `dash-${process.pid}`;
 describe('the dashboard in chromium', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'turtle-dashboard-'));
   let sites: TwoSites;
-  let observer: ChildProcess | undefined;
-  let output = '';
+  let observer: ObserverProcess | undefined;
   let url = '';
   let browser: Browser | undefined;
   let page: Page;
@@ -46,13 +45,8 @@ services:
   web: { image: turtle-test/web:1 }
 `);
     // the one command that runs the observer locally
-    observer = spawn(process.execPath, [resolve('bin/turtle.js'), '-f', spec, '--state', join(dir, 'observer.db'), 'observer', '--tls-dir', tls, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    url = await until('the observer listening', async () => {
-      if (observer?.exitCode !== null) throw new Error(`the observer exited: ${output}`);
-      return /dashboard on (http:\/\/\S+)/.exec(output)?.[1];
-    }, 20_000);
+    observer = await ObserverProcess.start({ spec, state: join(dir, 'observer.db'), tlsDir: tls, listen: '127.0.0.1:0' });
+    url = observer.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('request', (r) => {
@@ -62,11 +56,7 @@ services:
 
   after(async () => {
     await browser?.close();
-    if (observer && observer.exitCode === null) {
-      const exited = new Promise((r) => observer?.once('exit', r));
-      observer.kill('SIGTERM');
-      await exited;
-    }
+    await observer?.stop();
     await stopTwoSites(sites, project);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -3,10 +3,9 @@
 // while its agent keeps producing events (a service killed every 3 s); after healing the observer holds
 // every one of dc1's events exactly once, compared with dc1's own store.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Store, type TurtleEvent } from '../../src/store/index.js';
@@ -16,6 +15,7 @@ import { engineRequest, skipEngines } from '../helpers/engines.js';
 import { until } from '../helpers/agent.js';
 import { cutSite, healSite, siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedUp } from '../helpers/testbed.js';
 import { desiredFor } from '../helpers/observer-sites.js';
+import { ObserverProcess } from '../helpers/observer.js';
 
 const project = `obstb-${process.pid}`;
 const RUN = '/run/turtle-testbed';
@@ -23,8 +23,7 @@ const RUN = '/run/turtle-testbed';
 describe('the observer on the three-site test bed', { skip: skipEngines || skipTestbed }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'turtle-observer-testbed-'));
   const storePath = join(dir, 'observer.db');
-  let observer: ChildProcess | undefined;
-  let output = '';
+  let observer: ObserverProcess | undefined;
 
   const agentEvents = (site: 'dc1' | 'dc2'): TurtleEvent[] => {
     const store = Store.open(`${RUN}/${site}/agent.db`);
@@ -60,19 +59,11 @@ sites:
 services:
   web: { image: turtle-test/web:1 }
 `);
-    observer = spawn('nsenter', ['--net=/var/run/netns/dc3', process.execPath, resolve('bin/turtle.js'), '-f', spec, '--state', storePath, 'observer',
-      '--tls-dir', testbed.tls.observer, '--listen', `${testbed.sites.dc3.address}:8080`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    observer.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    observer.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await until('the observer in dc3', async () => (/dashboard on/.test(output) ? true : undefined), 20_000);
+    observer = await ObserverProcess.start({ spec, state: storePath, tlsDir: testbed.tls.observer, listen: `${testbed.sites.dc3.address}:8080`, netns: 'dc3' });
   });
 
   after(async () => {
-    if (observer && observer.exitCode === null) {
-      const exited = new Promise((r) => observer?.once('exit', r));
-      observer.kill('SIGTERM');
-      await exited;
-    }
+    await observer?.stop();
     await healSite('dc1').catch(() => undefined);
     await testbedDown();
     rmSync(dir, { recursive: true, force: true });
