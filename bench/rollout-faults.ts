@@ -15,14 +15,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseSpec, servicesForSite } from '../src/spec/index.js';
-import { renderSite } from '../src/domain/render.js';
-import { withProxy } from '../src/proxy/index.js';
+import { parseSpec } from '../src/spec/index.js';
 import { specHash } from '../src/converge/deploy.js';
 import type { ContainerSpec, ObservedContainer } from '../src/domain/types.js';
 import { siteApi, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../test/helpers/testbed.js';
 import type { Identity } from '../test/helpers/agent.js';
 import { percentile as pct } from '../test/helpers/stats.js';
+import { desiredState } from '../test/helpers/desired.js';
 import { FAULT_KINDS, faultFor, inject, random, type Fault, type FaultKind, type Injected } from './_rollout-faults-inject.js';
 import { siteVerdict, verdict, type Release, type SiteReading, type SiteVerdict, type Verdict } from './_rollout-verdict.js';
 
@@ -60,7 +59,7 @@ services:
 ${overlay}`;
   const spec = parseSpec(text, specFile, {});
   const containers: Record<string, readonly ContainerSpec[]> = {};
-  for (const site of SITES) containers[site] = withProxy(renderSite(servicesForSite(spec, site), { project: PROJECT, site }));
+  for (const site of SITES) containers[site] = desiredState(spec, site).containers;
   const label = `#${n} web:${image}${brokenOn ? ` (${brokenOn} broken)` : ''}`;
   return { text, release: { label, version: specHash(spec), containers } };
 }
