@@ -33,6 +33,7 @@ const turtleLabels = {
   'io.turtle.replica': '1',
   'io.turtle.config-hash': 'f'.repeat(64),
   'io.turtle.priority': 'normal',
+  'io.turtle.resources': '{}',
 };
 
 test('a minimal spec gives a body with only the required fields', () => {
@@ -78,7 +79,13 @@ test('every spec field lands in its engine field, in engine units', () => {
     Cmd: ['httpd', '-f'],
     Entrypoint: ['/bin/sh', '-c'],
     Env: ['A=1', 'B=x=y'],
-    Labels: { team: 'ops', ...turtleLabels, 'io.turtle.replica': '2', 'io.turtle.priority': 'critical' },
+    Labels: {
+      team: 'ops',
+      ...turtleLabels,
+      'io.turtle.replica': '2',
+      'io.turtle.priority': 'critical',
+      'io.turtle.resources': '{"cpus":0.25,"memory":67108864,"memoryReservation":33554432}',
+    },
     User: '1000:1000',
     ExposedPorts: { '80/tcp': {}, '53/udp': {} },
     Healthcheck: {
