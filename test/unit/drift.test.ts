@@ -72,8 +72,8 @@ test('a second container in a slot is extra, whether a copy or an outdated one; 
 test("the site's proxy is part of the desired state: clean when it runs, missing when it was removed", () => {
   const web = desired('web', { proxy: 'http', routes: [{ listen: 8080, target: 80, mode: 'http' }] });
   const want = withProxy([web]);
-  const proxy = want.find((c) => c.service !== 'web');
-  assert.ok(proxy, 'withProxy adds the proxy');
+  assert.deepEqual(want.map((c) => c.service), ['_proxy', 'web'], 'withProxy adds the proxy, first');
+  const proxy = want[0]!;
   const running = (c: typeof proxy) => observed(c.service, { replica: c.replica, name: c.name, image: c.image, configHash: c.configHash, resources: c.resources });
   const web1 = want.find((c) => c.service === 'web') as typeof proxy;
   assert.deepEqual(siteDrift({ site: 'dc1', desired: want, actual: [running(web1), running(proxy)] }), []);

@@ -87,7 +87,9 @@ test('sites go in the policy order, the canary first; the version each ends on i
   assert.deepEqual([r.outcome, outcomes(r)], ['succeeded', ['dc2 succeeded', 'dc1 succeeded']]);
   assert.deepEqual(lines, ['dc2: converged; watching it for 0 s before the next site', 'dc2: held healthy through the bake']);
   assert.equal(store.deployments.siteVersion('dc1')?.version, specHash(spec));
-  assert.ok(store.releases.get(specHash(spec)));
+  // the release holds the spec as deployed (its JSON, without the file it was read from)
+  const { file: _file, ...content } = spec;
+  assert.deepEqual([store.releases.get(specHash(spec))?.specHash, store.releases.get(specHash(spec))?.spec], [specHash(spec), JSON.parse(JSON.stringify(content))]);
   // unchanged spec: nothing to do, nothing held
   const again = await run(spec);
   assert.deepEqual([again.outcome, outcomes(again)], ['no-op', ['dc2 no-op', 'dc1 no-op']]);
