@@ -85,7 +85,9 @@ function outcomeError(result: DeployResult): TurtleError | undefined {
     });
   }
   if (result.outcome === 'interrupted') {
-    return new TurtleError(`deployment ${result.id} was interrupted: ${by('interrupted').join(', ') || 'no site'} stopped after the step in flight, ${by('skipped').join(', ') || 'no site'} not started`, {
+    const stopped = by('interrupted').join(', ');
+    const untouched = by('skipped').join(', ');
+    return new TurtleError(`deployment ${result.id} was interrupted: ${stopped} stopped after the step in flight${untouched ? `; ${untouched} not started` : ''}`, {
       exitCode: ExitCode.interrupted,
       hint: 'run the same `turtle deploy` again: it finishes what was left and converges every site',
     });
@@ -130,7 +132,8 @@ function printSummary(result: DeployResult): void {
       console.log(`${s.site}: not updated (${s.error?.message.replace(/^not updated: /, '')})`);
       continue;
     }
-    if (s.error) console.error(`${s.site}: failed after ${seconds(s.durationMs)}: ${s.error.message}`);
+    if (s.outcome === 'interrupted') console.error(`${s.site}: interrupted after ${seconds(s.durationMs)}: ${s.error?.message.replace(/^interrupted: /, '')}`);
+    else if (s.error) console.error(`${s.site}: failed after ${seconds(s.durationMs)}: ${s.error.message}`);
     if (s.rollback) {
       console.log(s.rollback.error ? `${s.site}: rollback failed: ${s.rollback.error.message}` : `${s.site}: rolled back to ${s.version?.slice(0, 12)} in ${seconds(s.rollback.durationMs)}`);
     }

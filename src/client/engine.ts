@@ -30,11 +30,11 @@ export class EngineClient implements SiteClient {
 
   /** How many steps converging would take now (read-only: one listing). */
   async pending(desired: readonly ContainerSpec[]): Promise<number> {
-    return plan({ site: this.site, desired, actual: await this.list() }).length;
+    return plan({ site: this.site, desired, actual: await this.runtime.list(this.project, { expect: desired }) }).length;
   }
 
   /** Undoes what a CLI killed mid-step left (this store's journal of steps run from here). */
-  repair(store: Store): Promise<number> {
+  repair(store: Store): Promise<string[]> {
     return recoverJournal(this.runtime, this.site, this.project, store);
   }
 

@@ -8,17 +8,20 @@ import type { ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime } from '../runtime/types.js';
 import type { Store } from '../store/index.js';
 
-export async function recoverJournal(runtime: ContainerRuntime, site: string, project: string, store: Store): Promise<number> {
+/** Undoes each unfinished step and says what it did, one line a step (none: nothing was left). */
+export async function recoverJournal(runtime: ContainerRuntime, site: string, project: string, store: Store): Promise<string[]> {
   const open = store.agent.unfinished(site);
-  if (open.length === 0) return 0;
+  if (open.length === 0) return [];
+  const done: string[] = [];
   for (const entry of open) readable(entry.step, entry.id);
   const actual = await runtime.list(project);
   for (const entry of open) {
     const what = await undo(entry.step, actual, runtime);
     store.agent.finish(entry.id, 'recovered');
     store.events.append({ site, type: 'journal.recovered', message: `interrupted step recovered: ${what}`, data: { journal: entry.id } });
+    done.push(what);
   }
-  return open.length;
+  return done;
 }
 
 async function undo(step: Step, actual: readonly ObservedContainer[], runtime: ContainerRuntime): Promise<string> {

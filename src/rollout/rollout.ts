@@ -22,7 +22,7 @@ export interface RolloutTarget extends DeployTarget, CurrentState, Partial<Locka
   /** how many steps converging to `desired` would take now, read-only (an engine plans; an agent compares versions) */
   pending?(desired: readonly ContainerSpec[], version: string): Promise<number>;
   /** finishes or undoes the steps an interrupted deployment left in this store's journal (an engine driven from here) */
-  repair?(store: Store): Promise<number>;
+  repair?(store: Store): Promise<string[]>;
 }
 
 export interface RolloutOptions {
@@ -227,15 +227,22 @@ async function updateSite(site: SiteSpec, last: boolean, opts: RolloutOptions, p
     try {
       const target = await opts.connect(site);
       touched ??= { site, previous: await previousOf(site, target, opts.store) };
-      if (!prepared) {
+      // turtle's cgroups are readied before the first step creates anything; a no-op asks the host nothing
+      const beforeSteps = async () => {
+        if (prepared) return;
         prepared = true;
         const host = await opts.prepareHost?.(site);
         if (host) opts.store.events.append({ site: site.name, type: host.ok ? 'governor.cgroups' : 'governor.cgroups-failed', message: host.message });
+      };
+      // what an interrupted deployment left half-done is undone first, and counts as this deployment's change
+      const repaired = (await target.repair?.(opts.store)) ?? [];
+      if (repaired.length > 0) {
+        say(`repaired ${repaired.length} step${repaired.length === 1 ? '' : 's'} an interrupted deployment left unfinished`);
+        for (const what of repaired) say(`repair: ${what}`);
+        records = [...records, ...repaired.map((what) => ({ step: `repair: ${what}`, kind: 'repair', service: /^\w+ ([^#:\s]+)#/.exec(what)?.[1] ?? '', status: 'done' as const, durationMs: 0 }))];
       }
-      const repaired = await target.repair?.(opts.store);
-      if (repaired) say(`repaired ${repaired} step${repaired === 1 ? '' : 's'} an interrupted deployment left unfinished`);
       const desired = desiredContainers(opts.spec, site.name, opts.store);
-      const result = await target.converge(desired, journalled(site.name, opts), version);
+      const result = await target.converge(desired, { ...journalled(site.name, opts), beforeSteps }, version);
       records = [...records, ...result.records];
       if (result.engineCalls) engineCalls = result.engineCalls;
       if (result.error) throw result.error;
