@@ -57,8 +57,26 @@ export function requireService(spec: Spec, service: string): void {
   });
 }
 
+/**
+ * Each site's engine, checked once per command: a deploy connects in its preflight and again to converge,
+ * and one runtime counts all its requests. A check that failed is not kept, so a retry checks again (an
+ * engine lost after its check fails the next request instead).
+ */
+const connected = new Map<string, Promise<ContainerRuntime>>();
+
 /** The site's engine, checked to answer; an unreachable engine names the site, the socket and how to start it. */
-export async function connect(site: SiteSpec): Promise<ContainerRuntime> {
+export function connect(site: SiteSpec): Promise<ContainerRuntime> {
+  const key = `${site.name}\u0000${site.runtime}\u0000${site.engine}`;
+  let runtime = connected.get(key);
+  if (runtime === undefined) {
+    runtime = checked(site);
+    connected.set(key, runtime);
+    runtime.catch(() => connected.delete(key));
+  }
+  return runtime;
+}
+
+async function checked(site: SiteSpec): Promise<ContainerRuntime> {
   const runtime = createRuntime({ kind: site.runtime, endpoint: site.engine });
   try {
     await runtime.check();

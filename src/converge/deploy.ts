@@ -28,14 +28,17 @@ export interface TargetConvergence {
   engineCalls?: { mutating: number; read: number };
 }
 
-/** Converges `site` by driving its engine from here, counting the engine requests where the adapter does. */
+/**
+ * Converges `site` by driving its engine from here, trusting turtle's labels where they vouch for a
+ * container. Its engine calls are all the runtime made (the CLI keeps one runtime per site: the preflight's
+ * check and plan count too).
+ */
 export function engineTarget(runtime: ContainerRuntime, site: string, project: string): DeployTarget {
   return {
     async converge(desired, hooks) {
-      const before = countsCalls(runtime) ? { ...runtime.calls } : undefined;
-      const { records, error } = await convergeSite(runtime, site, project, desired, hooks);
+      const { records, error } = await convergeSite(runtime, site, project, desired, { ...hooks, trustLabels: true });
       const out: TargetConvergence = { records, ...(error ? { error } : {}) };
-      if (before && countsCalls(runtime)) out.engineCalls = { mutating: runtime.calls.mutating - before.mutating, read: runtime.calls.read - before.read };
+      if (countsCalls(runtime)) out.engineCalls = { ...runtime.calls };
       return out;
     },
   };

@@ -20,6 +20,13 @@ export interface ConvergeHooks {
   signal?: AbortSignal;
   /** how many steps may run at once (default 4; steps still wait for the services they depend on) */
   parallelism?: number;
+  /**
+   * Plan from the engine's listing where turtle's labels vouch for a container (ListOptions.expect): the
+   * CLI's deploys. An agent leaves it off and inspects every container, so limits changed by hand are undone.
+   */
+  trustLabels?: boolean;
+  /** awaited once before the first step, only when there are steps (the CLI readies a local host's cgroups) */
+  beforeSteps?: () => Promise<void>;
 }
 
 const DEFAULT_PARALLELISM = 4;
@@ -41,7 +48,7 @@ export async function convergeSite(
   desired: readonly ContainerSpec[],
   hooks: ConvergeHooks = {},
 ): Promise<ConvergeResult> {
-  const actual = await runtime.list(project);
+  const actual = await runtime.list(project, hooks.trustLabels ? { expect: desired } : {});
   const steps = plan({ site, desired, actual });
   hooks.onPlan?.(steps);
   const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
@@ -50,6 +57,7 @@ export async function convergeSite(
     return { site, steps, records: [], observed: actual, ...(error ? { error } : {}) };
   }
   try {
+    await hooks.beforeSteps?.();
     await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);
   } catch (err) {
     const error = asTurtleError(err);
