@@ -87,6 +87,10 @@ refuses('turtle agent: bad flags', [
     stderr: [`error: --resync expects a whole number of seconds (1 or more), got \`${v}\``, 'hint: for example --resync 30'],
   })),
   {
+    args: ['agent', '--site', 'dc1', '--tls-dir', agentTls, '--engine', 'docker.sock'],
+    stderr: ['error: --engine: engine endpoint "docker.sock" is not understood', 'hint: use unix:///path/to/engine.sock, tcp://host:port or http(s)://host:port'],
+  },
+  {
     args: ['agent', '--site', 'dc2', '--tls-dir', emptyTls],
     stderr: [`error: ${emptyTls}/cert.pem is missing`, `hint: issue the agent's certificate: turtle ca issue --role agent --name dc2 --host <its address> --out ${emptyTls}`],
   },

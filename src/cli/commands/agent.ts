@@ -6,6 +6,7 @@ import type { RuntimeKind } from '../../domain/types.js';
 import { DEFAULT_ENGINE } from '../../spec/default-engine.js';
 import { Store } from '../../store/index.js';
 import { Agent } from '../../agent/index.js';
+import { createRuntime } from '../../runtime/index.js';
 import { closest } from '../../lib/words.js';
 import type { GlobalOptions } from '../context.js';
 import { checkListen, parseListen, wholeNumber } from '../_flags.js';
@@ -38,6 +39,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         throw new TurtleError(`unknown runtime \`${runtime}\``, { exitCode: ExitCode.invalid, hint: 'use docker or podman' });
       }
       const listen = parseListen(flags.listen, '0.0.0.0:7443');
+      const engine = flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime];
+      if (flags.engine !== undefined) checkEngine(runtime, flags.engine);
       for (const file of ['cert.pem', 'key.pem', 'ca.pem']) {
         if (!existsSync(`${flags.tlsDir}/${file}`)) {
           throw new TurtleError(`${flags.tlsDir}/${file} is missing`, {
@@ -51,7 +54,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const agent = new Agent({
         site: flags.site,
         runtime,
-        engine: flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime],
+        engine,
         store,
         tlsDir: flags.tlsDir,
         host: listen.host,
@@ -59,7 +62,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         resyncMs: flags.resync * 1000,
       });
       const { port } = await agent.start();
-      console.log(`turtle agent: site ${flags.site}, ${runtime} at ${flags.engine ?? site?.engine ?? DEFAULT_ENGINE[runtime]}, listening on https://${listen.written}:${port}`);
+      console.log(`turtle agent: site ${flags.site}, ${runtime} at ${engine}, listening on https://${listen.written}:${port}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGTERM', stop);
@@ -93,4 +96,14 @@ async function siteInSpec(file: string, name: string): Promise<SiteSpec> {
     });
   }
   return site;
+}
+
+/** A malformed --engine is refused before the store is opened (the spec's `engine:` was checked with the spec). */
+function checkEngine(kind: RuntimeKind, endpoint: string): void {
+  try {
+    createRuntime({ kind, endpoint });
+  } catch (err) {
+    if (!(err instanceof TurtleError)) throw err;
+    throw new TurtleError(`--engine: ${err.message}`, { exitCode: ExitCode.invalid, ...(err.hint === undefined ? {} : { hint: err.hint }) });
+  }
 }
