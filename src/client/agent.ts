@@ -57,12 +57,17 @@ export class AgentClient implements SiteClient {
     // an agent older than leases: nothing to hold (its own runner still serialises reconciles)
     if (status === 404) return { lease: { renew: async () => undefined, release: async () => undefined } };
     if (status === 409 || body.id === undefined) return { heldBy: body.heldBy ?? { who: 'another deployment', host: '', pid: 0, command: 'deploy', since: '' } };
-    const id = body.id;
+    let id = body.id;
     heldLeases.set(this.where, id);
     const lease: Lease = {
       renew: async () => {
         const { status: renewed } = await this.api.json('POST', `/v1/lease/${id}`, { body: { ttlMs }, accept: [409] });
-        if (renewed === 409) throw new TurtleError(`the deployment lease on ${this.site} was taken over by another deployment`);
+        if (renewed !== 409) return;
+        // not held any more: a restarted agent forgot it (take it again), or another deployment has it
+        const again = await this.api.json<{ id?: string }>('POST', '/v1/lease', { body: { holder, ttlMs }, accept: [409] });
+        if (again.status === 409 || again.body.id === undefined) throw new TurtleError(`the deployment lease on ${this.site} was taken over by another deployment`);
+        id = again.body.id;
+        heldLeases.set(this.where, id);
       },
       release: async () => {
         heldLeases.delete(this.where);

@@ -150,3 +150,20 @@ test('the agent\'s lease table: one holder at a time, renewal by id only, expiry
   assert.equal(table.release(b.id), true);
   assert.equal(table.blocking(undefined), undefined);
 });
+
+test('a journal entry this turtle cannot read stops the repair before it touches the engine, saying what to do', async () => {
+  const { Store } = await import('../../src/store/index.js');
+  const { recoverJournal } = await import('../../src/converge/recover.js');
+  const { FakeRuntime } = await import('../helpers/fake-runtime.js');
+  const store = Store.open(':memory:');
+  const runtime = new FakeRuntime();
+  const id = store.agent.begin('dc1', { kind: 'replace', spec: { name: 'shop-web-1-abc' } } as never);
+  const err = await recoverJournal(runtime, 'dc1', 'shop', store).catch((e: unknown) => e);
+  assert.ok(err instanceof TurtleError);
+  assert.equal(err.exitCode, ExitCode.invalid);
+  assert.equal(err.message, `the step journal holds an interrupted step (entry ${id}) this turtle cannot read: {"kind":"replace","spec":{"name":"shop-web-1-abc"}}`);
+  assert.equal(err.hint, 'finish it with the turtle version that wrote it (run the same deploy with it), or check the site with `turtle ps` and mark the entry done in the store');
+  assert.deepEqual(runtime.calls, []);
+  assert.equal(store.agent.unfinished('dc1').length, 1);
+  store.close();
+});
