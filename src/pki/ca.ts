@@ -81,6 +81,10 @@ export async function issueCert(dir: string, opts: IssueOptions): Promise<{ out:
       hint: 'use lower-case letters, digits, dots, dashes and underscores (at most 63)',
     });
   }
+  const out = opts.out ?? join(dir, 'issued', opts.name);
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new TurtleError(`${out} is a file, not a directory`, { exitCode: ExitCode.invalid, hint: 'pass another --out: the directory that gets cert.pem, key.pem, ca.pem and crl.pem' });
+  }
   const ca = await loadCa(dir);
   const issued = readIssued(dir);
   if (issued.some((c) => c.name === opts.name && !c.revokedAt)) {
@@ -112,7 +116,6 @@ export async function issueCert(dir: string, opts: IssueOptions): Promise<{ out:
         : []),
     ],
   });
-  const out = opts.out ?? join(dir, 'issued', opts.name);
   const files = identityFiles(out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
   writeFileSync(files.key, await privateKeyPem(keys), { mode: 0o600 });

@@ -137,6 +137,10 @@ describe('turtle ca: bad flags are refused, exit 1, nothing written', { concurre
       args: ['issue', '--role', 'operator', '--name', 'x', '--ca-dir', none],
       stderr: [`error: no CA in ${none}`, `hint: create one with \`turtle ca init --ca-dir ${none}\`, or pass the --ca-dir it is in`],
     },
+    {
+      args: ['issue', '--role', 'operator', '--name', 'dave', '--out', file, '--ca-dir', ca],
+      stderr: [`error: ${file} is a file, not a directory`, 'hint: pass another --out: the directory that gets cert.pem, key.pem, ca.pem and crl.pem'],
+    },
     { args: ['revoke', 'nobody', '--ca-dir', ca], stderr: [`error: no live certificate named nobody in ${ca}`, `hint: see ${ca}/issued.json for what was issued`] },
     { args: ['revoke', 'alice', '--ca-dir', none], stderr: [`error: no CA in ${none}`, `hint: create one with \`turtle ca init --ca-dir ${none}\`, or pass the --ca-dir it is in`] },
     { args: ['revoke', '--ca-dir', ca], stderr: ["error: missing required argument 'name'", usage] },

@@ -121,6 +121,10 @@ refuses('turtle observer: bad flags', [
   { args: ['observer', '--bogus'], stderr: ["error: unknown option '--bogus'", USAGE] },
   { args: ['observer', 'fly-config'], stderr: ["error: required option '--app <name>' not specified", USAGE] },
   { args: ['observer', 'fly-config', '--app', 'My_App'], stderr: ['error: `My_App` is not a Fly app name', 'hint: lower-case letters, digits and dashes'] },
+  {
+    args: ['observer', 'fly-config', '--app', 'obs', '--out', work.spec],
+    stderr: ['error: SPEC is a file, not a directory', 'hint: pass the turtle checkout (the Docker build context) to --out'],
+  },
   ...['65536', 'http'].map((v) => ({
     args: ['observer', 'fly-config', '--app', 'obs', '--port', v],
     stderr: [`error: --port expects a port number (1-65535), got \`${v}\``, 'hint: for example --port 8080'],

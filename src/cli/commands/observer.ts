@@ -1,7 +1,7 @@
 // `turtle observer`: the read-only twin of every site (replication, alerts, dashboard) in the foreground;
 // `turtle observer fly-config`: the files that run it on Fly.io.
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -74,6 +74,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(opts.app)) throw new TurtleError(`\`${opts.app}\` is not a Fly app name`, { exitCode: ExitCode.invalid, hint: 'lower-case letters, digits and dashes' });
       if (!existsSync(g.file)) throw new TurtleError(`${g.file} does not exist`, { exitCode: ExitCode.invalid, hint: 'the image carries the spec: pass it with -f' });
       const out = resolve(opts.out);
+      if (existsSync(out) && !statSync(out).isDirectory()) throw new TurtleError(`${opts.out} is a file, not a directory`, { exitCode: ExitCode.invalid, hint: 'pass the turtle checkout (the Docker build context) to --out' });
       const spec = relative(out, resolve(g.file));
       if (spec.startsWith('..')) throw new TurtleError(`${g.file} is outside ${out}, the Docker build context`, { exitCode: ExitCode.invalid, hint: 'copy turtle.yaml into the turtle checkout, or pass --out' });
       return import('../../observer/fly.js').then(({ flyConfig }) => {
