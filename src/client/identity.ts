@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { ExitCode, TurtleError } from '../lib/errors.js';
-import { identityFiles } from '../pki/index.js';
+import { identityFiles } from '../pki/files.js';
 
 export interface Identity {
   dir: string;

@@ -5,7 +5,6 @@ import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { RuntimeKind } from '../../domain/types.js';
 import { DEFAULT_ENGINE } from '../../spec/default-engine.js';
 import { Store } from '../../store/index.js';
-import { Agent } from '../../agent/index.js';
 import { createRuntime } from '../../runtime/index.js';
 import { closest } from '../../lib/words.js';
 import type { GlobalOptions } from '../context.js';
@@ -51,6 +50,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       }
       await checkListen(listen);
       const store = Store.open(g.state ?? process.env.TURTLE_STATE ?? '/var/lib/turtle/agent.db');
+      // the whole agent (its API's TLS, metrics, dashboard) loads only here: other commands start without it
+      const { Agent } = await import('../../agent/index.js');
       const agent = new Agent({
         site: flags.site,
         runtime,

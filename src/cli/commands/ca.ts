@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import { ROLES, initCa, isRole, issueCert, revokeCert } from '../../pki/index.js';
+import { ROLES, isRole } from '../../pki/roles.js';
 import { wholeNumber } from '../_flags.js';
 
 /** `$TURTLE_CA_DIR`, else `~/.config/turtle/ca`. */
@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .option('--name <cn>', 'the CA\'s common name', 'turtle CA')
     .action(async (opts: { caDir?: string; name: string }) => {
       const dir = opts.caDir ?? defaultCaDir();
+      const { initCa } = await pki();
       const cert = await initCa(dir, { name: opts.name });
       console.log(`CA created: ${cert}`);
     });
@@ -41,6 +42,7 @@ export function register(program: Command): void {
           hint: 'add --host with the address in its site\'s agent URL, e.g. --host 10.0.0.1,router.lan',
         });
       }
+      const { issueCert } = await pki();
       const { out, serial } = await issueCert(opts.caDir ?? defaultCaDir(), {
         role: opts.role, name: opts.name, hosts, days: opts.days, ...(opts.out ? { out: opts.out } : {}),
       });
@@ -51,8 +53,12 @@ export function register(program: Command): void {
     .option('--ca-dir <dir>', 'where the CA lives')
     .action(async (name: string, opts: { caDir?: string }) => {
       const dir = opts.caDir ?? defaultCaDir();
+      const { revokeCert } = await pki();
       const revoked = await revokeCert(dir, name);
       for (const c of revoked) console.log(`revoked ${c.name} (${c.role}, serial ${c.serial})`);
       console.log(`CRL: ${join(dir, 'crl.pem')}: copy it into each agent's TLS directory (agents reload it when it changes)`);
     });
 }
+
+/** X.509 (and its ASN.1 libraries) loaded by the ca commands only: every other command starts without them. */
+const pki = () => import('../../pki/ca.js');
