@@ -13,7 +13,7 @@ export const ENDPOINT = process.env.TURTLE_TEST_DOCKER || 'unix:///run/turtle-te
  * The image's httpd, but the health file is written at every start: a service whose health endpoint broke
  * (bench:heal deletes the file) is mended by a restart, as a real one with a wedged state would be.
  */
-const WEB_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; echo ok > /www/health; httpd -f -p 80 -h /www & wait"];
+export const WEB_COMMAND = ['sh', '-c', "trap 'exit 0' TERM; echo ok > /www/health; httpd -f -p 80 -h /www & wait"];
 
 /** The Node options the agent's systemd unit, procd script and container set (test/unit/deploy-files checks). */
 export const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=64';
@@ -26,7 +26,8 @@ export const AGENT_MALLOC = { MALLOC_TRIM_THRESHOLD_: '0' };
  */
 export const AGENT_NODE_FLAGS = '--single-threaded --lite-mode --optimize-for-size';
 
-export async function startSite(services: number, env: Record<string, string> = { NODE_OPTIONS: AGENT_NODE_OPTIONS, ...AGENT_MALLOC, TURTLE_GOVERNOR: 'on' }, nodeArgs: string[] = AGENT_NODE_FLAGS.split(' ')) {
+/** `hostPorts`: service i publishes its port 80 on host port hostPorts[i] (bench:heal reads it as a client would). */
+export async function startSite(services: number, env: Record<string, string> = { NODE_OPTIONS: AGENT_NODE_OPTIONS, ...AGENT_MALLOC, TURTLE_GOVERNOR: 'on' }, nodeArgs: string[] = AGENT_NODE_FLAGS.split(' '), hostPorts: number[] = []) {
   const project = `bench-agent-${process.pid}`;
   const agent = new AgentFixture('dc1', 'docker', ENDPOINT);
   await agent.init();
@@ -35,7 +36,7 @@ export async function startSite(services: number, env: Record<string, string> = 
   const names = Array.from({ length: services }, (_, i) => `web${i + 1}`);
   const spec = parseSpec(
     `version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${ENDPOINT}", capacity: { cpus: 2, memory: 2g } }\nservices:\n` +
-      names.map((n) => `  ${n}:\n    image: turtle-test/web:1\n    command: ${JSON.stringify(WEB_COMMAND)}\n    probe: { http: { port: 80, path: /health } }\n`).join(''),
+      names.map((n, i) => `  ${n}:\n    image: turtle-test/web:1\n    command: ${JSON.stringify(WEB_COMMAND)}\n    probe: { http: { port: 80, path: /health } }\n` + (hostPorts[i] ? `    ports: ["${hostPorts[i]}:80"]\n` : '')).join(''),
     'turtle.yaml', {},
   );
   const desired = { project, specHash: specHash(spec), containers: renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }) };

@@ -5,6 +5,7 @@
 // when it noticed a fault: from the agent's events, or the engine's (`die`, `health_status: unhealthy`).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { api } from '../test/helpers/agent.js';
 import { engineRequest } from '../test/helpers/engines.js';
 import { ENDPOINT, WEB_COMMAND, startSite } from './_agent-site.js';
@@ -177,10 +178,13 @@ export async function swarmPeer(services: number): Promise<Peer> {
     name: 'swarm service', targets,
     describe: `Docker ${dockerVersion(socket)} Swarm (one node, its own dockerd): a service per web, endpoint_mode dnsrr, host-mode port, the same health check, restart condition any, restart delay 5 s (Swarm's default)`,
     async pid(t) {
+      // a task may be between containers (Swarm replaces one whose check failed): wait for the running one
       const filters = encodeURIComponent(JSON.stringify({ label: [`com.docker.swarm.service.name=${t.service}`], status: ['running'] }));
-      const list = (await engineRequest(socket, 'GET', `/containers/json?filters=${filters}`)).body as { Id: string }[];
-      if (!Array.isArray(list) || !list[0]) throw new Error(`${t.service} has no running task: ${JSON.stringify(list)}`);
-      return pidOf(socket, list[0].Id);
+      for (const end = Date.now() + 60_000; ; await sleep(250)) {
+        const list = (await engineRequest(socket, 'GET', `/containers/json?filters=${filters}`)).body as { Id: string }[];
+        if (Array.isArray(list) && list[0]) return pidOf(socket, list[0].Id);
+        if (Date.now() > end) throw new Error(`${t.service} has had no running task for 60 s: ${JSON.stringify(list)}`);
+      }
     },
     noticed: async (t, kind, at) => engineNoticed(await engineEventsHere(at), t.service, kind),
     engineEvents: engineEventsHere,
