@@ -19,6 +19,10 @@ import { AGENT_NODE_OPTIONS, ENDPOINT } from './_agent-site.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** how long the idle and spike measurements wait for the governor to relax (the state they assume) */
+const RELAX_WAIT_S = Number(process.env.BENCH_RELAX_WAIT_S ?? 60);
+/** a spike's window: a cap or a yield not seen within it is reported as such */
+const SPIKE_WINDOW_MS = 7_000;
 const NOISY = ['noisy1', 'noisy2', 'noisy3'];
 const SPIN = ['sh', '-c', "trap 'exit 0' TERM; while :; do :; done"];
 const dir = mkdtempSync(join(tmpdir(), 'bench-citizen-'));
@@ -118,6 +122,8 @@ async function plainServices(on: boolean): Promise<void> {
 
 interface GovernorView {
   mode: string;
+  reason: string;
+  busy: string | null;
   acting: boolean;
   sampleCost: { wallMs: number; cpuMs: number; samples: number };
 }
@@ -126,11 +132,33 @@ async function governor(operator: Identity): Promise<GovernorView> {
   return ((await api(agent!.port, operator, 'GET', '/v1/governor')).body as { governor: GovernorView }).governor;
 }
 
-/** turtle's services' CPU while the router is idle, as a share of the CPU the rest of the host leaves idle. */
-async function idleShare(seconds: number): Promise<{ share: number; turtle: number; idle: number }> {
+const quotaFile = files.cpuQuota(tree);
+/** /turtle has a CPU quota (the governor's cap), read from the kernel */
+const capped = () => !/^(-1|max)/.test(readFileSync(quotaFile, 'utf8').trim());
+
+/** Waits for the governor relaxed and /turtle uncapped; otherwise says why not (after RELAX_WAIT_S). */
+async function relaxedOrWhy(operator: Identity): Promise<string | undefined> {
+  const end = Date.now() + RELAX_WAIT_S * 1000;
+  for (;;) {
+    const g = await governor(operator);
+    if (g.mode === 'relaxed' && !capped()) return undefined;
+    if (Date.now() > end) return `the governor stayed ${g.mode} for ${RELAX_WAIT_S} s (${g.busy ?? g.reason})`;
+    await sleep(500);
+  }
+}
+
+/**
+ * turtle's services' CPU while the router is idle, as a share of the CPU the rest of the host leaves idle;
+ * only while /turtle stays uncapped (checked every 250 ms): a cap in the window says when it came instead.
+ */
+async function idleShare(seconds: number): Promise<{ share: number; turtle: number; idle: number } | { cappedAfterMs: number }> {
   const h0 = sampleHost();
   const u0 = readTurtleUsage(tree);
-  await sleep(seconds * 1000);
+  const start = Date.now();
+  while (Date.now() - start < seconds * 1000) {
+    await sleep(250);
+    if (capped()) return { cappedAfterMs: Date.now() - start };
+  }
   const h1 = sampleHost();
   const u1 = readTurtleUsage(tree);
   const turtle = turtleCores(u0, u1);
@@ -139,26 +167,26 @@ async function idleShare(seconds: number): Promise<{ share: number; turtle: numb
   return { share: turtle / idle, turtle, idle };
 }
 
-/** A load spike on the router: time until the governor caps /turtle (cgroup read), and until turtle's CPU falls below a fifth of a core. */
-async function reaction(): Promise<{ capMs: number; yieldMs: number }> {
-  const quotaFile = files.cpuQuota(tree);
-  const capped = () => !/^(-1|max)/.test(readFileSync(quotaFile, 'utf8').trim());
-  const cappedBefore = capped();
-  if (cappedBefore) console.log('the governor had capped turtle already (other work on this host): its reaction is not measured this time');
+/**
+ * A load spike on the router, from an uncapped /turtle (the caller waited for it): time until the governor
+ * caps /turtle (cgroup read), and until turtle's CPU falls below a fifth of a core; undefined: not within
+ * SPIKE_WINDOW_MS.
+ */
+async function reaction(): Promise<{ capMs?: number; yieldMs?: number }> {
   const start = Date.now();
   const spike = run('stress-ng', ['--cpu', '2', '--taskset', '0,1', '--timeout', '8s']).catch(() => undefined);
-  let capMs = NaN;
-  let yieldMs = NaN;
+  let capMs: number | undefined;
+  let yieldMs: number | undefined;
   let before = readTurtleUsage(tree);
-  while (Date.now() - start < 7000 && ((Number.isNaN(capMs) && !cappedBefore) || Number.isNaN(yieldMs))) {
+  while (Date.now() - start < SPIKE_WINDOW_MS && (capMs === undefined || yieldMs === undefined)) {
     await sleep(50);
     const now = readTurtleUsage(tree);
-    if (Number.isNaN(capMs) && capped() && !cappedBefore) capMs = Date.now() - start;
-    if (Number.isNaN(yieldMs) && turtleCores(before, now) < 0.2) yieldMs = Date.now() - start;
+    if (capMs === undefined && capped()) capMs = Date.now() - start;
+    if (yieldMs === undefined && turtleCores(before, now) < 0.2) yieldMs = Date.now() - start;
     before = now;
   }
   await spike;
-  return { capMs, yieldMs };
+  return { ...(capMs !== undefined ? { capMs } : {}), ...(yieldMs !== undefined ? { yieldMs } : {}) };
 }
 
 async function cleanup(): Promise<void> {
@@ -192,20 +220,35 @@ try {
   const acting = await until('this agent\'s governor acting', async () => ((await governor(operator)).acting ? true : undefined), 20_000).catch(() => false);
   if (!acting) console.log("another agent's governor acts on /turtle on this host (this one observes): the figures are that governor's");
 
-  // Idle CPU and reaction, twice each: the router idle, the governor relaxed, then a spike.
-  const idle: number[] = [];
-  const reactions: { capMs: number; yieldMs: number }[] = [];
+  // Idle CPU and reaction, twice each. Both assume the governor relaxed and /turtle uncapped: wait for that,
+  // and where this host's own work keeps it capped, say so instead of mixing a cap into the figure.
+  const idle: string[] = [];
+  const yields: string[] = [];
+  const caps: string[] = [];
+  const ms = (v: number | undefined, what: string) => (v === undefined ? `no ${what} within ${SPIKE_WINDOW_MS / 1000} s` : `${v} ms`);
   for (let i = 0; i < 2; i++) {
-    // on this shared machine other work can keep the governor capped; measure anyway and say so
-    const relaxed = await until('the governor relaxed', async () => ((await governor(operator)).mode === 'relaxed' ? true : undefined), 25_000).catch(() => false);
-    if (!relaxed) console.log(`the governor stayed ${(await governor(operator)).mode} for 25 s (other work on this host uses half its CPU or more): measuring anyway`);
+    const why = await relaxedOrWhy(operator);
+    if (why) {
+      console.log(`idle router and spike ${i + 1}: not measured: ${why}`);
+      idle.push('not measured');
+      yields.push('not measured');
+      caps.push('not measured');
+      continue;
+    }
     await sleep(1000);
     const s = await idleShare(5);
-    idle.push(s.share);
-    console.log(`idle router: turtle's services use ${s.turtle.toFixed(2)} of ${s.idle.toFixed(2)} idle cores (${f1(s.share * 100)}%)`);
-    const r = await reaction();
-    reactions.push(r);
-    console.log(`spike: kernel weights yield in ${r.yieldMs} ms (turtle < 0.2 cores); governor cap in ${r.capMs} ms`);
+    if ('cappedAfterMs' in s) {
+      console.log(`idle router ${i + 1}: not measured: the governor capped turtle ${s.cappedAfterMs} ms into the 5 s window (the host's own work)`);
+      idle.push('not measured');
+    } else {
+      idle.push(`${f1(s.share * 100)}%`);
+      console.log(`idle router ${i + 1} (governor relaxed, /turtle uncapped throughout): turtle's services use ${s.turtle.toFixed(2)} of ${s.idle.toFixed(2)} idle cores (${f1(s.share * 100)}%)`);
+    }
+    const why2 = capped() ? 'turtle was capped already when the spike was due' : undefined;
+    const r = why2 ? {} : await reaction();
+    yields.push(why2 ? 'not measured' : ms(r.yieldMs, 'yield'));
+    caps.push(why2 ? 'not measured' : ms(r.capMs, 'cap'));
+    console.log(why2 ? `spike ${i + 1}: not measured: ${why2}` : `spike ${i + 1} (from uncapped): kernel weights yield in ${ms(r.yieldMs, 'yield')} (turtle < 0.2 cores); governor cap in ${ms(r.capMs, 'cap')}`);
   }
   await turtleServices(operator, 'stop');
 
@@ -238,8 +281,8 @@ try {
   console.log(`the router alone ranged ${f1(Math.min(...spread))}-${f1(Math.max(...spread))} bogo-ops/s over the rounds: a loss smaller than that spread is not resolved by this run`);
   const steals = Object.values(results).flat().map((r) => r.steal * 100);
   if (Math.max(...steals) >= 1) console.log(`the hypervisor took ${f1(Math.min(...steals))}-${f1(Math.max(...steals))}% of the CPU in the rounds (steal): on a shared VM the router's figures move with it; compare rounds of similar steal`);
-  console.log(`idle CPU used by turtle's services: ${idle.map((s) => `${f1(s * 100)}%`).join(', ')} (target >= 80%)`);
-  console.log(`reaction to a router spike: kernel weights ${reactions.map((r) => `${r.yieldMs} ms`).join(', ')}; governor cap ${reactions.map((r) => `${r.capMs} ms`).join(', ')} (target <= 5 s)`);
+  console.log(`idle CPU used by turtle's services (governor relaxed throughout): ${idle.join(', ')} (target >= 80%)`);
+  console.log(`reaction to a router spike (from uncapped): kernel weights ${yields.join(', ')}; governor cap ${caps.join(', ')} (target <= 5 s)`);
   const g = await governor(operator);
   console.log(`governor sampling cost: ${g.sampleCost.wallMs.toFixed(3)} ms wall, ${g.sampleCost.cpuMs.toFixed(3)} ms CPU per sample (1 per second), over ${g.sampleCost.samples} samples`);
   console.log(`load average at end: ${loadavg().map(f1).join(' ')}`);
