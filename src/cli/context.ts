@@ -6,6 +6,7 @@ import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
 import { Store } from '../store/index.js';
 import { closest } from '../lib/words.js';
 import { siteClient, type SiteClient } from '../client/index.js';
+import { cachedSpec } from './_spec-cache.js';
 
 export interface GlobalOptions {
   file: string;
@@ -15,14 +16,18 @@ export interface GlobalOptions {
   verbose: boolean;
 }
 
+/** The spec, from the last command's parse when neither it nor the variables it reads changed (_spec-cache.ts). */
 export function loadSpec(opts: GlobalOptions): Spec {
-  return loadSpecFile(opts.file);
+  return cachedSpec(opts.file, dirname(storePath(opts)), (env) => loadSpecFile(opts.file, env));
 }
 
 /** The store lives beside the spec (`.turtle/state.db`) unless --state or TURTLE_STATE says otherwise. */
 export function openStore(opts: GlobalOptions): Store {
-  const path = opts.state ?? process.env.TURTLE_STATE ?? join(dirname(resolve(opts.file)), '.turtle', 'state.db');
-  return Store.open(path);
+  return Store.open(storePath(opts));
+}
+
+function storePath(opts: GlobalOptions): string {
+  return opts.state ?? process.env.TURTLE_STATE ?? join(dirname(resolve(opts.file)), '.turtle', 'state.db');
 }
 
 /** Edge sites named by --site (a name, a comma list, or `all`), in spec order. */

@@ -1,7 +1,7 @@
 // `turtle validate` and `turtle spec`: check a spec, print the reference generated from the schema.
 import type { Command } from 'commander';
-import { specReference, servicesForSite } from '../../spec/index.js';
-import { loadSpec, type GlobalOptions } from '../context.js';
+import { loadSpecFile, specReference, servicesForSite } from '../../spec/index.js';
+import type { GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -10,7 +10,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .description('check turtle.yaml and report every problem at once (exit 1 if any)')
     .option('--json', 'print the normalised spec as JSON')
     .action((opts: { json?: boolean }) => {
-      const spec = loadSpec(globals());
+      // always parsed, never cached: validate writes nothing
+      const spec = loadSpecFile(globals().file);
       if (opts.json) return printJson(spec);
       const sites = Object.values(spec.sites);
       const placed = sites.map((s) => `${s.name}: ${servicesForSite(spec, s.name).length}`).join(', ');
