@@ -257,3 +257,62 @@ services: {}
   const written = { ...three, rollout: { order: ['c'], bakeMs: 0, unreachable: 'skip' as const } };
   assert.deepEqual(rolloutPolicy(written), { order: ['c', 'a', 'b'], bakeMs: 0, onFailure: 'rollback', unreachable: 'skip', waitTimeoutMs: 300_000 });
 });
+
+/** FakeSites that can be locked, with a log of lock calls shared by all of them. */
+function lockable(sites: FakeSite[], log: string[], heldBy?: string) {
+  for (const site of sites) {
+    Object.assign(site, {
+      site: site.name,
+      pending: async (want: readonly ContainerSpec[]) => want.filter((w) => !site.running.some((r) => r.configHash === w.configHash)).length,
+      tryLock: async () => {
+        log.push(`lock ${site.name}`);
+        if (heldBy === site.name) return { heldBy: { who: 'other@desk', host: 'desk', pid: 1, command: 'deploy', since: '2026-12-02T10:00:00.000Z' } };
+        return { lease: { renew: async () => undefined, release: async () => void log.push(`release ${site.name}`) } };
+      },
+    });
+  }
+}
+
+test('locks: a change locks every site in sorted order (not the rollout order) and lets them go after; a no-op locks nothing', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const log: string[] = [];
+  lockable([dc1, dc2], log);
+  const store = Store.open(':memory:');
+  const run = (spec: Spec) => rollout({ spec, store, sites: Object.values(spec.sites), pollMs: 10, retryMs: 10, connect: async (s) => (s.name === 'dc1' ? dc1 : dc2), lock: { wait: false } });
+  const r = await run(specOf('web:1'));
+  assert.deepEqual(outcomes(r), ['dc2 succeeded', 'dc1 succeeded']);
+  assert.deepEqual(log, ['lock dc1', 'lock dc2', 'release dc1', 'release dc2']);
+  log.length = 0;
+  const again = await run(specOf('web:1'));
+  assert.deepEqual([again.outcome, log], ['no-op', []]);
+});
+
+test('locks: a site held by another deployment with --no-wait: exit 5, nothing converged, no deployment recorded', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const log: string[] = [];
+  lockable([dc1, dc2], log, 'dc2');
+  const store = Store.open(':memory:');
+  const err = await rollout({ spec: specOf('web:1'), store, sites: Object.values(specOf('web:1').sites), connect: async (s) => (s.name === 'dc1' ? dc1 : dc2), lock: { wait: false } }).catch((e: unknown) => e);
+  assert.ok(err instanceof TurtleError);
+  assert.equal(err.exitCode, ExitCode.busy);
+  assert.deepEqual(log, ['lock dc1', 'lock dc2', 'release dc1']);
+  assert.deepEqual([dc1.pushes, dc2.pushes], [[], []]);
+  assert.deepEqual(store.deployments.list(), []);
+});
+
+test('Ctrl-C during the first site: it stops there (interrupted), later sites are not started and nothing is rolled back', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const store = Store.open(':memory:');
+  const interrupt = new AbortController();
+  const converge = dc2.converge.bind(dc2);
+  dc2.converge = async (want, hooks, version) => {
+    const r = await converge(want, hooks, version);
+    interrupt.abort();
+    return { ...r, error: new TurtleError('aborted') };
+  };
+  const r = await rollout({ spec: specOf('web:1'), store, sites: Object.values(specOf('web:1').sites), connect: async (s) => (s.name === 'dc1' ? dc1 : dc2), signal: interrupt.signal });
+  assert.deepEqual([r.outcome, outcomes(r)], ['interrupted', ['dc2 interrupted', 'dc1 skipped']]);
+  assert.equal(r.sites[1]?.error?.message, 'not updated: the deployment was interrupted first');
+  assert.deepEqual([dc2.pushes.length, dc1.pushes.length], [1, 0]);
+  assert.equal(store.deployments.get(r.id)?.outcome, 'interrupted');
+});
