@@ -29,8 +29,8 @@ export interface EngineEvent {
 export interface Peer {
   name: string;
   targets: Target[];
-  /** the host PID of the main process (the shell) of the service's running container */
-  pid(t: Target): Promise<number>;
+  /** the host PID of the main process (the shell) of the service's running container, and the engine's health of it */
+  pid(t: Target): Promise<Running>;
   /** when the peer noticed the fault injected at `at` (ms since the epoch), if it did */
   noticed(t: Target, kind: Kind, at: number): Promise<number | undefined>;
   /** the engine's container events between `at` and now */
@@ -74,11 +74,17 @@ function engineNoticed(events: EngineEvent[], service: string, kind: Kind): numb
   return events.find((e) => e.service === service && (kind === 'kill' ? e.action === 'die' : e.action.startsWith('health_status: unhealthy')))?.at;
 }
 
-async function pidOf(endpoint: string, id: string): Promise<number> {
+export interface Running {
+  pid: number;
+  /** the engine's own health check's status (none: no check) */
+  health: string;
+}
+
+async function pidOf(endpoint: string, id: string): Promise<Running> {
   const r = await engineRequest(endpoint, 'GET', `/containers/${id}/json`);
-  const pid = (r.body as { State?: { Pid?: number } }).State?.Pid ?? 0;
-  if (!pid) throw new Error(`container ${id} has no running process`);
-  return pid;
+  const state = (r.body as { State?: { Pid?: number; Health?: { Status?: string } } }).State;
+  if (!state?.Pid) throw new Error(`container ${id} has no running process`);
+  return { pid: state.Pid, health: state.Health?.Status ?? 'none' };
 }
 
 export async function turtlePeer(services: number): Promise<Peer> {

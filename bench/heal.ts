@@ -34,6 +34,8 @@ interface Trial {
   /** ms after the fault; Infinity: not answering within NEVER_MS */
   answering: number;
   conditions: string;
+  /** turtle: the governor's readings during the trial that said the host was busy (the grace may apply) */
+  busyReadings?: number;
   /** turtle, kill: engine die -> agent noticed -> engine start -> answering, ms after the fault */
   steps?: { die?: number; start?: number };
 }
@@ -104,7 +106,7 @@ function describeHost(a: ReturnType<typeof hostNow>, b: ReturnType<typeof hostNo
 }
 
 async function trial(peer: Peer, kind: Kind, t: Target): Promise<Trial> {
-  const pid = await peer.pid(t);
+  const { pid, health } = await peer.pid(t);
   const before = hostNow();
   const governorAt = await peer.governor?.();
   // the governor's busy reading, once a second until the service answers again (turtle: the grace is its to give)
@@ -133,7 +135,9 @@ async function trial(peer: Peer, kind: Kind, t: Target): Promise<Trial> {
   }
   const noticedAt = await peer.noticed(t, kind, at);
   const g = governorAt ? `governor ${governorAt.mode} at the fault, busy in ${busy.busy} of ${busy.readings} readings${busy.first ? ` (${busy.first})` : ''}; ` : '';
-  const out: Trial = { peer: peer.name, kind, answering, conditions: `${g}${describeHost(before, after)}`, ...(noticedAt !== undefined ? { noticed: noticedAt - at } : {}) };
+  // an engine check already failing at the fault (its exec timing out on a loaded host) notices nothing new
+  const engineHealth = health === 'none' ? '' : `engine health check ${health} at the fault; `;
+  const out: Trial = { peer: peer.name, kind, answering, conditions: `${g}${engineHealth}${describeHost(before, after)}`, ...(governorAt ? { busyReadings: busy.busy } : {}), ...(noticedAt !== undefined ? { noticed: noticedAt - at } : {}) };
   if (peer.governor && kind === 'kill') {
     const ev = await peer.engineEvents(at);
     const die = ev.find((e) => e.service === t.service && e.action === 'die')?.at;
@@ -216,6 +220,16 @@ for (const kind of KINDS) {
     const seen = noticed.length === ts.length ? '' : ` (${noticed.length} of ${ts.length})`;
     console.log(`${(i === 0 ? TITLES[kind] : '').padEnd(31)}${peer.padEnd(18)}${`${s(p(noticed, 50))} / ${s(p(noticed, 95))}${seen}`.padEnd(23)}${s(p(answering, 50))} / ${s(p(answering, 95))}`);
   }
+}
+const hangs = all.filter((t) => t.peer === 'turtle agent' && t.kind === 'hang');
+if (hangs.length) {
+  const line = (ts: Trial[]) => {
+    const noticed = ts.flatMap((t) => (t.noticed === undefined ? [] : [t.noticed]));
+    return `${ts.length} trials, noticed p50 ${s(p(noticed, 50))} / p95 ${s(p(noticed, 95))}`;
+  };
+  const calm = hangs.filter((t) => t.busyReadings === 0);
+  const busy = hangs.filter((t) => (t.busyReadings ?? 0) > 0);
+  console.log(`\nturtle, hung service: with no busy reading of the governor during the trial ${calm.length ? line(calm) : 'no trials'}; with one or more (the grace may apply) ${busy.length ? line(busy) : 'no trials'}`);
 }
 const kills = all.filter((t) => t.peer === 'turtle agent' && t.kind === 'kill' && t.steps);
 if (kills.length) {
