@@ -60,7 +60,7 @@ export async function runRollout({ spec, sites, store, globals, command, json, p
         onWaiting: (site, holder, first) => {
           const text = `${site}: being deployed by ${describeHolder(holder)}; waiting for it (Ctrl-C to give up, --no-wait not to wait)`;
           if (first) progress.line(text);
-          else progress.status(text);
+          else progress.status(text, true);
         },
       },
     });

@@ -10,9 +10,10 @@ export class Progress {
     if (!enabled) this.stream = { write: () => true } as unknown as NodeJS.WriteStream;
   }
 
-  /** A transient status (replaced by the next one). */
-  status(text: string): void {
+  /** A transient status (replaced by the next one). `ttyOnly`: a countdown that would only repeat itself as plain lines. */
+  status(text: string, ttyOnly = false): void {
     if (!this.tty) {
+      if (ttyOnly) return;
       if (text !== this.current) this.stream.write(`  ${text}\n`);
       this.current = text;
       return;

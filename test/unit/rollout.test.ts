@@ -305,11 +305,11 @@ test('Ctrl-C during the first site: it stops there (interrupted), later sites ar
   const store = Store.open(':memory:');
   const interrupt = new AbortController();
   const converge = dc2.converge.bind(dc2);
-  dc2.converge = async (want, hooks, version) => {
+  dc2.converge = (async (want: readonly ContainerSpec[], hooks?: unknown, version?: string) => {
     const r = await converge(want, hooks, version);
     interrupt.abort();
     return { ...r, error: new TurtleError('aborted') };
-  };
+  }) as never;
   const r = await rollout({ spec: specOf('web:1'), store, sites: Object.values(specOf('web:1').sites), connect: async (s) => (s.name === 'dc1' ? dc1 : dc2), signal: interrupt.signal });
   assert.deepEqual([r.outcome, outcomes(r)], ['interrupted', ['dc2 interrupted', 'dc1 skipped']]);
   assert.equal(r.sites[1]?.error?.message, 'not updated: the deployment was interrupted first');
