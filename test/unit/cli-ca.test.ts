@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { normaliseSerial, revokedSerials } from '../../src/pki/index.js';
 import { Workdir } from '../helpers/cli.js';
 
@@ -103,6 +103,12 @@ describe('turtle ca', () => {
 
 // refusals write nothing, so they can run side by side
 describe('turtle ca: bad flags are refused, exit 1, nothing written', { concurrency: 4 }, () => {
+  // a CA of its own, with carol issued, so these cases run alone as well as after the ones above
+  const ca = join(work.dir, 'ca-for-bad-flags');
+  before(async () => {
+    assert.equal((await turtle(['init', '--ca-dir', ca])).code, 0);
+    assert.equal((await turtle(['issue', '--role', 'operator', '--name', 'carol', '--ca-dir', ca, '--out', join(work.dir, 'carol-for-bad-flags')])).code, 0);
+  });
   const none = join(work.dir, 'no-ca');
   const file = join(work.dir, 'a-file');
   const half = join(work.dir, 'half-ca');
