@@ -78,7 +78,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
   });
 
   test('agents refuse the observer certificate for every change', async () => {
-    const samples = ['/v1/desired', '/v1/services/web/start', '/v1/services/web/stop', '/v1/services/web/restart'];
+    const samples = ['/v1/desired', '/v1/services/web/start', '/v1/services/web/stop', '/v1/services/web/restart', '/v1/lease', '/v1/lease/00000000-0000-4000-8000-000000000000'];
     const writes = routes.filter((r) => r.write);
     assert.ok(writes.length >= 2);
     for (const route of writes) {
