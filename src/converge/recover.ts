@@ -13,7 +13,7 @@ export async function recoverJournal(runtime: ContainerRuntime, site: string, pr
   const open = store.agent.unfinished(site);
   if (open.length === 0) return [];
   const done: string[] = [];
-  for (const entry of open) readable(entry.step, entry.id);
+  assertReadable(open);
   const actual = await runtime.list(project);
   for (const entry of open) {
     const what = await undo(entry.step, actual, runtime);
@@ -46,6 +46,10 @@ async function undo(step: Step, actual: readonly ObservedContainer[], runtime: C
 }
 
 /** A journal entry this turtle cannot read (written by another version) stops the repair before it changes anything. */
+export function assertReadable(entries: readonly { id: number; step: Step }[]): void {
+  for (const { id, step } of entries) readable(step, id);
+}
+
 function readable(step: Step, id: number): void {
   const ok = typeof step === 'object' && step !== null && typeof step.kind === 'string'
     && (step.kind !== 'replace' || (typeof step.old?.id === 'string' && typeof step.spec?.name === 'string'))

@@ -13,6 +13,7 @@ import type { Outcome, Store } from '../store/index.js';
 import { bake } from './_bake.js';
 import { previousOf, type CurrentState, type Previous } from './_previous.js';
 import { SiteLocks, isLockable, pidAlive, thisHolder, type Holder, type Lockable } from '../converge/lock.js';
+import { assertReadable } from '../converge/recover.js';
 import type { ContainerSpec } from '../domain/types.js';
 import type { Step } from '../domain/steps.js';
 
@@ -88,6 +89,8 @@ export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
   const { file: _file, ...content } = spec;
   store.releases.save(version, content);
   store.deployments.markAbandoned(pidAlive);
+  // a journal this turtle cannot repair stops the deployment before any site is touched
+  for (const site of opts.sites) assertReadable(store.agent.unfinished(site.name));
   const id = store.deployments.begin(version, opts.command ?? 'deploy');
   const ordered = orderSites(opts.sites, policy.order);
   // Nothing changes unless every site answers now: a site that is down (or refuses us) before the

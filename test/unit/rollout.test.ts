@@ -316,3 +316,11 @@ test('Ctrl-C during the first site: it stops there (interrupted), later sites ar
   assert.deepEqual([dc2.pushes.length, dc1.pushes.length], [1, 0]);
   assert.equal(store.deployments.get(r.id)?.outcome, 'interrupted');
 });
+
+test('an unreadable journal entry on any site stops the deployment before a site is touched or a deployment recorded', async () => {
+  const [dc1, dc2] = [new FakeSite('dc1'), new FakeSite('dc2')];
+  const { store, run } = harness([dc1, dc2]);
+  store.agent.begin('dc1', { kind: 'create' } as never);
+  await assert.rejects(run(specOf('web:1')), (err: unknown) => err instanceof TurtleError && err.exitCode === ExitCode.invalid && /this turtle cannot read/.test(err.message));
+  assert.deepEqual([dc1.pushes, dc2.pushes, store.deployments.list()], [[], [], []]);
+});
