@@ -48,7 +48,9 @@ export class Workdir {
     const env = { ...process.env, TURTLE_STATE: join(this.dir, 'state.db'), ...opts.env };
     const argv = [process.execPath, BIN, '-f', this.spec, ...args];
     const child = opts.tty
-      ? spawn('script', ['-qfec', argv.map(shellQuote).join(' '), '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+      ? // `exec`: script runs the command with $SHELL -c (sh when unset, as under CI), and a shell left waiting
+        // gets the terminal's SIGINT too and dies of it (exit 130) even when turtle itself exits 0
+        spawn('script', ['-qfec', `exec ${argv.map(shellQuote).join(' ')}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
       : spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     return new Running(child, opts.tty === true);
   }
