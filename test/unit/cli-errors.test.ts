@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Store } from '../../src/store/index.js';
 import { Workdir } from '../helpers/cli.js';
 
 const SPEC = `
@@ -72,6 +74,29 @@ for (const c of cases) {
     assert.equal(r.code, c.code);
   });
 }
+
+test('rollback --to DIGITS is a version too: a hash that starts with digits is found by them; digits that are also a deployment id are refused as ambiguous', async () => {
+  const own = new Workdir();
+  after(() => own.remove());
+  own.write(SPEC);
+  const store = Store.open(join(own.dir, 'state.db'));
+  store.releases.save(`64269313${'a'.repeat(56)}`, {});
+  store.releases.save(`64269313${'b'.repeat(56)}`, {});
+  store.close();
+  const r = await own.run(['rollback', '--to', '6426']);
+  assert.deepEqual([r.code, r.stderr], [1, 'error: version 6426 is ambiguous: 64269313aaaa, 64269313bbbb\nhint: give more characters\n']);
+  const none = await own.run(['rollback', '--to', '1234']);
+  assert.deepEqual([none.code, none.stderr], [1, 'error: no deployment 1234 and no version starting so\nhint: see the IDs with `turtle history`\n']);
+  // deployment 6426 exists too (the store's 6,426th): then --to 6426 could mean either, and turtle asks
+  const db = new Database(join(own.dir, 'state.db'));
+  db.prepare("UPDATE sqlite_sequence SET seq = 6425 WHERE name = 'deployments'").run();
+  db.close();
+  const reopened = Store.open(join(own.dir, 'state.db'));
+  assert.equal(reopened.deployments.begin(`64269313${'a'.repeat(56)}`, 'deploy'), 6426);
+  reopened.close();
+  const both = await own.run(['rollback', '--to', '6426']);
+  assert.deepEqual([both.code, both.stderr], [1, "error: --to 6426 is both deployment 6426 and the start of version 64269313aaaa\nhint: give more characters of the version, or the deployment's own: 64269313aaaa\n"]);
+});
 
 test('a failed deploy is still recorded with the reason', async () => {
   // a store of its own: the deploy in the table above fails the same way, but this test must not need it

@@ -49,20 +49,34 @@ function previousVersion(store: Store): string {
   return before.specHash;
 }
 
+/**
+ * `--to` is a deployment id or a version prefix. All digits can be either (a spec hash may start
+ * 64269313): the one that exists is taken, and when both do the operator is asked to say which.
+ */
 function chosenVersion(store: Store, to: string): string {
-  if (/^\d+$/.test(to)) {
-    const d = store.deployments.get(Number(to));
-    if (!d) throw new TurtleError(`no deployment ${to}`, { exitCode: ExitCode.invalid, hint: 'see the IDs with `turtle history`' });
-    if (!store.releases.get(d.specHash)) {
-      throw new TurtleError(`deployment ${to} was made by an older turtle that did not keep its spec`, { exitCode: ExitCode.invalid, hint: 'deploy that turtle.yaml again instead' });
-    }
-    return d.specHash;
-  }
-  if (!/^[0-9a-f]{4,64}$/.test(to)) {
+  const isId = /^\d+$/.test(to);
+  if (!isId && !/^[0-9a-f]{4,64}$/.test(to)) {
     throw new TurtleError(`--to takes a deployment id or a version (at least 4 hex characters), got \`${to}\``, { exitCode: ExitCode.invalid, hint: 'see both in `turtle history`' });
   }
-  const found = store.releases.matching(to);
-  if (found.length === 0) throw new TurtleError(`no version ${to} in this store`, { exitCode: ExitCode.invalid, hint: 'see the versions in `turtle history` (the SPEC column)' });
+  const deployment = isId ? store.deployments.get(Number(to)) : undefined;
+  const found = to.length >= 4 ? store.releases.matching(to) : [];
+  if (deployment && found.length > 0) {
+    throw new TurtleError(`--to ${to} is both deployment ${to} and the start of version ${found[0]!.specHash.slice(0, 12)}`, {
+      exitCode: ExitCode.invalid,
+      hint: `give more characters of the version, or the deployment's own: ${deployment.specHash.slice(0, 12)}`,
+    });
+  }
+  if (deployment) {
+    if (!store.releases.get(deployment.specHash)) {
+      throw new TurtleError(`deployment ${to} was made by an older turtle that did not keep its spec`, { exitCode: ExitCode.invalid, hint: 'deploy that turtle.yaml again instead' });
+    }
+    return deployment.specHash;
+  }
+  if (found.length === 0) {
+    throw isId
+      ? new TurtleError(`no deployment ${to}${to.length >= 4 ? ' and no version starting so' : ''}`, { exitCode: ExitCode.invalid, hint: 'see the IDs with `turtle history`' })
+      : new TurtleError(`no version ${to} in this store`, { exitCode: ExitCode.invalid, hint: 'see the versions in `turtle history` (the SPEC column)' });
+  }
   if (found.length > 1) {
     throw new TurtleError(`version ${to} is ambiguous: ${found.map((r) => r.specHash.slice(0, 12)).join(', ')}`, { exitCode: ExitCode.invalid, hint: 'give more characters' });
   }
