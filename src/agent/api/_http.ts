@@ -21,18 +21,41 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'expected content-type: application/json');
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  const chunks = await readCapped(req, MAX_BODY);
+  if (chunks === undefined) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (err) {
     throw new HttpError(400, `the body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The body's chunks, or undefined once it passes `max` bytes. The stream is left paused, not destroyed
+ * (as leaving a `for await` would), so that the server can still read the rest away and answer.
+ */
+function readCapped(req: IncomingMessage, max: number): Promise<Buffer[] | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (value: Buffer[] | undefined) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      req.pause();
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) finish(undefined);
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(chunks);
+    const onError = (err: Error) => {
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      reject(err);
+    };
+    const onClose = () => onError(new HttpError(400, 'the client went away before sending its whole body'));
+    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
 }
 
 /** Query parameters, refusing any not in `allowed` and any given twice. */

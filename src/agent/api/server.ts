@@ -83,6 +83,9 @@ export class AgentApi {
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
+      // A client still sending its body misses an answer sent now (its next write fails with EPIPE and the
+      // socket is gone): read a few MiB of it away first; a client sending more is cut off after the answer.
+      if (!req.complete && !res.headersSent) await drain(req, DRAIN_BYTES, DRAIN_MS);
       if (!res.headersSent) sendJson(res, status, { error: message, ...(err instanceof HttpError && err.issues ? { issues: err.issues } : {}) });
       else res.destroy();
       // a request turned away before its body was read: do not keep reading it
@@ -106,4 +109,27 @@ function findRoute(method: string, path: string): { route: Route; params: string
   }
   if (allowed) throw new HttpError(405, `${method} is not allowed on ${path.slice(0, 200)}`);
   throw new HttpError(404, 'no such endpoint');
+}
+
+const DRAIN_BYTES = 4 * 1024 * 1024;
+const DRAIN_MS = 5_000;
+
+/** Reads the rest of a refused request's body away, up to `maxBytes` or `maxMs`, whichever comes first. */
+function drain(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', done).off('error', done).off('close', done);
+      req.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > maxBytes) done();
+    };
+    const timer = setTimeout(done, maxMs);
+    req.on('data', onData).once('end', done).once('error', done).once('close', done);
+    req.resume();
+  });
 }
