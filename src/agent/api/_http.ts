@@ -21,8 +21,10 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'expected content-type: application/json');
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
-  const chunks = await readCapped(req, MAX_BODY);
-  if (chunks === undefined) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
+  const body = await readUpTo(req, MAX_BODY, { keep: true });
+  if (body.failed) throw body.failed;
+  if (body.over) throw new HttpError(413, `the body is larger than ${MAX_BODY} bytes`);
+  const { chunks } = body;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (err) {
@@ -30,31 +32,40 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** How far `readUpTo` got: the chunks kept, and whether the body ended, passed the cap, or failed. */
+export interface BodyRead {
+  chunks: Buffer[];
+  ended: boolean;
+  over: boolean;
+  failed?: Error;
+}
+
 /**
- * The body's chunks, or undefined once it passes `max` bytes. The stream is left paused, not destroyed
- * (as leaving a `for await` would), so that the server can still read the rest away and answer.
+ * Reads the body until it ends, passes `maxBytes`, fails, or `maxMs` pass, keeping the chunks when `keep`.
+ * The stream is left paused, never destroyed (as leaving a `for await` would), so that the server can still
+ * read the rest away and answer.
  */
-function readCapped(req: IncomingMessage, max: number): Promise<Buffer[] | undefined> {
-  return new Promise((resolve, reject) => {
+export function readUpTo(req: IncomingMessage, maxBytes: number, { keep, maxMs }: { keep: boolean; maxMs?: number }): Promise<BodyRead> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (value: Buffer[] | undefined) => {
+    const finish = (how: Omit<BodyRead, 'chunks'>) => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       req.pause();
-      resolve(value);
+      resolve({ chunks, ...how });
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) finish(undefined);
-      else chunks.push(chunk);
+      if (size > maxBytes) finish({ ended: false, over: true });
+      else if (keep) chunks.push(chunk);
     };
-    const onEnd = () => finish(chunks);
-    const onError = (err: Error) => {
-      req.off('data', onData).off('end', onEnd).off('close', onClose);
-      reject(err);
-    };
+    const onEnd = () => finish({ ended: true, over: false });
+    const onError = (failed: Error) => finish({ ended: false, over: false, failed });
     const onClose = () => onError(new HttpError(400, 'the client went away before sending its whole body'));
+    const timer = maxMs === undefined ? undefined : setTimeout(() => finish({ ended: false, over: false }), maxMs);
     req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+    req.resume();
   });
 }
 

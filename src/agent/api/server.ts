@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { identityFiles } from '../../pki/files.js';
 import { isRole, mayWrite, type Role } from '../../pki/roles.js';
-import { HttpError, sendJson } from './_http.js';
+import { HttpError, readUpTo, sendJson } from './_http.js';
 import { routes, type Route, type ApiContext } from './routes.js';
 
 export interface ApiOptions {
@@ -85,7 +85,7 @@ export class AgentApi {
       const message = err instanceof Error ? err.message : String(err);
       // A client still sending its body misses an answer sent now (its next write fails with EPIPE and the
       // socket is gone): read a few MiB of it away first; a client sending more is cut off after the answer.
-      if (!req.complete && !res.headersSent) await drain(req, DRAIN_BYTES, DRAIN_MS);
+      if (!req.complete && !res.headersSent) await readUpTo(req, DRAIN_BYTES, { keep: false, maxMs: DRAIN_MS });
       if (!res.headersSent) sendJson(res, status, { error: message, ...(err instanceof HttpError && err.issues ? { issues: err.issues } : {}) });
       else res.destroy();
       // a request turned away before its body was read: do not keep reading it
@@ -113,23 +113,3 @@ function findRoute(method: string, path: string): { route: Route; params: string
 
 const DRAIN_BYTES = 4 * 1024 * 1024;
 const DRAIN_MS = 5_000;
-
-/** Reads the rest of a refused request's body away, up to `maxBytes` or `maxMs`, whichever comes first. */
-function drain(req: IncomingMessage, maxBytes: number, maxMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    let read = 0;
-    const done = () => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', done).off('error', done).off('close', done);
-      req.pause();
-      resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      read += chunk.length;
-      if (read > maxBytes) done();
-    };
-    const timer = setTimeout(done, maxMs);
-    req.on('data', onData).once('end', done).once('error', done).once('close', done);
-    req.resume();
-  });
-}
