@@ -191,10 +191,15 @@ demo_containers() { # site
 
 remove_containers() { # site
   local ids; ids=$(demo_containers "$1")
-  [ -z "$ids" ] && return 0
-  echo "$1: removing $(echo "$ids" | wc -l) container(s) of $PROJECT"
+  if [ -n "$ids" ]; then
+    echo "$1: removing $(echo "$ids" | wc -l) container(s) of $PROJECT"
+    # shellcheck disable=SC2086 # one id per word
+    engine "$1" rm -f $ids >/dev/null 2>&1 || true
+  fi
+  # its networks too: each one left behind takes one of the engine's address pools
+  ids=$(engine "$1" network ls -q --filter "label=io.turtle.project=$PROJECT" 2>/dev/null || true)
   # shellcheck disable=SC2086 # one id per word
-  engine "$1" rm -f $ids >/dev/null 2>&1 || true
+  [ -n "$ids" ] && { engine "$1" network rm $ids >/dev/null 2>&1 || true; }
 }
 
 demo_down() {

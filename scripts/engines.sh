@@ -139,6 +139,9 @@ remove_managed() { # engine-cli...
   local ids
   ids=$("$@" ps -aq --filter label=io.turtle.managed 2>/dev/null || true)
   [ -n "$ids" ] && "$@" rm -f $ids >/dev/null 2>&1 || true
+  # and the project networks turtle made: each one left behind takes one of the engine's address pools
+  ids=$("$@" network ls -q --filter label=io.turtle.managed 2>/dev/null || true)
+  [ -n "$ids" ] && "$@" network rm $ids >/dev/null 2>&1 || true
 }
 
 kill_pidfile() { # name pidfile

@@ -251,10 +251,14 @@ down() {
   if ping_sock "$RUN/dc1/docker.sock"; then
     ids=$(docker_dc1 ps -aq)
     [ -n "$ids" ] && { say "dc1: removing $(echo "$ids" | wc -l) container(s)"; docker_dc1 rm -f $ids >/dev/null 2>&1 || true; }
+    ids=$(docker_dc1 network ls -q --filter label=io.turtle.managed 2>/dev/null || true)
+    [ -n "$ids" ] && { docker_dc1 network rm $ids >/dev/null 2>&1 || true; }
   fi
   if [ -d "$DATA/dc2/podman" ]; then
     ids=$(podman_dc2 ps -aq 2>/dev/null || true)
     [ -n "$ids" ] && { say "dc2: removing $(echo "$ids" | wc -l) container(s)"; podman_dc2 rm -f -t 1 $ids >/dev/null 2>&1 || true; }
+    ids=$(podman_dc2 network ls -q --filter label=io.turtle.managed 2>/dev/null || true)
+    [ -n "$ids" ] && { podman_dc2 network rm $ids >/dev/null 2>&1 || true; }
   fi
   stop_pidfile "dc1's dockerd" "$RUN/dc1/docker.pid"
   stop_pidfile "dc2's podman service" "$RUN/dc2/podman.pid"

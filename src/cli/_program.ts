@@ -16,6 +16,7 @@ export function program(commands: readonly CommandModule[]): Command {
     .option('-f, --file <path>', 'the spec', process.env.TURTLE_FILE ?? 'turtle.yaml')
     .option('--state <path>', 'state store (default: .turtle/state.db beside the spec, or $TURTLE_STATE)')
     .option('--identity <dir>', "your certificate for sites' agents (default: $TURTLE_IDENTITY, else ~/.config/turtle/identity)")
+    .option('--profile <name>', 'also run the services with this Compose profile (repeatable; default: $COMPOSE_PROFILES)', (v: string, all: string[] = []) => [...all, v])
     .option('--verbose', 'show stack traces with errors')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -14,6 +14,8 @@ interface Entry {
   /** every variable the spec read, and its value then (null: unset) */
   env: Record<string, string | null>;
   spec: Spec;
+  /** the other files it read (env_file), by path: sha256 of their text then (null: unreadable) */
+  files?: Record<string, string | null>;
 }
 
 /**
@@ -33,7 +35,7 @@ export function cachedSpec(file: string, storeDir: string, load: (env: Env) => S
   const key = createHash('sha256').update(`${build}\0${file}\0${text}`).digest('hex');
   const path = join(storeDir, 'spec-cache.json');
   const hit = read(path);
-  if (hit?.key === key && Object.entries(hit.env).every(([name, value]) => (process.env[name] ?? null) === value)) return hit.spec;
+  if (hit?.key === key && Object.entries(hit.env).every(([name, value]) => (process.env[name] ?? null) === value) && sameFiles(hit.files)) return hit.spec;
   const seen: Record<string, string | null> = {};
   const env = new Proxy(process.env, {
     get: (target, name) => {
@@ -43,9 +45,19 @@ export function cachedSpec(file: string, storeDir: string, load: (env: Env) => S
     },
   });
   const spec = load(env);
-  write(path, { key, env: seen, spec });
+  write(path, { key, env: seen, spec, files: Object.fromEntries((spec.reads ?? []).map((f) => [f, digest(f)])) });
   return spec;
 }
+
+function digest(file: string): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+const sameFiles = (files: Entry['files']) => Object.entries(files ?? {}).every(([f, hash]) => digest(f) === hash);
 
 function read(path: string): Entry | undefined {
   try {

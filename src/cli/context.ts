@@ -1,7 +1,7 @@
 // What every command needs: the spec, the state store, the sites it acts on and their engines.
 import { dirname, join, resolve } from 'node:path';
 import { TurtleError, ExitCode } from '../lib/errors.js';
-import { loadSpecFile, type SiteSpec, type Spec } from '../spec/index.js';
+import { activeProfiles, loadSpecFile, withProfiles, type SiteSpec, type Spec } from '../spec/index.js';
 import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
 import { Store } from '../store/index.js';
 import { closest } from '../lib/words.js';
@@ -14,11 +14,18 @@ export interface GlobalOptions {
   /** the operator's certificate directory for sites' agents */
   identity?: string;
   verbose: boolean;
+  /** --profile, repeated: the Compose profiles whose services run too */
+  profile?: string[];
 }
 
 /** The spec, from the last command's parse when neither it nor the variables it reads changed (_spec-cache.ts). */
 export function loadSpec(opts: GlobalOptions): Spec {
-  return cachedSpec(opts.file, dirname(storePath(opts)), (env) => loadSpecFile(opts.file, env));
+  return profiled(cachedSpec(opts.file, dirname(storePath(opts)), (env) => loadSpecFile(opts.file, env)), opts);
+}
+
+/** The services that run under --profile (else $COMPOSE_PROFILES); a named profile no service has is refused. */
+export function profiled(spec: Spec, opts: GlobalOptions): Spec {
+  return withProfiles(spec, activeProfiles(opts.profile, process.env.COMPOSE_PROFILES), opts.profile !== undefined);
 }
 
 /** The store lives beside the spec (`.turtle/state.db`) unless --state or TURTLE_STATE says otherwise. */

@@ -2,9 +2,11 @@
 import { engineTarget, type DeployTarget } from '../converge/deploy.js';
 import { cpuPercent, sampleHost, type HostSample } from '../governor/host.js';
 import type { ObservedContainer } from '../domain/types.js';
-import { holdsLeases, type ContainerRuntime, type ContainerStats, type LogLine } from '../runtime/types.js';
+import { holdsLeases, managesNetworks, type ContainerRuntime, type ContainerStats, type LogLine } from '../runtime/types.js';
 import { engineLock, type Holder, type LockAttempt } from '../converge/lock.js';
 import { plan } from '../domain/plan.js';
+import { observeSite } from '../converge/observe.js';
+import { externalNames, type ObservedNetwork } from '../domain/network.js';
 import { recoverJournal } from '../converge/recover.js';
 import type { Store } from '../store/index.js';
 import type { ContainerSpec } from '../domain/types.js';
@@ -30,7 +32,13 @@ export class EngineClient implements SiteClient {
 
   /** How many steps converging would take now (read-only: one listing). */
   async pending(desired: readonly ContainerSpec[]): Promise<number> {
-    return plan({ site: this.site, desired, actual: await this.runtime.list(this.project, { expect: desired }) }).length;
+    const { actual, networks } = await observeSite(this.runtime, this.site, this.project, desired, true);
+    return plan({ site: this.site, desired, actual, project: this.project, ...(networks ? { networks } : {}) }).length;
+  }
+
+  /** The project's networks on the engine (and the external ones `desired` joins), for plan and drift. */
+  async networks(desired: readonly ContainerSpec[]): Promise<ObservedNetwork[] | undefined> {
+    return managesNetworks(this.runtime) ? this.runtime.networks(this.project, externalNames(desired)) : undefined;
   }
 
   /** Undoes what a CLI killed mid-step left (this store's journal of steps run from here). */

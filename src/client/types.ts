@@ -3,6 +3,7 @@ import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { DeployTarget } from '../converge/deploy.js';
 import type { ContainerStats, LogLine } from '../runtime/types.js';
 import type { GovernorSnapshot } from '../governor/governor.js';
+import type { ObservedNetwork } from '../domain/network.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart';
 
@@ -49,6 +50,8 @@ export interface SiteClient extends DeployTarget {
   readonly where: string;
   /** turtle's containers of `project` on this site, in every state */
   list(): Promise<ObservedContainer[]>;
+  /** the project's networks there (and the external ones `desired` joins); absent or undefined where they are not known */
+  networks?(desired: readonly ContainerSpec[]): Promise<ObservedNetwork[] | undefined>;
   /** the services an operator stopped, where the site keeps them itself (an agent); else the CLI's store does */
   stopped?(): Promise<ReadonlySet<string>>;
   /** acts on every container of `service` here; returns how many there were */

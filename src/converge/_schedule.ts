@@ -1,19 +1,24 @@
 // Runs steps concurrently (at most `limit` at a time) while keeping the plan's order where it matters:
-// removals, stops and limit changes finish before anything is launched (they free ports and memory),
-// and a service is launched only after the services it depends on.
+// removals, stops, limit changes and new networks finish before anything is launched (they free ports and
+// memory, and make what launches join), a service is launched only after the services it depends on, and
+// networks are removed last, once nothing is on them.
 import type { Step } from '../domain/steps.js';
 
-const isLaunch = (s: Step) => s.kind === 'create' || s.kind === 'replace' || s.kind === 'start';
+const isLaunch = (s: Step) => s.kind === 'create' || s.kind === 'replace' || s.kind === 'start' || s.kind === 'connect';
 
-/** For each step, the indexes of the steps that must finish first. */
+const isLast = (s: Step) => s.kind === 'remove-network';
+
+/** For each step, the indexes of the steps that must finish first (a network is removed after everything else). */
 export function prerequisites(steps: readonly Step[]): number[][] {
-  const before = steps.flatMap((s, i) => (isLaunch(s) ? [] : [i]));
+  const before = steps.flatMap((s, i) => (isLaunch(s) || isLast(s) ? [] : [i]));
+  const others = steps.flatMap((s, i) => (isLast(s) ? [] : [i]));
   const launchesOf = new Map<string, number[]>();
   steps.forEach((s, i) => {
     if (!isLaunch(s) || !('spec' in s)) return;
     launchesOf.set(s.spec.service, [...(launchesOf.get(s.spec.service) ?? []), i]);
   });
   return steps.map((s) => {
+    if (isLast(s)) return others;
     if (!isLaunch(s) || !('spec' in s)) return [];
     const deps = Object.keys(s.spec.dependsOn).flatMap((d) => launchesOf.get(d) ?? []);
     return [...before, ...deps];

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import type { Step, StepKind } from '../domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
-import type { ContainerRuntime } from '../runtime/types.js';
+import { managesNetworks, type ContainerRuntime, type ManagesNetworks } from '../runtime/types.js';
 import { replaceOrder } from '../domain/plan.js';
 import { healthDeadlineMs, waitReady } from './_wait.js';
 import { holdHealthy, isProxied, isProxy, joinProxy, leaveProxy, rejoinAll, updatePolicy, waitProxyReady, type ProxyContext } from './_proxied.js';
@@ -48,6 +48,20 @@ export const executors: { [K in StepKind]: Executor<K> } = {
     await leaveProxy(ctx, container, 0);
     await ctx.runtime.stop(container.id, ctx.stopTimeoutS);
   },
+  connect: async ({ container, network }, ctx) => {
+    await networksOf(ctx).connect(container.id, network);
+  },
+  'create-network': async ({ network }, ctx) => {
+    await networksOf(ctx).createNetwork(network);
+  },
+  'recreate-network': async ({ old, network }, ctx) => {
+    const engine = networksOf(ctx);
+    await engine.removeNetwork(old.id);
+    await engine.createNetwork(network);
+  },
+  'remove-network': async ({ network }, ctx) => {
+    await networksOf(ctx).removeNetwork(network.id);
+  },
   'update-resources': async ({ container, spec }, ctx) => {
     try {
       await ctx.runtime.updateResources(container.id, spec.resources);
@@ -77,6 +91,12 @@ async function prepareProxyHost(spec: ContainerSpec): Promise<void> {
   for (const m of spec.mounts) if (m.type === 'bind' && m.source) await mkdir(m.source, { recursive: true, mode: 0o700 });
 }
 
+/** stop_grace_period of the service, else the deployment's stop timeout. */
+function graceS(spec: ContainerSpec, ctx: ExecContext): number {
+  const ms = spec.options?.stopGraceMs;
+  return ms === undefined ? ctx.stopTimeoutS : Math.ceil(ms / 1000);
+}
+
 export async function executeStep(step: Step, ctx: ExecContext): Promise<void> {
   const run = executors[step.kind] as Executor<typeof step.kind>;
   await run(step as never, ctx);
@@ -88,18 +108,18 @@ async function replace(old: ObservedContainer, spec: ContainerSpec, order: 'star
   if (isProxy(spec)) await prepareProxyHost(spec);
   const id = await runtime.create(spec);
   if (!spec.running) {
-    await runtime.stop(old.id, ctx.stopTimeoutS);
+    await runtime.stop(old.id, graceS(spec, ctx));
     await runtime.remove(old.id);
     return;
   }
-  if (order === 'stop-first') await runtime.stop(old.id, ctx.stopTimeoutS);
+  if (order === 'stop-first') await runtime.stop(old.id, graceS(spec, ctx));
   try {
     await runtime.start(id);
     await waitReady(runtime, id, spec, { healthy: true, deadlineMs: healthDeadlineMs(spec), ...waitHooks(ctx) });
   } catch (err) {
     await restoreOld(old, id, order, ctx, err);
   }
-  if (order === 'start-first') await runtime.stop(old.id, ctx.stopTimeoutS);
+  if (order === 'start-first') await runtime.stop(old.id, graceS(spec, ctx));
   await runtime.remove(old.id);
   if (isProxy(spec)) {
     await waitProxyReady(ctx, spec.project);
@@ -120,7 +140,7 @@ async function replaceBehindProxy(old: ObservedContainer, spec: ContainerSpec, o
   const id = await runtime.create(spec);
   if (!spec.running || order === 'stop-first') {
     await leaveProxy(ctx, old, drainTimeoutMs);
-    await runtime.stop(old.id, ctx.stopTimeoutS);
+    await runtime.stop(old.id, graceS(spec, ctx));
     if (!spec.running) return void (await runtime.remove(old.id));
   }
   try {
@@ -138,7 +158,7 @@ async function replaceBehindProxy(old: ObservedContainer, spec: ContainerSpec, o
   if (order === 'start-first') {
     ctx.onProgress?.(`${ctx.site}/${spec.service}#${spec.replica}: traffic moved to the new container; draining the old one`);
     await leaveProxy(ctx, old, drainTimeoutMs);
-    await runtime.stop(old.id, ctx.stopTimeoutS);
+    await runtime.stop(old.id, graceS(spec, ctx));
   }
   await runtime.remove(old.id);
 }
@@ -192,4 +212,10 @@ function waitHooks(ctx: ExecContext) {
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.onProgress ? { onWaiting: ctx.onProgress } : {}),
   };
+}
+
+/** The runtime's networks; a plan has network steps only for a runtime that has them. */
+function networksOf(ctx: ExecContext): ManagesNetworks {
+  if (!managesNetworks(ctx.runtime)) throw new TurtleError(`the ${ctx.runtime.kind} runtime of ${ctx.site} cannot make networks`);
+  return ctx.runtime;
 }

@@ -2,6 +2,8 @@
 // failure; then the site proxy's backends are brought in line with what runs.
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { plan } from '../domain/plan.js';
+import { missingExternal } from '../domain/plan-networks.js';
+import { observeSite } from './observe.js';
 import { describeStep, stepService, type Step } from '../domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
@@ -48,8 +50,16 @@ export async function convergeSite(
   desired: readonly ContainerSpec[],
   hooks: ConvergeHooks = {},
 ): Promise<ConvergeResult> {
-  const actual = await runtime.list(project, hooks.trustLabels ? { expect: desired } : {});
-  const steps = plan({ site, desired, actual });
+  const { actual, networks } = await observeSite(runtime, site, project, desired, hooks.trustLabels);
+  const missing = networks ? missingExternal(desired, networks) : [];
+  if (missing.length > 0) {
+    const names = missing.map((n) => n.name).join(', ');
+    const error = new TurtleError(`external network${missing.length > 1 ? 's' : ''} ${names} ${missing.length > 1 ? 'do' : 'does'} not exist on ${site}`, {
+      hint: `create ${missing.length > 1 ? 'them' : 'it'} there first (docker network create ${missing[0]!.name}), or drop \`external: true\` so that turtle makes ${missing.length > 1 ? 'them' : 'it'}`,
+    });
+    return { site, steps: [], records: [], error };
+  }
+  const steps = plan({ site, desired, actual, project, ...(networks ? { networks } : {}) });
   hooks.onPlan?.(steps);
   const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
   if (steps.length === 0) {

@@ -6,10 +6,10 @@
 import { plan, type PlanInput } from './plan.js';
 import { formatResources, type Step } from './steps.js';
 
-export type DriftKind = 'missing' | 'extra' | 'image' | 'config' | 'resources' | 'state';
+export type DriftKind = 'missing' | 'extra' | 'image' | 'config' | 'resources' | 'state' | 'network';
 
 export interface DriftItem {
-  /** `web#1` */
+  /** `web#1`; `network shop_default` for a network */
   slot: string;
   service: string;
   replica: number;
@@ -59,7 +59,23 @@ function itemOf(step: Step): DriftItem {
       return item(step.container, 'state', `is ${step.container.state}, should be running`, { container: step.container.name, wanted: 'running', found: step.container.state });
     case 'stop':
       return item(step.container, 'state', `is ${step.container.state}, should be stopped (\`turtle stop\`)`, { container: step.container.name, wanted: 'stopped', found: step.container.state });
+    case 'connect':
+      return item(step.container, 'network', `is not on network ${step.network.name}`, { container: step.container.name, wanted: step.network.name, found: (step.container.networks ?? []).join(', ') || 'none' });
+    case 'create-network':
+      return network(step.network.name, 'is missing', { wanted: 'present', found: 'missing' });
+    case 'recreate-network': {
+      const [found, wanted] = [step.old.configHash.slice(0, 8) || 'none', step.network.configHash.slice(0, 8)];
+      return network(step.network.name, `differs from the spec (config ${found}, wanted ${wanted})`, { wanted: step.network.configHash, found: step.old.configHash });
+    }
+    case 'remove-network':
+      return network(step.network.name, 'is not in the desired state', { wanted: 'absent', found: 'present' });
   }
+}
+
+/** A network's drift: no service or replica (it sorts first). */
+function network(name: string, what: string, more: Partial<DriftItem>): DriftItem {
+  const slot = `network ${name}`;
+  return { slot, service: '', replica: 0, kind: 'network', message: `${slot} ${what}`, ...more };
 }
 
 function item(c: { service: string; replica: number }, kind: DriftKind, what: string, more: Partial<DriftItem> = {}): DriftItem {

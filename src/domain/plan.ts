@@ -3,6 +3,8 @@
 import { type Step, type ReplaceOrder } from './steps.js';
 import { resourcesEqual } from './resources.js';
 import type { ContainerSpec, ObservedContainer } from './types.js';
+import type { ContainerNetwork, ObservedNetwork } from './network.js';
+import { planNetworks } from './plan-networks.js';
 
 export interface PlanInput {
   /** the site's desired containers (renderSite) */
@@ -10,11 +12,18 @@ export interface PlanInput {
   /** what the engine reports: only turtle-owned containers of this project; other sites' are ignored here */
   actual: readonly ObservedContainer[];
   site: string;
+  /**
+   * The project's networks on the engine (turtle's, and the external ones the spec names). Absent: the
+   * engine's networks are not known (a runtime without them), and the plan has no network steps.
+   */
+  networks?: readonly ObservedNetwork[];
+  /** the project, for the networks (the desired containers name it, but a site may have none left) */
+  project?: string;
 }
 
 const ACTIVE = new Set(['running', 'restarting', 'paused']);
 
-export function plan({ desired, actual, site }: PlanInput): Step[] {
+export function plan({ desired, actual, site, networks, project }: PlanInput): Step[] {
   const mine = actual.filter((c) => c.site === site);
   const bySlot = groupBy(mine, slotKey);
   const removals: Step[] = [];
@@ -38,6 +47,7 @@ export function plan({ desired, actual, site }: PlanInput): Step[] {
       if (!resourcesEqual(keep.resources, spec.resources)) {
         updates.push({ kind: 'update-resources', container: keep, spec, from: keep.resources, to: spec.resources });
       }
+      for (const network of offNetworks(keep, spec)) launch({ kind: 'connect', container: keep, spec, network });
       const active = ACTIVE.has(keep.state);
       if (spec.running && !active) launch({ kind: 'start', container: keep, spec });
       if (!spec.running && active) stops.push({ kind: 'stop', container: keep });
@@ -51,11 +61,12 @@ export function plan({ desired, actual, site }: PlanInput): Step[] {
     }
   }
   // Engines list containers in no fixed order; sorting keeps plans (and their tests) deterministic.
-  return [...sortBySlot(removals), ...sortBySlot(stops), ...sortBySlot(updates), ...inDependencyOrder(launches, desired)];
+  const nets = networks ? planNetworks(desired, networks, site, project ?? desired[0]?.project ?? actual[0]?.project ?? '') : { first: [], last: [] };
+  return [...sortBySlot(removals), ...sortBySlot(stops), ...sortBySlot(updates), ...nets.first, ...inDependencyOrder(launches, desired), ...nets.last];
 }
 
 function sortBySlot(steps: Step[]): Step[] {
-  const key = (s: Step) => ('container' in s ? s.container : s.spec);
+  const key = (s: Step) => ('container' in s ? s.container : 'spec' in s ? s.spec : { service: '', replica: 0 });
   return steps.sort((a, b) => key(a).service.localeCompare(key(b).service) || key(a).replica - key(b).replica);
 }
 
@@ -89,6 +100,12 @@ function reasonForExtra(extra: ObservedContainer, spec: ContainerSpec): string {
 export function replaceOrder(spec: ContainerSpec): ReplaceOrder {
   if (spec.ports.some((p) => p.host !== undefined)) return 'stop-first';
   return spec.update?.order ?? 'start-first';
+}
+
+/** The wanted networks the container is not on (cut off by hand, or its network was removed and made anew). */
+function offNetworks(c: ObservedContainer, spec: ContainerSpec): ContainerNetwork[] {
+  if (c.networks === undefined) return [];
+  return (spec.networks ?? []).filter((n) => !c.networks!.includes(n.name));
 }
 
 function changeReason(old: ObservedContainer, spec: ContainerSpec): string {

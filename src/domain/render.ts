@@ -1,24 +1,28 @@
 // Renders the spec into the exact containers one site should run. Pure: the same spec gives the same
 // containers, names and hashes on every machine, which is what makes drift and no-op deploys detectable.
-import type { ServiceSpec } from '../spec/index.js';
+import type { NetworkDef, ServiceSpec } from '../spec/index.js';
 import { hashOf } from './hash.js';
 import { cgroupParent } from './cgroup.js';
 import type { ContainerSpec, PortBinding, ProxyRoute } from './types.js';
+import { containerNetworks, networksForHash, type NetworkContext } from './render-networks.js';
 
 export interface RenderOptions {
   project: string;
   site: string;
   /** services an operator stopped with `turtle stop` (they stay stopped across deploys until `turtle start`) */
   stopped?: ReadonlySet<string>;
+  /** the spec's top-level `networks:` (every service joins `<project>_default` unless it lists others) */
+  networks?: Readonly<Record<string, NetworkDef>>;
 }
 
 /** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
 export function renderSite(services: readonly ServiceSpec[], options: RenderOptions): ContainerSpec[] {
   const onSite = new Set(services.map((s) => s.name));
+  const net: NetworkContext = { project: options.project, site: options.site, services, ...(options.networks ? { networks: options.networks } : {}) };
   const out: ContainerSpec[] = [];
   for (const service of services) {
     for (let replica = 1; replica <= service.replicas; replica++) {
-      out.push(renderContainer(service, replica, onSite, options));
+      out.push(renderContainer(service, replica, onSite, options, net));
     }
   }
   return out;
@@ -28,11 +32,17 @@ function renderContainer(
   service: ServiceSpec,
   replica: number,
   onSite: ReadonlySet<string>,
-  { project, site, stopped }: RenderOptions,
+  options: RenderOptions,
+  net: NetworkContext,
 ): ContainerSpec {
+  const { project, site, stopped } = options;
+  const mode = service.networking?.mode;
+  const shares = mode?.startsWith('service:') ? mode.slice('service:'.length) : undefined;
+  const sharedWith = shares === undefined ? undefined : net.services.find((s) => s.name === shares);
   const dependsOn = Object.fromEntries(
-    Object.entries(service.dependsOn).filter(([name]) => onSite.has(name)),
+    Object.entries({ ...(shares ? { [shares]: 'service_started' as const } : {}), ...service.dependsOn }).filter(([name]) => onSite.has(name)),
   );
+  const networks = containerNetworks(service, net);
   const { ports, routes } = proxied(service);
   const config = {
     image: service.image,
@@ -49,6 +59,11 @@ function renderContainer(
     capDrop: service.capDrop,
     priority: service.priority,
     cgroupParent: cgroupParent(service.priority),
+    ...(service.options ? { options: service.options } : {}),
+    ...(mode ? { network: mode } : {}),
+    // a container sharing another's network goes with that one: a new one of it needs a new one of this
+    ...(sharedWith ? { sharesWith: renderContainer(sharedWith, 1, onSite, options, net).configHash } : {}),
+    ...(networks.length > 0 ? { networks: networksForHash(networks) } : {}),
   };
   // Resources are not in configHash (they can change in place), but they are in the name, so a
   // container re-created for new limits never collides with the one it replaces.
@@ -60,7 +75,8 @@ function renderContainer(
     site,
     service: service.name,
     replica,
-    ...config,
+    ...withoutHashOnly(config),
+    ...(networks.length > 0 ? { networks } : {}),
     resources: service.resources,
     ...(service.probe ? { probe: service.probe } : {}),
     ...(service.proxy ? { proxy: service.proxy } : {}),
@@ -86,4 +102,10 @@ function proxied(service: ServiceSpec): { ports: PortBinding[]; routes: ProxyRou
     return { container: p.container, protocol: p.protocol };
   });
   return { ports, routes };
+}
+
+/** The config as a ContainerSpec holds it: the networks in full (set apart), nothing that is there for the hash only. */
+function withoutHashOnly<T extends { networks?: unknown; sharesWith?: unknown }>(config: T): Omit<T, 'networks' | 'sharesWith'> {
+  const { networks: _networks, sharesWith: _sharesWith, ...rest } = config;
+  return rest;
 }

@@ -1,5 +1,6 @@
 // The steps a plan is made of. Each kind has exactly one executor (converge/executors.ts).
 import type { ContainerSpec, ObservedContainer, Resources } from './types.js';
+import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from './network.js';
 
 /**
  * How a container is replaced. start-first: the new one runs (and is healthy) before the old one goes,
@@ -14,7 +15,20 @@ export type Step =
   | { kind: 'remove'; container: ObservedContainer; reason: string }
   | { kind: 'start'; container: ObservedContainer; spec: ContainerSpec }
   | { kind: 'stop'; container: ObservedContainer }
-  | { kind: 'update-resources'; container: ObservedContainer; spec: ContainerSpec; from: Resources; to: Resources };
+  | { kind: 'update-resources'; container: ObservedContainer; spec: ContainerSpec; from: Resources; to: Resources }
+  | { kind: 'create-network'; network: NetworkSpec }
+  /** the container is fine but not on one of its networks (cut off by hand, or the network was made anew): join it again */
+  | { kind: 'connect'; container: ObservedContainer; spec: ContainerSpec; network: ContainerNetwork }
+  /** its configuration changed: the containers on it are cut off, it is made anew, and they are replaced onto it */
+  | { kind: 'recreate-network'; old: ObservedNetwork; network: NetworkSpec }
+  /** runs after every other step of the plan, once nothing turtle runs is on it */
+  | { kind: 'remove-network'; network: ObservedNetwork; reason: string };
+
+export type NetworkStep = Extract<Step, { kind: 'create-network' | 'recreate-network' | 'remove-network' }>;
+
+export function isNetworkStep(step: Step): step is NetworkStep {
+  return step.kind === 'create-network' || step.kind === 'recreate-network' || step.kind === 'remove-network';
+}
 
 export type StepKind = Step['kind'];
 
@@ -33,10 +47,20 @@ export function describeStep(step: Step): string {
       return `stop ${label(step.container)}`;
     case 'update-resources':
       return `update-resources ${label(step.container)} (${formatResources(step.from)} -> ${formatResources(step.to)})`;
+    case 'connect':
+      return `connect ${label(step.container)} to network ${step.network.name}`;
+    case 'create-network':
+      return `create network ${step.network.name}${step.network.internal ? ' (internal)' : ''}`;
+    case 'recreate-network':
+      return `recreate network ${step.network.name} (config changed)`;
+    case 'remove-network':
+      return `remove network ${step.network.name} (${step.reason})`;
   }
 }
 
+/** The service a step is about; '' for a network's steps. */
 export function stepService(step: Step): string {
+  if (isNetworkStep(step)) return '';
   return 'spec' in step ? step.spec.service : step.container.service;
 }
 

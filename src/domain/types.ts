@@ -1,5 +1,7 @@
 // The domain's vocabulary: what a site should run (ContainerSpec) and what it does run (ObservedContainer).
 // Plain data only: every layer above can build and compare these without I/O.
+import type { ContainerNetwork } from './network.js';
+import type { ContainerOptions } from './options.js';
 
 export type Priority = 'critical' | 'normal' | 'background';
 export type RuntimeKind = 'docker' | 'podman';
@@ -68,6 +70,8 @@ export interface ContainerConfig {
   proxy?: ProxyMode;
   /** how a replacement goes; absent fields take UPDATE_DEFAULTS; outside configHash */
   update?: UpdatePolicy;
+  /** the other Compose container keys (hostname, cap_add, tmpfs, ulimits, logging...); only those written */
+  options?: ContainerOptions;
 }
 
 /** http: the proxy speaks HTTP to clients and backends, so a swap moves even kept-alive clients at once. */
@@ -123,8 +127,15 @@ export interface ContainerSpec extends ContainerConfig {
   cgroupParent?: string;
   /** set on containers of a proxied service: what the proxy serves for them (their own ports stay unpublished) */
   routes?: ProxyRoute[];
-  /** `host`: the container shares the host's network (the site's proxy, which binds the published ports) */
-  network?: 'host';
+  /**
+   * `host`: the container shares the host's network (the site's proxy, which binds the published ports; a
+   * service's `network_mode: host`); `none`: no network; `bridge`: the engine's default bridge only;
+   * `service:NAME`: the network namespace of that service's running container (replica 1).
+   * Absent: the project networks in `networks`.
+   */
+  network?: 'host' | 'none' | 'bridge' | `service:${string}`;
+  /** the project networks it joins, the first one at create (the one turtle's probes and the proxy reach it on) */
+  networks?: ContainerNetwork[];
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */
@@ -165,6 +176,8 @@ export interface ObservedContainer {
   exitCode?: number;
   /** where turtle's own probes reach it (running containers on a bridge network) */
   ipAddress?: string;
+  /** the names of the networks it is on now, when the engine said */
+  networks?: string[];
 }
 
 /** Labels turtle writes on every container it creates; ownership and drift are read back from these. */

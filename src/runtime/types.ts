@@ -2,6 +2,7 @@
 // docker-api/ imports dockerode. Engine differences (Docker vs Podman) stay inside the adapter.
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../domain/types.js';
 import type { CgroupDriver } from '../domain/cgroup.js';
+import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../domain/network.js';
 
 export interface EngineInfo {
   kind: RuntimeKind;
@@ -181,4 +182,23 @@ export interface HoldsLeases {
 
 export function holdsLeases(runtime: ContainerRuntime): runtime is ContainerRuntime & HoldsLeases {
   return typeof (runtime as Partial<HoldsLeases>).createLease === 'function';
+}
+
+/**
+ * Optional capability: project networks (user-defined bridges, where containers find each other by name).
+ * Only networks labelled as turtle's are ever changed; external ones are only read.
+ */
+export interface ManagesNetworks {
+  /** turtle's networks of `project`, and those of `names` (external ones) whoever made them */
+  networks(project: string, names?: readonly string[]): Promise<ObservedNetwork[]>;
+  /** makes the network with turtle's labels; returns its id */
+  createNetwork(spec: NetworkSpec): Promise<string>;
+  /** cuts off the containers still on it, then removes it; no error if already gone */
+  removeNetwork(id: string): Promise<void>;
+  /** joins a container to one of its networks, with its names there */
+  connect(containerId: string, network: ContainerNetwork): Promise<void>;
+}
+
+export function managesNetworks(runtime: ContainerRuntime): runtime is ContainerRuntime & ManagesNetworks {
+  return typeof (runtime as Partial<ManagesNetworks>).createNetwork === 'function';
 }

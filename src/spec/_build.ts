@@ -7,7 +7,9 @@ import { documentSchema } from './schema.js';
 import { lenientSite, siteSchema } from './schema-site.js';
 import { lenientService, serviceSchema } from './schema-service.js';
 import { checkRules } from './_rules.js';
+import { checkCompose } from './_compose-checks.js';
 import { describeValue } from './_words.js';
+import { networksSection } from './_networks.js';
 
 function entries(value: unknown): [string, unknown][] {
   return isMap(value) ? Object.entries(value) : [];
@@ -53,6 +55,15 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
   const spec: Spec = { version: 1, project: String(raw.project), sites, services, file };
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
   if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
+  if (raw.networks !== undefined) spec.networks = readableNetworks(raw.networks);
+  checkCompose(spec, { rawServices, rawOverlays: raw.overlays }, problems);
   checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays, rawRollout: raw.rollout }, problems);
   return spec;
+}
+
+/** The top-level networks, or (when they have problems, already reported) each key as a plain bridge, so rules about them still run. */
+function readableNetworks(raw: unknown): NonNullable<Spec['networks']> {
+  const parsed = networksSection.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  return Object.fromEntries(entries(raw).map(([key]) => [key, { external: false, driver: 'bridge', internal: false, subnets: [], driverOpts: {}, labels: {} }]));
 }

@@ -10,6 +10,8 @@ export interface Problem {
   message: string;
   hint?: string;
   at?: 'key';
+  /** allowed, but worth knowing: reported by validate, does not make the spec invalid */
+  note?: true;
 }
 
 const TYPE_NAMES: Record<string, string> = {

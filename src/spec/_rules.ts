@@ -8,6 +8,7 @@ import { placedOn } from './place.js';
 import { checkBudget, checkPorts } from './_rules-capacity.js';
 import { checkUpdates } from './_rules-update.js';
 import { checkRollout } from './_rollout.js';
+import { checkNetworks } from './_rules-networks.js';
 
 function checkPlacement(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   const edges = Object.values(spec.sites).filter((s) => s.role === 'edge').map((s) => s.name);
@@ -109,6 +110,7 @@ export function checkRules(spec: Spec, ctx: RuleContext, problems: Problem[]): v
   checkPlacement(spec, ctx, problems);
   checkUpdates(spec, problems);
   checkRollout(spec, ctx.siteNames, ctx.rawRollout, problems);
+  checkNetworks(spec, ctx, problems);
   for (const site of Object.values(spec.sites)) {
     if (site.role !== 'edge') continue;
     checkDependencies(spec, ctx, site.name, problems);

@@ -80,20 +80,44 @@ export function nameList(what: string) {
   });
 }
 
-/** Compose service keys a Compose user may paste, with what to do instead. */
+/**
+ * Compose service keys turtle does not take, each with what it is for and what to do instead: a Compose
+ * key never gets the generic "unknown key". (The keys turtle takes are in serviceShape.)
+ */
+const SWARM_LATER = 'kept with its Compose meaning for a later issue';
+const PRIORITY = 'turtle sets CPU weights itself, by `priority` (critical, normal, background), under its own cgroup';
 export const UNSUPPORTED_SERVICE_KEYS: Record<string, string> = {
-  build: 'turtle deploys images: build and push the image, then name it in `image`',
-  deploy: 'use `replicas`, `resources` and `sites` on the service',
-  container_name: 'turtle names containers <project>-<service>-<replica>-<hash>',
-  env_file: 'list the variables in `environment`; use ${VAR} to take values from the environment',
-  networks: 'services reach each other through published ports for now',
-  network_mode: 'services reach each other through published ports for now',
-  mem_limit: 'use resources.memory',
-  mem_reservation: 'use resources.memory_reservation',
-  cpus: 'use resources.cpus',
-  links: 'services reach each other through published ports for now',
   extends: 'use YAML anchors (x-common: &common … <<: *common)',
-  profiles: 'use `sites` to choose where a service runs',
-  privileged: 'turtle does not run privileged containers',
-  cap_add: 'turtle only drops capabilities (cap_drop)',
+  annotations: 'OCI annotations are not passed to the engine; use `labels`',
+  attach: 'turtle never attaches to a container\'s output; read it with `turtle logs`',
+  blkio_config: 'block I/O weights and limits are not supported yet',
+  cgroup: 'the cgroup namespace is the engine\'s default',
+  cgroup_parent: 'turtle creates every container under its own cgroup (/turtle/<priority>) so the site\'s governor can hold it back; leave cgroup_parent out',
+  configs: 'mount the file with `volumes` ("./app.conf:/etc/app.conf:ro")',
+  cpu_count: 'use resources.cpus', cpu_percent: 'use resources.cpus', cpu_period: 'use resources.cpus', cpu_quota: 'use resources.cpus',
+  cpu_rt_period: 'real-time scheduling is not supported', cpu_rt_runtime: 'real-time scheduling is not supported',
+  cpu_shares: PRIORITY, cpuset: 'CPU pinning is not supported; use resources.cpus',
+  credential_spec: 'Windows containers are not supported',
+  develop: 'Compose Watch is a development tool; turtle deploys released images',
+  device_cgroup_rules: 'map the device itself with `devices`',
+  external_links: 'join the other project\'s network (top-level networks with `external: true`) and use its service names',
+  gpus: 'GPUs are not supported yet; map a device node with `devices`',
+  ipc: 'the IPC namespace is the engine\'s default (private); share memory with shm_size or a tmpfs',
+  isolation: 'Windows isolation is not supported',
+  label_file: 'write the labels in `labels`',
+  mac_address: 'the engine picks MAC addresses',
+  mem_swappiness: 'use memswap_limit to bound swap',
+  models: 'AI models are not supported',
+  oom_kill_disable: 'a container that cannot be OOM-killed can take a router down; set resources.memory instead',
+  pid: 'the PID namespace is private to each container',
+  post_start: 'lifecycle hooks are not supported; do it in the entrypoint',
+  pre_stop: 'lifecycle hooks are not supported; handle stop_signal in the container',
+  provider: 'provider services are not supported',
+  runtime: `the OCI runtime (runc, crun) is the site engine's default; ${SWARM_LATER}`,
+  secrets: 'mount the file with `volumes` ("./db_password.txt:/run/secrets/db_password:ro"), or use ${VAR} in `environment`',
+  storage_opt: 'storage driver options are not supported',
+  use_api_socket: 'turtle does not give containers the engine\'s socket; mount it with `volumes` if you must',
+  userns_mode: 'user namespaces are the engine\'s setting',
+  uts: 'the UTS namespace is private; set `hostname`',
+  volumes_from: 'mount the same named volume in both services with `volumes`',
 };

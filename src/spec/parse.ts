@@ -95,7 +95,9 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
   if (deep) throw invalid(file, toIssues([{ path: deep, message: `nested more than ${MAX_DEPTH} levels deep` }], locator));
   const raw = interpolate(dropExtensions(loaded), env, problems);
   const spec = build(raw, file, problems);
-  if (problems.length > 0 || spec === undefined) throw invalid(file, toIssues(problems, locator));
+  const errors = problems.filter((p) => !p.note);
+  if (errors.length > 0 || spec === undefined) throw invalid(file, toIssues(errors, locator));
+  if (errors.length < problems.length) spec.notes = toIssues(problems.filter((p) => p.note), locator);
   return spec;
 }
 

@@ -10,6 +10,8 @@ import { probe } from './_probe.js';
 import { proxyMode, update } from './_update.js';
 import { dependsOn, nameList, resources, UNSUPPORTED_SERVICE_KEYS } from './_service-extras.js';
 import { fail, lenient } from './_fields.js';
+import { networkingOf, networkingShape } from './_networks.js';
+import { checkComposeForms, composeFields, composeShape } from './_compose-keys.js';
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -85,6 +87,8 @@ export const serviceShape = {
   replicas: doc(num({ int: true, min: 1 }).optional(), {
     description: 'Containers per site.', type: 'integer >= 1', default: '1', example: '2',
   }),
+  ...networkingShape,
+  ...composeShape,
 };
 
 /** A service as parsed, before placement defaults are known (`sites` absent = every edge site). */
@@ -114,10 +118,12 @@ function toService(s: Fields): ParsedService {
     resources: s.resources ?? {},
     ...(s.sites !== undefined ? { sites: s.sites } : {}),
     replicas: s.replicas ?? 1,
+    ...networkingOf(s),
+    ...composeFields(s),
   };
 }
 
-export const serviceSchema = obj(serviceShape, { unsupported: UNSUPPORTED_SERVICE_KEYS, extensions: true }).transform(toService);
+export const serviceSchema = obj(serviceShape, { unsupported: UNSUPPORTED_SERVICE_KEYS, extensions: true }).superRefine(checkComposeForms).transform(toService);
 
 /** What can be read of an invalid service, so the rules across services can still run and report. */
 export function lenientService(raw: unknown): ParsedService {

@@ -5,6 +5,7 @@ import type { SiteSpec } from './types.js';
 import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields.js';
 import { keyValues } from './_collections.js';
 import { DEFAULT_ENGINE } from './default-engine.js';
+import { forbidOf, forbidShape } from './_compose-checks.js';
 
 export const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -58,6 +59,7 @@ export const siteShape = {
     },
   ),
   labels: doc(keyValues('label').optional(), { description: 'Free-form labels for the site.', type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ region: home }' }),
+  ...forbidShape,
 };
 
 export const siteSchema = obj(siteShape)
@@ -85,6 +87,7 @@ function toSite(s: Fields): Omit<SiteSpec, 'name'> {
     capacity: s.capacity ?? { cpus: 0, memory: 0 },
     budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10, ...(s.budget?.floor === undefined ? {} : { floor: s.budget.floor }) },
     labels: s.labels ?? {},
+    ...forbidOf(s),
   };
   if (s.agent !== undefined) site.agent = s.agent;
   return site;
@@ -108,7 +111,6 @@ export function namedMap(what: string, pattern: RegExp, rule: string) {
 export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
   name: 'use `project`',
   volumes: 'not needed: named volumes are created on first use',
-  networks: 'services reach each other through published ports for now',
   configs: 'mount files with `volumes`',
   secrets: 'use ${VAR} interpolation in `environment` to keep secrets out of the file',
 };

@@ -6,6 +6,7 @@ import { doc, fail, isMap, obj, str } from './_fields.js';
 import { namedMap, PROJECT_NAME, SITE_NAME, UNSUPPORTED_TOP_KEYS } from './schema-site.js';
 import { SERVICE_NAME } from './schema-service.js';
 import { rollout } from './_rollout.js';
+import { networksSection } from './_networks.js';
 
 const version = z.unknown().transform((v, ctx): 1 => {
   if (v === 1 || v === '1') return 1;
@@ -42,6 +43,10 @@ export const documentShape = {
   overlays: doc(overlays.optional(), {
     description: 'Per-site values over the shared ones: `overlays.<site>.services.<service>` holds any service fields except `sites`. Maps are merged key by key; lists and other values replace.',
     type: 'map of site → { services: map of service → fields }', default: '{}', example: '{ dc2: { services: { web: { environment: { A: "2" } } } } }',
+  }),
+  networks: doc(networksSection.optional(), {
+    description: 'The project\'s networks, as Compose declares them. Every service joins `default` (`<project>_default`, made by turtle) unless it lists others; on each network the services find each other by service name. See [Networks](#networks).',
+    type: 'map of name → { driver, internal, external, name, ipam, labels, driver_opts }', default: '{ default: {} }', example: '{ back: { internal: true } }',
   }),
   rollout: doc(rollout.optional(), {
     description: 'How a deployment moves across sites: canary order, bake time, failure and unreachable policy. See [Rollout](#rollout).',

@@ -1,5 +1,6 @@
 // The normalised, typed form of turtle.yaml that every other layer codes against.
 import type { ContainerConfig, DependsCondition, RuntimeKind } from '../domain/types.js';
+import type { Issue } from '../lib/errors.js';
 
 export type SiteRole = 'edge' | 'observer';
 export type DependencyCondition = DependsCondition;
@@ -17,7 +18,11 @@ export interface SiteSpec {
   /** percent (1..100) of capacity turtle's services may use; `floor`: bytes of MemAvailable the host always keeps */
   budget: { cpu: number; memory: number; floor?: number };
   labels: Record<string, string>;
+  /** what services placed here may not use: privileged, cap_add, devices, host_network */
+  forbid?: ForbiddenKey[];
 }
+
+export type ForbiddenKey = 'privileged' | 'cap_add' | 'devices' | 'host_network';
 
 /** A service as written (overlays applied by servicesForSite); its container fields are the domain's. */
 export interface ServiceSpec extends ContainerConfig {
@@ -25,6 +30,33 @@ export interface ServiceSpec extends ContainerConfig {
   /** sites this service runs on, in the order written (default: every edge site, in file order) */
   sites: string[];
   replicas: number;
+  /** Compose profiles: runs only when one is active (`--profile`); absent: always runs */
+  profiles?: string[];
+  /** networks, network_mode, links and container_name as written; absent: the project's default network */
+  networking?: ServiceNetworking;
+}
+
+/** How a service is reached and what it joins (spec/_networks.ts). */
+export interface ServiceNetworking {
+  /** keys of the top-level `networks:`, each with its aliases and fixed address */
+  networks?: Record<string, { aliases: string[]; ipv4Address?: string }>;
+  mode?: 'host' | 'none' | 'bridge' | `service:${string}`;
+  /** `links: [SERVICE:ALIAS]`: ALIAS is one more name of SERVICE, seen from this service */
+  links?: { service: string; alias: string }[];
+  /** one more name of the service on its networks */
+  containerName?: string;
+}
+
+/** One entry of the top-level `networks:` (the key is the map's). */
+export interface NetworkDef {
+  /** the engine's name, when written (`name:`, or `external: { name }`) */
+  name?: string;
+  external: boolean;
+  driver: string;
+  internal: boolean;
+  subnets: { subnet: string; gateway?: string; ipRange?: string }[];
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
 }
 
 export interface Spec {
@@ -40,6 +72,12 @@ export interface Spec {
    * Plain data so a cloned Spec keeps working; read it through servicesForSite().
    */
   overlays?: Record<string, Record<string, ServiceSpec>>;
+  /** the top-level `networks:` as written (the project's `default` network is implied: render adds it) */
+  networks?: Record<string, NetworkDef>;
+  /** validation notes: allowed, but worth knowing (privileged, an ignored `build`...), located like issues */
+  notes?: Issue[];
+  /** files the spec read besides itself (env_file), so a cached parse is redone when one changes */
+  reads?: string[];
   /** the rollout policy as written (defaults filled in by rolloutPolicy()); absent when not written */
   rollout?: Partial<RolloutPolicy>;
 }

@@ -61,3 +61,16 @@ function hostOf(endpoint: string): { host: string; port: number } {
   const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
   return { host: url.hostname, port: Number(url.port || 2375) };
 }
+
+interface ProjectRuntime {
+  list(project: string): Promise<Array<{ id: string }>>;
+  remove(id: string): Promise<void>;
+  networks?(project: string): Promise<Array<{ id: string }>>;
+  removeNetwork?(id: string): Promise<void>;
+}
+
+/** Removes every container and then every network turtle made for `project` (a leaked network takes one of the engine's address pools). */
+export async function removeProject(rt: ProjectRuntime, project: string): Promise<void> {
+  for (const c of await rt.list(project)) await rt.remove(c.id);
+  for (const n of (await rt.networks?.(project)) ?? []) await rt.removeNetwork?.(n.id);
+}

@@ -3,7 +3,7 @@
 import { issueCert } from '../../src/pki/index.js';
 import { Store, type TurtleEvent } from '../../src/store/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engines } from './engines.js';
+import { engines, removeProject } from './engines.js';
 import { AgentFixture, api, type Identity } from './agent.js';
 import { desiredState } from './desired.js';
 
@@ -32,7 +32,7 @@ export async function stopTwoSites(sites: TwoSites | undefined, project: string)
     if (!s) continue;
     await s.kill();
     const rt = createRuntime({ kind: s.runtime as 'docker' | 'podman', endpoint: s.engine });
-    for (const c of await rt.list(project).catch(() => [])) await rt.remove(c.id).catch(() => undefined);
+    await removeProject(rt, project).catch(() => undefined);
     s.remove();
   }
 }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { issueCert } from '../../src/pki/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { sampleHost } from '../../src/governor/host.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
 
@@ -64,7 +64,7 @@ services:
   });
   after(async () => {
     await agent.kill();
-    for (const c of await runtime.list(project)) await runtime.remove(c.id);
+    await removeProject(runtime, project);
     agent.remove();
     work.remove();
   });

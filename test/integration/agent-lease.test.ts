@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { issueCert } from '../../src/pki/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { AgentFixture, api, type Identity } from '../helpers/agent.js';
 import { desiredState } from '../helpers/desired.js';
@@ -39,7 +39,7 @@ services:
   });
   after(async () => {
     await agent.kill();
-    for (const c of await rt.list(project)) await rt.remove(c.id);
+    await removeProject(rt, project);
     agent.remove();
     work.remove();
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
 import { desiredState } from '../helpers/desired.js';
 
@@ -50,7 +50,7 @@ describe('turtle agent on podman', { skip: skipEngines }, () => {
   after(async () => {
     await agent.kill();
     service.kill();
-    for (const c of await rt.list(project)) await rt.remove(c.id);
+    await removeProject(rt, project);
     agent.remove();
   });
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { revokeCert } from '../../src/pki/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
-import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
 import { desiredState } from '../helpers/desired.js';
 
@@ -47,7 +47,7 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
   });
   after(async () => {
     await agent.kill();
-    for (const c of await rt.list(project)) await rt.remove(c.id);
+    await removeProject(rt, project);
     agent.remove();
   });
 
@@ -74,7 +74,7 @@ describe(`turtle agent on ${engine.kind}`, { skip: skipEngines }, () => {
     assert.deepEqual(ev.map((e) => e.seq), [...ev.map((e) => e.seq)].sort((a, b) => a - b));
     assert.equal(ev.find((e) => e.type === 'governor.cgroups')?.message.startsWith("turtle's containers run under /turtle (cgroup v"), true);
     const done = ev.find((e) => e.type === 'reconcile.succeeded');
-    assert.deepEqual(done?.data?.steps, ['create db#1 (turtle-test/web:1) done', 'create web#1 (turtle-test/web:1) done']);
+    assert.deepEqual(done?.data?.steps, [`create network ${project}_default done`, 'create db#1 (turtle-test/web:1) done', 'create web#1 (turtle-test/web:1) done']);
   });
 
   // Runs straight after the first push: the agent must already follow the engine's events (it used to wait

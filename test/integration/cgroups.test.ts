@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { renderSite } from '../../src/domain/index.js';
 import { detectVersion, kernelTaskLimits, pidsLimit, prepareHierarchy } from '../../src/governor/cgroups.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
 import type { ServiceSpec } from '../../src/spec/index.js';
 
 const service = (name: string, priority: ServiceSpec['priority']): ServiceSpec => ({
@@ -34,7 +34,7 @@ for (const engine of engines()) {
     const project = `cgroups-${engine.kind}-${process.pid}`;
     const rt = createRuntime(engine);
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
     });
 
     test('each priority class gets its own child of the turtle parent (cpu, and pids for the task limit)', async () => {

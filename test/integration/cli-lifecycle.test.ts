@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 
 interface DeployJson {
@@ -47,7 +47,7 @@ services:
     const images = async () => (await rt.list(project)).map((c) => `${c.service}#${c.replica} ${c.image.replace(/^localhost\//, '')} ${c.state}`).sort();
     const deployed: DeployJson[] = [];
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       work.remove();
     });
 

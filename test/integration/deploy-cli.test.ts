@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
-import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -52,7 +52,7 @@ ${web.extra ?? ''}
       work.write(spec());
     });
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       work.remove();
     });
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 
 const BIN = resolve('bin/turtle.js');
@@ -64,7 +64,7 @@ for (const engine of engines()) {
     };
 
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       for (const l of await leases()) await (rt as unknown as { removeLease(id: string): Promise<void> }).removeLease(l.id);
       for (const w of works) w.remove();
     });

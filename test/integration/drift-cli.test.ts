@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { issueCert } from '../../src/pki/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { AgentFixture, api, until, type Identity } from '../helpers/agent.js';
 
@@ -38,7 +38,7 @@ services:
 
     before(() => work.write(spec()));
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       work.remove();
     });
 
@@ -134,7 +134,7 @@ services:
   });
   after(async () => {
     await agent.kill();
-    for (const c of await rt.list(project)) await rt.remove(c.id);
+    await removeProject(rt, project);
     agent.remove();
     work.remove();
   });

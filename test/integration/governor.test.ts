@@ -13,7 +13,7 @@ import { cgroupTree, defaultSettings, detectVersion, Governor, sampleHost } from
 import { createRuntime } from '../../src/runtime/index.js';
 import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { Store } from '../../src/store/index.js';
-import { engines, skipEngines, testImage } from '../helpers/engines.js';
+import { engines, skipEngines, testImage, removeProject } from '../helpers/engines.js';
 import { AgentFixture, api } from '../helpers/agent.js';
 
 const MiB = 2 ** 20;
@@ -42,7 +42,7 @@ for (const engine of engines()) {
     after(async () => {
       for (const g of governors) await g.stop();
       for (const c of children) c.kill('SIGKILL');
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       await sleep(300);
       try {
         removeTree(parent);
@@ -152,7 +152,7 @@ for (const engine of engines()) {
       // (on cgroup v1 the kernel cannot take back anonymous memory below what is in use: the class's biggest container is stopped)
       assert.match(freed[0]?.message ?? '', /^(background memory limited to \d+ MiB: )?MemAvailable [\d.]+ GiB is below the floor of [\d.]+ GiB: freeing [\d.]+ [GM]iB from background(; .*so bg \(replica 1, \d+ MiB\) was stopped)?$/);
       assert.ok(freed.every((e) => !/critical|crit /.test(e.message)), events());
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
     });
 
     test('sustained pressure pauses background services through the engine and caps CPU; calm resumes and lifts', { timeout: 60_000 }, async () => {

@@ -10,7 +10,7 @@ import { initCa, issueCert } from '../../src/pki/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { compareLogTimes } from '../../src/client/index.js';
 import type { ObservedContainer } from '../../src/domain/types.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { AgentFixture } from '../helpers/agent.js';
 import { freePort } from '../helpers/ports.js';
@@ -78,7 +78,7 @@ services:
     await Promise.all([dc1.kill(), dc2.kill()]);
     // each engine on its own: a slow one must not leave the other's containers behind
     await Promise.allSettled((['dc1', 'dc2'] as const).map(async (s) => {
-      for (const c of await rts[s].list(project)) await rts[s].remove(c.id);
+      await removeProject(rts[s], project);
     }));
     dc1.remove();
     dc2.remove();

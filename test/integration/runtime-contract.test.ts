@@ -10,7 +10,7 @@ import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js
 import { ExitCode, TurtleError } from '../../src/lib/errors.js';
 import { createRuntime, type LogLine } from '../../src/runtime/index.js';
 import { podmanKeepsUpdates } from '../../src/runtime/docker-api/_update.js';
-import { engineRequest, engines, skipEngines, testImage } from '../helpers/engines.js';
+import { engineRequest, engines, skipEngines, testImage, removeProject } from '../helpers/engines.js';
 
 const MiB = 2 ** 20;
 
@@ -48,7 +48,7 @@ for (const engine of engines()) {
     };
 
     after(async () => {
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       for (const id of byHand) await engineRequest(engine.endpoint, 'DELETE', `/containers/${id}?force=true`);
       for (const ref of images) await engineRequest(engine.endpoint, 'DELETE', `/images/${ref}?force=true`);
     });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { Status } from '../../src/domain/status.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 
 const LIMIT = { timeout: 180_000 };
@@ -37,7 +37,7 @@ services:
 
   before(() => work.write(spec('turtle-test/web:1')));
   after(async () => {
-    for (const rt of runtimes) for (const c of await rt.list(project)) await rt.remove(c.id);
+    for (const rt of runtimes) await removeProject(rt, project);
     work.remove();
   });
 

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { proxyDir } from '../../src/proxy/index.js';
-import { engines, skipEngines } from '../helpers/engines.js';
+import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -114,7 +114,7 @@ services:
     });
     after(async () => {
       if (wrk && wrk.exitCode === null) wrk.kill('SIGKILL');
-      for (const c of await rt.list(project)) await rt.remove(c.id);
+      await removeProject(rt, project);
       rmSync(dirname(proxyDir(project, 'dc1')), { recursive: true, force: true });
       work.remove();
     });

@@ -43,7 +43,7 @@ test('a minimal spec gives a body with only the required fields', () => {
     Env: [],
     Labels: turtleLabels,
     ExposedPorts: {},
-    HostConfig: { PortBindings: {}, Mounts: [], RestartPolicy: { Name: 'no' }, ReadonlyRootfs: false, CapDrop: [] },
+    HostConfig: { PortBindings: {}, Mounts: [], RestartPolicy: { Name: 'no' }, ReadonlyRootfs: false, CapDrop: [], LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } },
   });
 });
 
@@ -114,6 +114,39 @@ test('every spec field lands in its engine field, in engine units', () => {
       NanoCpus: 250_000_000,
       Memory: 67_108_864,
       MemoryReservation: 33_554_432,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     },
+  });
+});
+
+test('a container without logging gets a capped log: json-file on Docker, k8s-file on Podman', () => {
+  assert.deepEqual(createBody(minimal, 'cgroupfs', undefined, 'podman').HostConfig.LogConfig, { Type: 'k8s-file', Config: { 'max-size': '10m' } });
+});
+
+test('every Compose container option lands in its engine field, in engine units', () => {
+  const spec: ContainerSpec = {
+    ...minimal,
+    ports: [{ host: 8080, container: 80, protocol: 'tcp' }],
+    options: {
+      hostname: 'db', domainname: 'example.lan', expose: ['9000/udp'], capAdd: ['NET_ADMIN'], securityOpt: ['no-new-privileges:true'],
+      privileged: true, devices: [{ host: '/dev/null', container: '/dev/nothing', permissions: 'rw' }], tmpfs: { '/run': 'size=1m' },
+      extraHosts: ['router:192.168.1.1'], dns: ['1.1.1.1'], dnsSearch: ['lan'], dnsOpt: ['ndots:2'], sysctls: { 'net.core.somaxconn': '1024' },
+      init: true, stopSignal: 'SIGQUIT', stopGraceMs: 1500, workingDir: '/app', ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
+      pidsLimit: 200, logging: { driver: 'local', options: { 'max-size': '1m' } }, platform: 'linux/arm64', stdinOpen: true, tty: true,
+      shmSize: 256 * 2 ** 20, groupAdd: ['audio'], oomScoreAdj: 500, memswapLimit: -1,
+    },
+  };
+  const body = createBody(spec);
+  const { PortBindings: _p, Mounts: _m, RestartPolicy: _r, ReadonlyRootfs: _ro, CapDrop: _c, ...host } = body.HostConfig;
+  assert.deepEqual(
+    { platform: body.platform, Hostname: body.Hostname, Domainname: body.Domainname, WorkingDir: body.WorkingDir, StopSignal: body.StopSignal, StopTimeout: body.StopTimeout, OpenStdin: body.OpenStdin, Tty: body.Tty, ExposedPorts: body.ExposedPorts },
+    { platform: 'linux/arm64', Hostname: 'db', Domainname: 'example.lan', WorkingDir: '/app', StopSignal: 'SIGQUIT', StopTimeout: 2, OpenStdin: true, Tty: true, ExposedPorts: { '9000/udp': {}, '80/tcp': {} } },
+  );
+  assert.deepEqual(host, {
+    CapAdd: ['NET_ADMIN'], SecurityOpt: ['no-new-privileges:true'], Privileged: true,
+    Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/nothing', CgroupPermissions: 'rw' }], Tmpfs: { '/run': 'size=1m' },
+    ExtraHosts: ['router:192.168.1.1'], Dns: ['1.1.1.1'], DnsSearch: ['lan'], DnsOptions: ['ndots:2'], Sysctls: { 'net.core.somaxconn': '1024' },
+    Init: true, Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], PidsLimit: 200, LogConfig: { Type: 'local', Config: { 'max-size': '1m' } },
+    ShmSize: 268_435_456, GroupAdd: ['audio'], OomScoreAdj: 500, MemorySwap: -1,
   });
 });

@@ -15,19 +15,19 @@ const owner = (id: string, service: string) => ({ id, name: `shop-${service}-1-0
 test('Docker: a created, an exited and a healthy running container, from the listing alone', () => {
   const [idle, job, web] = fixture<DockerListDoc>('docker-containers.json').map(fromDockerList);
   assert.deepEqual(idle, {
-    container: { ...owner('eeadc2700b1f6f03f445dc9df19e67ebb53528030563c2c0ae4c11c07f143d46', 'idle'), image: 'turtle-test/tools:1', configHash: HASH, state: 'created', health: 'none' },
+    container: { ...owner('eeadc2700b1f6f03f445dc9df19e67ebb53528030563c2c0ae4c11c07f143d46', 'idle'), image: 'turtle-test/tools:1', configHash: HASH, state: 'created', health: 'none', networks: ['bridge'] },
     labelled: {},
     complete: true,
   });
   assert.deepEqual(job, {
-    container: { ...owner('513664baabcf36e7f777b691d6dd84be0802471e68bb4dbb8701d390441f1e0d', 'job'), image: 'turtle-test/tools:1', configHash: HASH, state: 'exited', health: 'none', exitCode: 3 },
+    container: { ...owner('513664baabcf36e7f777b691d6dd84be0802471e68bb4dbb8701d390441f1e0d', 'job'), image: 'turtle-test/tools:1', configHash: HASH, state: 'exited', health: 'none', exitCode: 3, networks: ['bridge'] },
     labelled: {},
     complete: true,
   });
   assert.deepEqual(web, {
     container: {
       ...owner('27ff73207baa7765ad1af7bafbff2f1b3f2c5865bd1d095270da71e1d657fdfd', 'web'), image: 'turtle-test/web:1', configHash: HASH,
-      state: 'running', health: 'healthy', ipAddress: '172.31.249.62',
+      state: 'running', health: 'healthy', ipAddress: '172.31.249.62', networks: ['bridge'],
     },
     labelled: { cpus: 0.5, memory: 64 * MiB },
     complete: true,
@@ -37,11 +37,11 @@ test('Docker: a created, an exited and a healthy running container, from the lis
 test('Podman: its libpod listing gives health and exit code as fields, and no addresses', () => {
   const [web, job, idle] = fixture<PodmanListDoc>('podman-libpod-containers.json').map(fromPodmanList);
   assert.deepEqual(web, {
-    container: { ...owner('b4e33546343d69657e8c0c9a70657b630b812d1ed096d6f1059e6e6a95620671', 'web'), image: 'turtle-test/web:1', configHash: HASH, state: 'running', health: 'healthy' },
+    container: { ...owner('b4e33546343d69657e8c0c9a70657b630b812d1ed096d6f1059e6e6a95620671', 'web'), image: 'turtle-test/web:1', configHash: HASH, state: 'running', health: 'healthy', networks: ['podman'] },
     labelled: { cpus: 0.5, memory: 64 * MiB },
     complete: true,
   });
-  assert.deepEqual(job?.container, { ...owner('6171d05af56767cffca2759ab52709f036c7d1883f5df8a93b0c0fa419bf904b', 'job'), image: 'turtle-test/tools:1', configHash: HASH, state: 'exited', health: 'none', exitCode: 3 });
+  assert.deepEqual(job?.container, { ...owner('6171d05af56767cffca2759ab52709f036c7d1883f5df8a93b0c0fa419bf904b', 'job'), image: 'turtle-test/tools:1', configHash: HASH, state: 'exited', health: 'none', exitCode: 3, networks: ['podman'] });
   assert.deepEqual([idle?.container.state, idle?.container.health, idle?.complete], ['created', 'none', true]);
 });
 

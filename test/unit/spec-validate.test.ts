@@ -51,7 +51,7 @@ rollout:
     zzzzzz: 1
 `,
     expected: [
-      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, proxy, update, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas)",
+      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, proxy, update, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas, networks, network_mode, links, container_name, hostname, domainname, expose, env_file, cap_add, security_opt, privileged, devices, tmpfs, extra_hosts, dns, dns_search, dns_opt, sysctls, init, stop_signal, stop_grace_period, working_dir, ulimits, pids_limit, logging, platform, stdin_open, tty, shm_size, group_add, oom_score_adj, mem_limit, mem_reservation, memswap_limit, cpus, scale, deploy, profiles, pull_policy, build)",
     ],
   },
   {
@@ -307,17 +307,17 @@ overlays:
     ],
   },
   {
-    name: "Compose keys turtle does not support, enum values",
+    name: "build without an image, enum values",
     text: HEAD + `  web:
-    image: nginx
     build: .
     restart: on-failure:3
     priority: high
 `,
     expected: [
-      "turtle.yaml:10:5: services.web.build: `build` is not supported by turtle (turtle deploys images: build and push the image, then name it in `image`)",
-      "turtle.yaml:11:14: services.web.restart: expected one of no, always, on-failure, unless-stopped; found \"on-failure:3\", did you mean `on-failure`?",
-      "turtle.yaml:12:15: services.web.priority: expected one of critical, normal, background; found \"high\"",
+      "turtle.yaml:8:3: services.web: missing required key `image`",
+      "turtle.yaml:9:5: services.web.build: turtle deploys images and does not build them on the sites (a router has neither the tools nor the room) (build and name it where you develop (docker build -t web:1 .), then `docker save web:1 | ssh router docker load` or push it to a registry, and write `image: web:1`)",
+      "turtle.yaml:10:14: services.web.restart: expected one of no, always, on-failure, unless-stopped; found \"on-failure:3\", did you mean `on-failure`?",
+      "turtle.yaml:11:15: services.web.priority: expected one of critical, normal, background; found \"high\"",
     ],
   },
   {

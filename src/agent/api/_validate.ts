@@ -26,6 +26,38 @@ const serviceName = z.union([name(SERVICE, 'service name'), z.literal('_proxy')]
 const route = z.strictObject({ listen: int(1, 65_535), hostIp: plain.optional(), target: int(1, 65_535), mode: z.enum(['http', 'tcp']) });
 const update = z.strictObject({ order: z.enum(['start-first', 'stop-first']).optional(), minHealthyMs: ms.optional(), drainTimeoutMs: ms.optional() });
 
+const engineName = name(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'network name');
+const cidr = z.string().max(64).regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range such as 10.0.0.0/24');
+const address = z.string().max(64).regex(/^[0-9a-fA-F:.]+$/, 'an IP address');
+const networkSpec = z.strictObject({
+  name: engineName,
+  key: z.string().max(253).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a network key'),
+  project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
+  site: name(/^[a-z0-9][a-z0-9-]*$/, 'site name'),
+  external: z.boolean(),
+  driver: z.string().max(64).regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a driver name'),
+  internal: z.boolean(),
+  subnets: z.array(z.strictObject({ subnet: cidr, gateway: address.optional(), ipRange: cidr.optional() })).max(16),
+  driverOpts: record,
+  labels: record,
+  configHash: z.string().regex(/^([0-9a-f]{64})?$/, 'a sha256 in hex, or empty'),
+});
+const containerNetwork = z.strictObject({ name: engineName, aliases: z.array(plain).max(64), ipv4Address: address.optional(), network: networkSpec });
+const word = z.string().min(1).max(256).regex(/^[^\x00-\x1f\x7f]*$/, 'control characters are not allowed');
+const words = z.array(word).max(256);
+/** ContainerOptions: the Compose container keys; the engine checks what it alone knows (capability and sysctl names) */
+const options = z.strictObject({
+  hostname: word.optional(), domainname: word.optional(), expose: z.array(z.string().regex(/^\d{1,5}\/(tcp|udp|sctp)$/, 'PORT/PROTOCOL')).max(256).optional(),
+  capAdd: words.optional(), securityOpt: words.optional(), privileged: z.boolean().optional(),
+  devices: z.array(z.strictObject({ host: plain, container: plain, permissions: z.string().regex(/^[rwm]{0,3}$/, 'some of r, w, m') })).max(64).optional(),
+  tmpfs: record.optional(), extraHosts: words.optional(), dns: words.optional(), dnsSearch: words.optional(), dnsOpt: words.optional(),
+  sysctls: record.optional(), init: z.boolean().optional(), stopSignal: word.optional(), stopGraceMs: ms.optional(), workingDir: plain.optional(),
+  ulimits: z.array(z.strictObject({ name: word, soft: z.number().int().min(-1), hard: z.number().int().min(-1) })).max(64).optional(),
+  pidsLimit: z.number().int().min(-1).optional(), logging: z.strictObject({ driver: word, options: record }).optional(), platform: word.optional(),
+  stdinOpen: z.boolean().optional(), tty: z.boolean().optional(), shmSize: int(1, 2 ** 50).optional(), groupAdd: words.optional(),
+  oomScoreAdj: int(-1000, 1000).optional(), memswapLimit: z.number().int().min(-1).max(2 ** 50).optional(),
+});
+
 export const containerSpec = z.strictObject({
   name: name(/^[a-z0-9][a-z0-9_.-]*$/, 'container name'),
   project: name(/^[a-z0-9][a-z0-9-]*$/, 'project name'),
@@ -52,7 +84,9 @@ export const containerSpec = z.strictObject({
   proxy: z.enum(['http', 'tcp']).optional(),
   update: update.optional(),
   routes: z.array(route).max(256).optional(),
-  network: z.literal('host').optional(),
+  network: z.union([z.enum(['host', 'none', 'bridge']), z.string().regex(/^service:[a-z0-9][a-z0-9_-]{0,62}$/, 'service:NAME')]).optional(),
+  networks: z.array(containerNetwork).max(32).optional(),
+  options: options.optional(),
   running: z.boolean(),
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });

@@ -53,7 +53,8 @@ async function checkSite(spec: Spec, site: SiteSpec, store: Store, globals: Glob
   const client = await connectSite(spec, site, globals);
   // a site's agent keeps the operator's stops itself
   const desired = desiredContainers(spec, site.name, store, await client.stopped?.());
-  const drift = siteDrift({ site: site.name, desired, actual: await client.list() });
+  const [actual, networks] = await Promise.all([client.list(), client.networks?.(desired)]);
+  const drift = siteDrift({ site: site.name, desired, actual, project: spec.project, ...(networks ? { networks } : {}) });
   return { site: site.name, clean: drift.length === 0, drift };
 }
 

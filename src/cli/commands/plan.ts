@@ -20,7 +20,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
           const client = await connectSite(spec, site, globals());
           // a site's agent keeps the operator's stops itself
           const desired = desiredContainers(spec, site.name, store, await client.stopped?.());
-          const steps = plan({ site: site.name, desired, actual: await client.list() });
+          const [actual, networks] = await Promise.all([client.list(), client.networks?.(desired)]);
+          const steps = plan({ site: site.name, desired, actual, project: spec.project, ...(networks ? { networks } : {}) });
           out.push({ site: site.name, steps: steps.map(describeStep) });
         }
       } finally {

@@ -1,7 +1,8 @@
 // `turtle validate` and `turtle spec`: check a spec, print the reference generated from the schema.
 import type { Command } from 'commander';
 import { loadSpecFile, specReference, servicesForSite } from '../../spec/index.js';
-import type { GlobalOptions } from '../context.js';
+import { profiled, type GlobalOptions } from '../context.js';
+import { formatIssue } from '../../lib/errors.js';
 import { printJson } from '../output.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -11,7 +12,9 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--json', 'print the normalised spec as JSON')
     .action((opts: { json?: boolean }) => {
       // always parsed, never cached: validate writes nothing
-      const spec = loadSpecFile(globals().file);
+      const spec = profiled(loadSpecFile(globals().file), globals());
+      // notes go to stderr, so --json stays a document
+      for (const note of spec.notes ?? []) process.stderr.write(`note: ${formatIssue(note)}\n`);
       if (opts.json) return printJson(spec);
       const sites = Object.values(spec.sites);
       const placed = sites.map((s) => `${s.name}: ${servicesForSite(spec, s.name).length}`).join(', ');

@@ -3,9 +3,13 @@
 import type { ContainerSpec, Healthcheck, Mount, PortBinding, Resources } from '../../domain/types.js';
 import type { CgroupDriver } from '../../domain/cgroup.js';
 import { containerLabels } from './_labels.js';
+import { endpointConfig } from './_networks.js';
+import { optionConfig, optionHostConfig, type OptionConfig, type OptionHostConfig } from './_create-options.js';
 
-export interface CreateBody {
+export interface CreateBody extends OptionConfig {
   name: string;
+  /** `os/arch[/variant]`: dockerode sends it as the create request's `platform` query parameter */
+  platform?: string;
   Image: string;
   Cmd?: string[];
   Entrypoint?: string[];
@@ -15,6 +19,8 @@ export interface CreateBody {
   ExposedPorts: Record<string, Record<string, never>>;
   Healthcheck?: HealthcheckBody;
   HostConfig: HostConfigBody;
+  /** the first project network, with the container's names there (the engine joins one at create; the adapter connects the rest) */
+  NetworkingConfig?: { EndpointsConfig: Record<string, ReturnType<typeof endpointConfig>> };
 }
 
 export interface HealthcheckBody {
@@ -25,7 +31,7 @@ export interface HealthcheckBody {
   StartPeriod: number;
 }
 
-export interface HostConfigBody {
+export interface HostConfigBody extends OptionHostConfig {
   PortBindings: Record<string, Array<{ HostIp: string; HostPort: string }>>;
   Mounts: MountBody[];
   RestartPolicy: { Name: string };
@@ -49,16 +55,21 @@ export interface MountBody {
 
 const NS_PER_MS = 1_000_000;
 
-export function createBody(spec: ContainerSpec, driver: CgroupDriver = 'cgroupfs'): CreateBody {
+/** `sharing`: for `network: service:NAME`, the id of that service's container whose network this one joins. */
+export function createBody(spec: ContainerSpec, driver: CgroupDriver = 'cgroupfs', sharing?: string, engine: 'docker' | 'podman' = 'docker'): CreateBody {
+  const first = spec.networks?.[0];
+  const o = spec.options;
   return {
     name: spec.name,
+    ...(o?.platform ? { platform: o.platform } : {}),
     Image: spec.image,
+    ...optionConfig(o),
     ...(spec.command ? { Cmd: spec.command } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: containerLabels(spec),
     ...(spec.user ? { User: spec.user } : {}),
-    ExposedPorts: Object.fromEntries(spec.ports.map((p) => [portKey(p), {}])),
+    ExposedPorts: Object.fromEntries([...(o?.expose ?? []), ...spec.ports.map(portKey)].map((k) => [k, {}])),
     ...(spec.healthcheck ? { Healthcheck: healthcheckBody(spec.healthcheck) } : {}),
     HostConfig: {
       PortBindings: portBindings(spec.ports),
@@ -68,9 +79,20 @@ export function createBody(spec: ContainerSpec, driver: CgroupDriver = 'cgroupfs
       CapDrop: spec.capDrop,
       ...resourceFields(spec.resources),
       ...(spec.cgroupParent ? { CgroupParent: cgroupParentFor(spec.cgroupParent, driver) } : {}),
-      ...(spec.network ? { NetworkMode: spec.network } : {}),
+      ...networkMode(spec, sharing),
+      ...optionHostConfig(o, engine),
     },
+    ...(first && !spec.network ? { NetworkingConfig: { EndpointsConfig: { [first.name]: endpointConfig(first) } } } : {}),
   };
+}
+
+function networkMode(spec: ContainerSpec, sharing: string | undefined): Pick<HostConfigBody, 'NetworkMode'> {
+  if (spec.network?.startsWith('service:')) {
+    if (sharing === undefined) throw new Error(`${spec.name} shares the network of ${spec.network}: the adapter must name that container`);
+    return { NetworkMode: `container:${sharing}` };
+  }
+  if (spec.network) return { NetworkMode: spec.network };
+  return spec.networks?.[0] ? { NetworkMode: spec.networks[0].name } : {};
 }
 
 /** `/turtle/normal` as the engine's driver wants it: a path, or the nested slice `turtle-normal.slice`. */

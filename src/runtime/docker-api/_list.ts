@@ -5,7 +5,7 @@ import { Label, type ContainerSpec, type HealthState, type ObservedContainer, ty
 import { request } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { labelledResources, projectFilter, RESOURCES_LABEL } from './_labels.js';
-import { containerState, observedImage } from './_observe.js';
+import { containerState, firstAddress, observedImage } from './_observe.js';
 
 /** One entry of Docker's `GET /containers/json`: the state, and the health and exit code only in `Status`. */
 export interface DockerListDoc {
@@ -17,6 +17,7 @@ export interface DockerListDoc {
   /** `Up 5 minutes (healthy)`, `Up 2 seconds (health: starting)`, `Exited (137) 3 seconds ago` */
   Status: string;
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null } | null;
+  HostConfig?: { NetworkMode?: string } | null;
 }
 
 /**
@@ -32,6 +33,8 @@ export interface PodmanListDoc {
   /** the health: `healthy`, `unhealthy`, `starting`, or empty without a check */
   Status: string;
   ExitCode?: number;
+  /** the names of the networks it is on */
+  Networks?: string[] | null;
 }
 
 /** A container as a listing shows it, with what it cannot show: its limits (from the label, when it reads). */
@@ -47,7 +50,8 @@ export function fromDockerList(doc: DockerListDoc): Listed {
   const state = containerState(doc.State);
   const exit = /^Exited \((-?\d+)\)/.exec(doc.Status);
   const ended = state === 'exited' || state === 'dead';
-  const ip = Object.values(doc.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+  const ip = firstAddress(doc.NetworkSettings?.Networks, doc.HostConfig?.NetworkMode ?? undefined);
+  const networks = doc.NetworkSettings?.Networks ? Object.keys(doc.NetworkSettings.Networks).sort() : undefined;
   return {
     container: {
       ...owner(doc.Id, doc.Names, labels),
@@ -58,6 +62,7 @@ export function fromDockerList(doc: DockerListDoc): Listed {
       health: dockerHealth(doc.Status),
       ...(ended && exit ? { exitCode: Number(exit[1]) } : {}),
       ...(ip ? { ipAddress: ip } : {}),
+      ...(networks ? { networks } : {}),
     },
     labelled: labelledResources(labels[RESOURCES_LABEL]),
     complete: !doc.Image.startsWith('sha256:') && (!ended || exit !== null),
@@ -75,6 +80,7 @@ export function fromPodmanList(doc: PodmanListDoc): Listed {
       state,
       health: podmanHealth(doc.Status),
       ...(state === 'exited' || state === 'dead' ? { exitCode: doc.ExitCode ?? 0 } : {}),
+      ...(doc.Networks ? { networks: [...doc.Networks].sort() } : {}),
     },
     labelled: labelledResources(labels[RESOURCES_LABEL]),
     complete: /^[0-9a-f]{64}$/.test(doc.Image) === false,

@@ -9,7 +9,7 @@ export interface InspectDoc {
   Config: { Image: string; Labels?: Record<string, string> | null; Tty?: boolean; Healthcheck?: { Test?: string[]; Interval?: number } | null };
   State: { Status: string; StartedAt?: string; ExitCode?: number; Health?: { Status?: string; Log?: Array<{ End?: string }> | null } | null };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null } | null;
-  HostConfig: { NanoCpus?: number; CpuQuota?: number; CpuPeriod?: number; Memory?: number; MemoryReservation?: number };
+  HostConfig: { NanoCpus?: number; CpuQuota?: number; CpuPeriod?: number; Memory?: number; MemoryReservation?: number; NetworkMode?: string };
 }
 
 export function toObserved(doc: InspectDoc, kind: RuntimeKind): ObservedContainer {
@@ -33,14 +33,24 @@ export function toObserved(doc: InspectDoc, kind: RuntimeKind): ObservedContaine
     ...(startedAt && !startedAt.startsWith('0001-01-01') ? { startedAt } : {}),
     ...(state === 'exited' || state === 'dead' ? { exitCode: doc.State.ExitCode ?? 0 } : {}),
     ...(ipOf(doc) ? { ipAddress: ipOf(doc) } : {}),
+    ...(doc.NetworkSettings?.Networks ? { networks: Object.keys(doc.NetworkSettings.Networks).sort() } : {}),
   };
 }
 
-/** The address turtle's own probes reach the container on (the default bridge, else its first network). */
+/**
+ * The address turtle's own probes and the site proxy reach the container on: the default bridge's, else
+ * the one on the network it was created on (the first its service lists), else any.
+ */
 function ipOf(doc: InspectDoc): string | undefined {
   const settings = doc.NetworkSettings;
   if (settings?.IPAddress) return settings.IPAddress;
-  return Object.values(settings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || undefined;
+  return firstAddress(settings?.Networks, doc.HostConfig.NetworkMode);
+}
+
+/** The address on network `first` if it has one there, else the first address of any network. */
+export function firstAddress(networks: Record<string, { IPAddress?: string }> | null | undefined, first: string | undefined): string | undefined {
+  const on = first ? networks?.[first]?.IPAddress : undefined;
+  return on || Object.values(networks ?? {}).find((n) => n.IPAddress)?.IPAddress || undefined;
 }
 
 /** Podman reports short-named local images as `localhost/<name>`; turtle's specs use the short name. */

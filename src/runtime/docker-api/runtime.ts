@@ -2,7 +2,9 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, PausesContainers, WatchesEvents } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
+import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../../domain/network.js';
+import { connectNetworks, createNetwork, listNetworks, removeNetwork } from './_networks.js';
 import type { ListOptions } from '../types.js';
 import { listTrusting } from './_list.js';
 import { readEvents } from './_events.js';
@@ -28,7 +30,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases {
+export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -88,7 +90,14 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   async create(spec: ContainerSpec): Promise<string> {
     try {
       const driver = spec.cgroupParent ? await this.cgroupDriver() : 'cgroupfs';
-      const container = await this.docker.createContainer(createBody(spec, driver) as Dockerode.ContainerCreateOptions);
+      const sharing = spec.network?.startsWith('service:') ? await this.sharedContainer(spec) : undefined;
+      const container = await this.docker.createContainer(createBody(spec, driver, sharing, this.kind) as Dockerode.ContainerCreateOptions);
+      try {
+        if (!spec.network) await connectNetworks(this.ctx, container.id, spec.networks?.slice(1) ?? []);
+      } catch (err) {
+        await this.remove(container.id);
+        throw err;
+      }
       return container.id;
     } catch (err) {
       const message = engineMessage(err);
@@ -99,6 +108,35 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
       }
       return attempt(this.ctx, `create container ${spec.name}`, () => Promise.reject(err));
     }
+  }
+
+  /** For `network: service:NAME`: that service's running container on the site (its first replica first). */
+  private async sharedContainer(spec: ContainerSpec): Promise<string> {
+    const service = spec.network!.slice('service:'.length);
+    const all = await this.list(spec.project, { expect: [] });
+    const running = all.filter((c) => c.site === spec.site && c.service === service && c.state === 'running').sort((a, b) => a.replica - b.replica);
+    if (running[0] === undefined) {
+      throw new TurtleError(`${spec.site}/${spec.service} shares the network of ${service}, which has no running container on ${spec.site}`, {
+        hint: `start ${service} first (turtle start ${service}), or change network_mode`,
+      });
+    }
+    return running[0].id;
+  }
+
+  networks(project: string, names?: readonly string[]): Promise<ObservedNetwork[]> {
+    return listNetworks(this.ctx, project, names);
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<string> {
+    return createNetwork(this.ctx, spec);
+  }
+
+  removeNetwork(id: string): Promise<void> {
+    return removeNetwork(this.ctx, id);
+  }
+
+  connect(containerId: string, network: ContainerNetwork): Promise<void> {
+    return connectNetworks(this.ctx, containerId, [network]);
   }
 
   async start(id: string): Promise<void> {

@@ -1,0 +1,125 @@
+// Project networks over the Docker Engine API (Docker, and Podman's compatible service with netavark and
+// aardvark-dns): user-defined bridges, on which each container is found by its aliases. Only networks with
+// turtle's labels are ever changed.
+import type Dockerode from 'dockerode';
+import { NetworkLabel, type ContainerNetwork, type NetworkSpec, type ObservedNetwork } from '../../domain/network.js';
+import { TurtleError } from '../../lib/errors.js';
+import { attempt, type EngineContext } from './_context.js';
+import { engineMessage, statusOf } from './_errors.js';
+
+interface NetworkDoc {
+  Id: string;
+  Name: string;
+  Labels?: Record<string, string> | null;
+  Containers?: Record<string, unknown> | null;
+}
+
+export async function listNetworks(ctx: EngineContext, project: string, names: readonly string[] = []): Promise<ObservedNetwork[]> {
+  return attempt(ctx, `list the networks of project ${project}`, async () => {
+    const filters = { label: [`${NetworkLabel.managed}=true`, `${NetworkLabel.project}=${project}`] };
+    const [owned, named] = await Promise.all([
+      ctx.docker.listNetworks({ filters }) as Promise<NetworkDoc[]>,
+      Promise.all(names.map((name) => inspectNetwork(ctx.docker, name))),
+    ]);
+    // Podman ORs label filters: keep turtle's own of this project here.
+    const mine = owned.filter((n) => n.Labels?.[NetworkLabel.managed] === 'true' && n.Labels[NetworkLabel.project] === project);
+    const seen = new Set(mine.map((n) => n.Id));
+    return [...mine, ...named.filter((n): n is NetworkDoc => n !== undefined && !seen.has(n.Id))].map(observedNetwork);
+  });
+}
+
+async function inspectNetwork(docker: Dockerode, name: string): Promise<NetworkDoc | undefined> {
+  try {
+    return (await docker.getNetwork(name).inspect()) as NetworkDoc;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+function observedNetwork(doc: NetworkDoc): ObservedNetwork {
+  const labels = doc.Labels ?? {};
+  return {
+    id: doc.Id,
+    name: doc.Name,
+    project: labels[NetworkLabel.project] ?? '',
+    site: labels[NetworkLabel.site] ?? '',
+    configHash: labels[NetworkLabel.configHash] ?? '',
+    containers: Object.keys(doc.Containers ?? {}),
+  };
+}
+
+/** The create request for a network as the spec wants it (pure). */
+export function networkBody(spec: NetworkSpec) {
+  return {
+    Name: spec.name,
+    Driver: spec.driver,
+    Internal: spec.internal,
+    CheckDuplicate: true,
+    ...(spec.subnets.length > 0
+      ? { IPAM: { Driver: 'default', Config: spec.subnets.map((s) => ({ Subnet: s.subnet, ...(s.gateway ? { Gateway: s.gateway } : {}), ...(s.ipRange ? { IPRange: s.ipRange } : {}) })) } }
+      : {}),
+    Options: spec.driverOpts,
+    Labels: {
+      ...spec.labels,
+      [NetworkLabel.managed]: 'true',
+      [NetworkLabel.project]: spec.project,
+      [NetworkLabel.site]: spec.site,
+      [NetworkLabel.key]: spec.key,
+      [NetworkLabel.configHash]: spec.configHash,
+    },
+  };
+}
+
+export async function createNetwork(ctx: EngineContext, spec: NetworkSpec): Promise<string> {
+  try {
+    const network = (await ctx.docker.createNetwork(networkBody(spec) as Dockerode.NetworkCreateOptions)) as { id: string };
+    return network.id;
+  } catch (err) {
+    const message = engineMessage(err);
+    if (statusOf(err) === 409 || /already exists/i.test(message)) {
+      throw new TurtleError(`network ${spec.name} already exists on ${spec.site}, and turtle did not make it`, {
+        hint: `remove it (docker network rm ${spec.name}), or declare it \`external: true\` under networks.${spec.key} to join it as it is`,
+      });
+    }
+    if (/overlap|pool/i.test(message)) {
+      throw new TurtleError(`network ${spec.name} cannot be made on ${spec.site}: ${message}`, {
+        hint: spec.subnets.length ? `choose another subnet under networks.${spec.key}.ipam` : 'the engine has no free subnet left: remove unused networks, or give this one a subnet under ipam',
+      });
+    }
+    return attempt(ctx, `create network ${spec.name}`, () => Promise.reject(err));
+  }
+}
+
+export async function removeNetwork(ctx: EngineContext, id: string): Promise<void> {
+  const network = ctx.docker.getNetwork(id);
+  const doc = await attempt(ctx, `inspect network ${id}`, () => inspectNetwork(ctx.docker, id));
+  if (doc === undefined) return;
+  for (const container of Object.keys(doc.Containers ?? {})) {
+    await ignoringGone(() => network.disconnect({ Container: container, Force: true }), ctx, `disconnect ${container} from network ${doc.Name}`);
+  }
+  await ignoringGone(() => network.remove(), ctx, `remove network ${doc.Name}`);
+}
+
+/** Joins the container to its other networks (the engine takes one at create), with its names there. */
+export async function connectNetworks(ctx: EngineContext, containerId: string, networks: readonly ContainerNetwork[]): Promise<void> {
+  for (const n of networks) {
+    await attempt(ctx, `connect container ${containerId} to network ${n.name}`, () =>
+      ctx.docker.getNetwork(n.name).connect({ Container: containerId, EndpointConfig: endpointConfig(n) }),
+    );
+  }
+}
+
+/** What a container is on one network: its aliases, and its fixed address if it has one. */
+export function endpointConfig(n: ContainerNetwork) {
+  return { Aliases: n.aliases, ...(n.ipv4Address ? { IPAMConfig: { IPv4Address: n.ipv4Address } } : {}) };
+}
+
+async function ignoringGone(fn: () => Promise<unknown>, ctx: EngineContext, doing: string): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (statusOf(err) === 404) return;
+    await attempt(ctx, doing, () => Promise.reject(err));
+  }
+}
