@@ -3,7 +3,7 @@ import type { ServiceSpec, SiteSpec, Spec } from './types.js';
 import { isMap } from './_fields.js';
 import { fromZod, type Problem } from './_problems.js';
 import { applyOverlays } from './_overlays.js';
-import { documentSchema } from './schema.js';
+import { documentSchema, projectProblem } from './schema.js';
 import { lenientSite, siteSchema } from './schema-site.js';
 import { lenientService, serviceSchema } from './schema-service.js';
 import { checkRules } from './_rules.js';
@@ -25,6 +25,8 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
     return undefined;
   }
   const top = documentSchema.safeParse(raw);
+  const project = projectProblem(raw);
+  if (project) problems.push(project);
   if (!top.success) problems.push(...fromZod(top.error.issues, raw, []));
 
   const sites: Record<string, SiteSpec> = {};
@@ -52,7 +54,7 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
   problems.push(...baseProblems);
 
   const overlays = applyOverlays({ raw: raw.overlays, rawServices, siteNames, sites, services, baseProblems }, problems);
-  const spec: Spec = { version: 1, project: String(raw.project), sites, services, file };
+  const spec: Spec = { version: 1, project: String(raw.project ?? raw.name), sites, services, file };
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
   if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
   if (raw.networks !== undefined) spec.networks = readableNetworks(raw.networks);

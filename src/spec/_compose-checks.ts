@@ -1,7 +1,9 @@
 // Compose keys that need the whole spec: env_file (read beside turtle.yaml), the notes on privileged,
 // cap_add, devices and an ignored `build`, and what a site forbids (`sites.NAME.forbid`).
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { absoluteBind } from './_volumes.js';
 import type { ForbiddenKey, ServiceSpec, Spec } from './types.js';
 import type { Problem } from './_problems.js';
 import { doc, fail, isMap, stringList } from './_fields.js';
@@ -34,13 +36,14 @@ export interface ComposeInput {
   rawOverlays: unknown;
 }
 
-/** Reads env_files into the services (overlays too), and adds the notes and the forbid errors. */
+/** Reads env_files into the services (overlays too), makes relative bind sources absolute, and adds the notes and the forbid errors. */
 export function checkCompose(spec: Spec, input: ComposeInput, problems: Problem[]): void {
   const reads = new Map<string, Record<string, string> | undefined>();
   for (const [name, raw] of Object.entries(input.rawServices)) {
     const service = spec.services[name];
     if (!isMap(raw) || !service) continue;
     applyEnvFiles(spec, service, raw.env_file, ['services', name, 'env_file'], reads, problems);
+    service.mounts = service.mounts.map((m) => absoluteBind(m, dirname(resolve(spec.file)), homedir()));
     notes(name, raw, problems);
     forbidden(spec, service, raw, problems);
   }
@@ -51,6 +54,7 @@ export function checkCompose(spec: Spec, input: ComposeInput, problems: Problem[
       const base = input.rawServices[name];
       const path = own !== undefined ? ['overlays', site, 'services', name, 'env_file'] : ['services', name, 'env_file'];
       applyEnvFiles(spec, service, own ?? (isMap(base) ? base.env_file : undefined), path, reads, []);
+      if (service.mounts) service.mounts = service.mounts.map((m) => absoluteBind(m, dirname(resolve(spec.file)), homedir()));
     }
   }
   if (reads.size > 0) spec.reads = [...reads.keys()];

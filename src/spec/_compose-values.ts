@@ -1,6 +1,7 @@
 // Value forms of the Compose container keys (_compose-keys.ts): each accepts what real Compose files write
 // (a string or a list, a list of KEY=VALUE or a map) and reports its own located message.
 import { z } from 'zod';
+import { didYouMean } from './_words.js';
 import type { DeviceMapping, Ulimit } from '../domain/options.js';
 import { describeValue } from './_words.js';
 import { fail, isMap } from './_fields.js';
@@ -140,7 +141,7 @@ export const ulimits = z.unknown().transform((value, ctx): Ulimit[] => {
   const out: Ulimit[] = [];
   for (const [name, v] of Object.entries(value)) {
     if (!ULIMIT_NAMES.includes(name)) {
-      fail(ctx, `unknown ulimit \`${name}\``, { path: [name], at: 'key', hint: `expected one of: ${ULIMIT_NAMES.join(', ')}` });
+      fail(ctx, `unknown ulimit \`${name}\`${didYouMean(name, ULIMIT_NAMES)}`, { path: [name], at: 'key', hint: `expected one of: ${ULIMIT_NAMES.join(', ')}` });
       continue;
     }
     const soft = limit(isMap(v) ? v.soft : v);

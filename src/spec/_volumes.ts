@@ -1,4 +1,5 @@
 // `volumes`: Compose short syntax ("./data:/data:ro", "named:/x", "/anon") and long syntax → Mount[].
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Mount } from '../domain/types.js';
 import { describeValue } from './_words.js';
@@ -6,16 +7,32 @@ import { bool, doc, fail, isMap, obj, oneOf, str } from './_fields.js';
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/** A relative or `~` bind source made absolute, as Compose does: relative to turtle.yaml's folder, `~` the user's home. */
+export function absoluteBind(mount: Mount, specDir: string, home: string): Mount {
+  if (mount.type !== 'bind' || mount.source === undefined || mount.source.startsWith('/')) return mount;
+  const source = mount.source === '~' || mount.source.startsWith('~/') ? home + mount.source.slice(1) : resolve(specDir, mount.source);
+  return { ...mount, source };
+}
+
 function isHostPath(source: string): boolean {
   return source.startsWith('/') || source.startsWith('.') || source.startsWith('~');
 }
+
+/**
+ * Mount flags Compose files carry that change nothing on a router: SELinux relabelling (`z`, `Z`: these
+ * hosts run no SELinux, and the engine's mount API has no relabel option) and Docker Desktop's file-sharing
+ * consistency (`cached`, `delegated`, `consistent`, for macOS).
+ */
+const NO_EFFECT = ['z', 'Z', 'cached', 'delegated', 'consistent'];
 
 /** Returns the mount, or a message explaining what is wrong. */
 export function parseShortVolume(text: string): Mount | string {
   const parts = text.split(':');
   if (parts.length > 3) return 'expected [SOURCE:]TARGET[:ro|rw]';
-  const mode = parts.length === 3 ? parts.pop()! : 'rw';
-  if (mode !== 'ro' && mode !== 'rw') return `mode "${mode}" is not ro or rw`;
+  const flags = parts.length === 3 ? parts.pop()!.split(',') : [];
+  const bad = flags.find((f) => f !== 'ro' && f !== 'rw' && !NO_EFFECT.includes(f));
+  if (bad !== undefined) return `mode "${bad}" is not one of ro, rw, z, Z, cached, delegated, consistent`;
+  const mode = flags.includes('ro') ? 'ro' : 'rw';
   const target = parts.pop()!;
   const source = parts.pop();
   if (!target.startsWith('/')) return `target "${target}" must be an absolute path in the container`;

@@ -38,7 +38,7 @@ export const serviceShape = {
     type: 'list of string | number | map', default: '[]', example: '["8080:80", "127.0.0.1:8443:443/tcp", "9000"]',
   }),
   volumes: doc(z.array(volumeEntry).optional(), {
-    description: 'Mounts: "SOURCE:TARGET[:ro|rw]" where a SOURCE starting with /, . or ~ is a host path (kept as written) and anything else a named volume; "TARGET" alone is an anonymous volume; or a map with type (bind | volume | tmpfs), source, target, read_only.',
+    description: 'Mounts: "SOURCE:TARGET[:ro|rw]" where a SOURCE starting with /, . or ~ is a host path (relative ones from turtle.yaml\'s folder, ~ your home, as Compose reads them) and anything else a named volume; the flags z, Z, cached, delegated and consistent are accepted and change nothing on these hosts; "TARGET" alone is an anonymous volume; or a map with type (bind | volume | tmpfs), source, target, read_only.',
     type: 'list of string | map', default: '[]', example: '["./data:/data:ro", "pgdata:/var/lib/postgresql/data"]',
   }),
   healthcheck: doc(healthcheck.optional(), {

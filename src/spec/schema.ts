@@ -8,11 +8,16 @@ import { SERVICE_NAME } from './schema-service.js';
 import { rollout } from './_rollout.js';
 import { networksSection } from './_networks.js';
 
+/** turtle's own `version: 1`, or a Compose file's `version: "3.8"` (obsolete in Compose itself, and ignored as Compose ignores it). */
 const version = z.unknown().transform((v, ctx): 1 => {
   if (v === 1 || v === '1') return 1;
+  if (typeof v === 'string' && /^[23](\.\d+)*$/.test(v)) return 1;
+  if (typeof v === 'number' && v >= 2 && v < 4) return 1;
   if (typeof v === 'number') return fail(ctx, `version ${v} is not supported; this turtle reads version 1`);
-  return fail(ctx, `expected 1, found ${describeValue(v)}`);
+  return fail(ctx, `expected 1 (or a Compose version such as "3.8"), found ${describeValue(v)}`);
 });
+
+const projectName = str({ pattern: PROJECT_NAME, rule: 'lower-case letters, digits and -, starting with a letter or digit' });
 
 const overlays = z.unknown().transform((value, ctx): Record<string, unknown> => {
   if (!isMap(value)) return fail(ctx, `expected a map of site name → { services: … }, found ${describeValue(value)}`);
@@ -30,10 +35,11 @@ const overlays = z.unknown().transform((value, ctx): Record<string, unknown> => 
 });
 
 export const documentShape = {
-  version: doc(version, { description: 'Format version of this file.', type: '1', example: '1' }),
-  project: doc(str({ pattern: PROJECT_NAME, rule: 'lower-case letters, digits and -, starting with a letter or digit' }), {
-    description: 'Name of the project; part of every container name.', type: 'string [a-z0-9][a-z0-9-]*', example: 'shop',
+  version: doc(version.optional(), { description: 'Format version of this file. A Compose file\'s version string ("3.8") is accepted and ignored, as Compose ignores it.', type: '1', default: '1', example: '1' }),
+  project: doc(projectName.optional(), {
+    description: 'Name of the project; part of every container, network and volume name. Required unless Compose\'s `name` gives it.', type: 'string [a-z0-9][a-z0-9-]*', default: 'required unless `name` is set', example: 'shop',
   }),
+  name: doc(projectName.optional(), { description: 'Compose\'s name of the project: the same as `project` (write one of them, or both alike).', type: 'string [a-z0-9][a-z0-9-]*', example: 'shop' }),
   sites: doc(namedMap('site', SITE_NAME, 'lower-case letters, digits and -, starting with a letter or digit'), {
     description: 'Where services run, by name. See [Sites](#sites).', type: 'map of name → site', example: '{ dc1: { capacity: { cpus: 4, memory: 4g } } }',
   }),
@@ -55,3 +61,11 @@ export const documentShape = {
 };
 
 export const documentSchema = obj(documentShape, { unsupported: UNSUPPORTED_TOP_KEYS, extensions: true });
+
+/** `project`, or Compose's `name`: one of them, and alike when both are written (checked apart, so it is reported beside other problems). */
+export function projectProblem(raw: Record<string, unknown>): { path: string[]; message: string; hint: string; at?: 'key' } | undefined {
+  if (raw.project === undefined && raw.name === undefined) return { path: [], message: 'missing required key `project`', hint: 'add project: NAME (or Compose\'s name: NAME)' };
+  if (raw.project !== undefined && raw.name !== undefined && raw.project !== raw.name)
+    return { path: ['name'], at: 'key', message: `\`name\` (${String(raw.name)}) and \`project\` (${String(raw.project)}) both name the project`, hint: 'keep one of them' };
+  return undefined;
+}

@@ -43,7 +43,7 @@ test('the fixture: every service field in Compose form', () => {
       { host: 8081, hostIp: '0.0.0.0', container: 80, protocol: 'udp' },
     ],
     mounts: [
-      { type: 'bind', source: './data', target: '/data', readOnly: true },
+      { type: 'bind', source: fileURLToPath(new URL('../fixtures/spec/data', import.meta.url)), target: '/data', readOnly: true },
       { type: 'volume', source: 'named', target: '/var/lib/x', readOnly: false },
       { type: 'tmpfs', target: '/tmp', readOnly: false },
     ],

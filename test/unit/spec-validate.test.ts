@@ -271,7 +271,7 @@ overlays:
 `,
     expected: [
       "turtle.yaml:10:15: services.web.volumes[0]: target \"data\" must be an absolute path in the container, found \"./d:data\" (e.g. \"./data:/data:ro\" or \"named:/var/lib/x\")",
-      "turtle.yaml:10:27: services.web.volumes[1]: mode \"rx\" is not ro or rw, found \"./d:/d:rx\" (e.g. \"./data:/data:ro\" or \"named:/var/lib/x\")",
+      "turtle.yaml:10:27: services.web.volumes[1]: mode \"rx\" is not one of ro, rw, z, Z, cached, delegated, consistent, found \"./d:/d:rx\" (e.g. \"./data:/data:ro\" or \"named:/var/lib/x\")",
       "turtle.yaml:10:40: services.web.volumes[2]: a bind mount needs `source` (the host path)",
       "turtle.yaml:10:88: services.web.volumes[3].source: a tmpfs mount has no source",
     ],
@@ -363,15 +363,15 @@ services:
   },
   {
     name: "top level: version, missing keys, misspelt and unsupported keys",
-    text: `version: 2
+    text: `version: 7
 servces: {}
 volumes: {}
 x-anchors: { a: 1 }
 `,
     expected: [
-      "turtle.yaml: missing required key `project`",
+      "turtle.yaml: missing required key `project` (add project: NAME (or Compose's name: NAME))",
       "turtle.yaml: missing required key `sites`",
-      "turtle.yaml:1:10: version: version 2 is not supported; this turtle reads version 1",
+      "turtle.yaml:1:10: version: version 7 is not supported; this turtle reads version 1",
       "turtle.yaml:2:1: servces: unknown key `servces`, did you mean `services`?",
       "turtle.yaml:3:1: volumes: `volumes` is not supported by turtle (not needed: named volumes are created on first use)",
     ],

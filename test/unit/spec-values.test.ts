@@ -70,7 +70,9 @@ test('short volume syntax', () => {
     ['named:/var/lib/x', { type: 'volume', source: 'named', target: '/var/lib/x', readOnly: false }],
     ['/cache', { type: 'volume', target: '/cache', readOnly: false }],
     ['data', 'target "data" must be an absolute path in the container'],
-    ['a:/b:z', 'mode "z" is not ro or rw'],
+    ['a:/b:z', { type: 'volume', source: 'a', target: '/b', readOnly: false }],
+    ['a:/b:ro,Z', { type: 'volume', source: 'a', target: '/b', readOnly: true }],
+    ['a:/b:rx', 'mode "rx" is not one of ro, rw, z, Z, cached, delegated, consistent'],
     ['bad name:/x', 'volume name "bad name" may use only letters, digits, _ . - (start a host path with / or ./)'],
     ['a:b:c:d', 'expected [SOURCE:]TARGET[:ro|rw]'],
   ];

@@ -1,0 +1,85 @@
+// The Compose container keys on real Docker and Podman, through the real CLI: what the service writes is
+// what the engine runs (read back with inspect and from inside the container), and a container without
+// `logging` gets a capped log.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { createRuntime } from '../../src/runtime/index.js';
+import { execsCommands } from '../../src/runtime/types.js';
+import { engineRequest, engines, skipEngines, removeProject } from '../helpers/engines.js';
+import { Workdir } from '../helpers/cli.js';
+
+interface Inspect {
+  Config: { Hostname: string; Domainname: string; WorkingDir: string; StopSignal?: string; StopTimeout?: number };
+  HostConfig: {
+    CapAdd: string[] | null; Tmpfs?: Record<string, string>; ExtraHosts: string[] | null; Init?: boolean; Sysctls?: Record<string, string>;
+    Ulimits: { Name: string; Soft: number; Hard: number }[] | null; PidsLimit?: number | null; LogConfig: { Type: string; Config: Record<string, string> };
+    ShmSize: number; Memory: number;
+  };
+}
+
+for (const engine of engines()) {
+  describe(`Compose container keys on ${engine.kind}`, { skip: skipEngines }, () => {
+    const project = `compose-${engine.kind}-${process.pid}`;
+    const work = new Workdir();
+    const rt = createRuntime(engine);
+    after(async () => {
+      await removeProject(rt, project);
+      work.remove();
+    });
+
+    test('what the service writes is what the engine runs; no logging means a capped log', { timeout: 120_000 }, async () => {
+      work.write(`
+version: 1
+project: ${project}
+sites:
+  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g }, budget: { cpu: 100, memory: 100 } }
+services:
+  tuned:
+    image: turtle-test/web:1
+    hostname: tuned1
+    domainname: example.lan
+    working_dir: /www
+    stop_signal: SIGQUIT
+    stop_grace_period: 3s
+    cap_add: [NET_ADMIN]
+    tmpfs: ["/scratch:size=1m"]
+    extra_hosts: ["router:192.0.2.1"]
+    init: true
+    sysctls: { net.ipv4.ip_unprivileged_port_start: "80" }
+    ulimits: { nofile: { soft: 1024, hard: 2048 } }
+    pids_limit: 64
+    shm_size: 8m
+    mem_limit: 64m
+    logging: { driver: json-file, options: { max-size: 1m } }
+  plain:
+    image: turtle-test/web:1
+`);
+      const r = await work.json<{ outcome: string; sites: unknown }>(['deploy']);
+      assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
+      const [tuned, plain] = ['tuned', 'plain'].map((s) => async () => {
+        const c = (await rt.list(project)).find((x) => x.service === s)!;
+        return { id: c.id, doc: (await engineRequest(engine.endpoint, 'GET', `/containers/${c.id}/json`)).body as Inspect };
+      });
+      const t = await tuned!();
+      const { Config: cfg, HostConfig: host } = t.doc;
+      assert.deepEqual(
+        [cfg.Hostname, cfg.Domainname, cfg.WorkingDir, cfg.StopSignal, cfg.StopTimeout, host.CapAdd?.map((c) => c.replace(/^CAP_/, '')), host.ExtraHosts, host.Init, host.Sysctls],
+        ['tuned1', 'example.lan', '/www', 'SIGQUIT', 3, ['NET_ADMIN'], ['router:192.0.2.1'], true, { 'net.ipv4.ip_unprivileged_port_start': '80' }],
+      );
+      assert.deepEqual([host.Ulimits?.find((u) => u.Name === 'nofile'), host.PidsLimit, host.ShmSize, host.Memory], [{ Name: 'nofile', Soft: 1024, Hard: 2048 }, 64, 8 * 2 ** 20, 64 * 2 ** 20]);
+      assert.deepEqual(host.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m' } });
+      // from inside: the host name, the /etc/hosts line, the tmpfs mount and the open-files limit
+      assert.ok(execsCommands(rt));
+      const inside = async (cmd: string) => rt.exec(t.id, ['sh', '-c', cmd], 20_000);
+      assert.deepEqual(
+        [await inside('[ "$(hostname)" = tuned1 ]'), await inside('grep -q "192.0.2.1.*router" /etc/hosts'), await inside('grep -q " /scratch tmpfs" /proc/mounts'), await inside('[ "$(ulimit -n)" = 1024 ]')],
+        [0, 0, 0, 0],
+      );
+      const p = await plain!();
+      assert.deepEqual(p.doc.HostConfig.LogConfig, engine.kind === 'docker' ? { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } } : { Type: 'k8s-file', Config: { 'max-size': '10m' } });
+      // and a second deploy of the same spec changes nothing
+      const again = await work.json<{ outcome: string }>(['deploy']);
+      assert.equal(again.outcome, 'no-op');
+    });
+  });
+}
