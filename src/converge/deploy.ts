@@ -45,7 +45,8 @@ export function engineTarget(runtime: ContainerRuntime, site: string, project: s
 }
 
 export function specHash(spec: Spec): string {
-  const { file: _file, ...content } = spec;
+  // where the spec and the files it read lie, and validation's notes, are not what it asks for
+  const { file: _file, reads: _reads, notes: _notes, ...content } = spec;
   return hashOf(content);
 }
 

@@ -1,5 +1,7 @@
 // Reading turtle.yaml: YAML with positions, ${VAR} interpolation, then the schema and the rules.
 import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseEnvFile } from './_env-file.js';
 import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ExitCode, InvalidInputError, TurtleError, errorMessage, type Issue } from '../lib/errors.js';
 import type { Spec } from './types.js';
@@ -114,5 +116,34 @@ export function loadSpecFile(path: string, env?: Env): Spec {
       cause: err,
     });
   }
-  return parseSpec(text, path, env);
+  const dotenv = readDotEnv(path);
+  if (!dotenv.vars) {
+    // read again when a .env appears
+    const spec = parseSpec(text, path, env);
+    spec.reads = [dotenv.file, ...(spec.reads ?? [])];
+    return spec;
+  }
+  const vars = dotenv.vars;
+  const base = env ?? process.env;
+  // the environment wins over .env, as in Compose; read name by name, so the spec cache still sees only the names used
+  const layered = new Proxy({} as Env, { get: (_t, name) => (typeof name === 'string' ? base[name] ?? vars[name] : undefined) });
+  const spec = parseSpec(text, path, layered);
+  spec.reads = [dotenv.file, ...(spec.reads ?? [])];
+  return spec;
+}
+
+/** The `.env` beside the spec (Compose's interpolation defaults); no `vars` when there is none. */
+function readDotEnv(specPath: string): { file: string; vars?: Record<string, string> } {
+  const file = join(dirname(resolve(specPath)), '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { file };
+  }
+  const vars = parseEnvFile(text);
+  // env values are strings: a numeric `line` is the parser's error
+  if ('line' in vars && typeof vars.line === 'number')
+    throw new TurtleError(`${file}:${String(vars.line)}: ${vars.error}`, { exitCode: ExitCode.invalid, hint: 'write KEY=VALUE, one a line; # starts a comment (turtle reads .env beside turtle.yaml for ${VAR}, as Compose does)' });
+  return { file, vars: vars as Record<string, string> };
 }

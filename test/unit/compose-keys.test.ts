@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { InvalidInputError } from '../../src/lib/errors.js';
-import { parseSpec, withProfiles, activeProfiles, type Spec } from '../../src/spec/index.js';
+import { loadSpecFile, parseSpec, withProfiles, activeProfiles, type Spec } from '../../src/spec/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'turtle-compose-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -187,4 +187,19 @@ test('bind sources: relative ones from turtle.yaml\'s folder, ~ the home; the z,
   assert.deepEqual(problems('  web:\n    image: nginx\n    volumes: ["./a:/a:rx"]\n'), [
     'services.web.volumes[0]: mode "rx" is not one of ro, rw, z, Z, cached, delegated, consistent, found "./a:/a:rx" (e.g. "./data:/data:ro" or "named:/var/lib/x")',
   ]);
+});
+
+test('.env beside turtle.yaml gives ${VAR} its defaults; the environment wins; a bad line says where', () => {
+  const d = mkdtempSync(join(tmpdir(), 'turtle-dotenv-'));
+  try {
+    const spec = join(d, 'turtle.yaml');
+    writeFileSync(spec, HEAD.replace('project: shop', 'project: ${PROJECT}') + '  web:\n    image: nginx:${TAG}\n');
+    writeFileSync(join(d, '.env'), 'PROJECT=fromdotenv\nTAG=1.25\n');
+    const loaded = loadSpecFile(spec, { TAG: '1.27' });
+    assert.deepEqual([loaded.project, loaded.services.web!.image, loaded.reads], ['fromdotenv', 'nginx:1.27', [join(d, '.env')]]);
+    writeFileSync(join(d, '.env'), 'PROJECT=x\n2TAG=1\n');
+    assert.throws(() => loadSpecFile(spec, {}), new RegExp(`^TurtleError: ${join(d, '.env')}:2: "2TAG" is not a variable name$`));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
