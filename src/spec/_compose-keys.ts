@@ -10,7 +10,8 @@ import { deploySchema } from './_compose-deploy.js';
 import { describeValue, formatPath, listWords } from './_words.js';
 import { formatBytes } from './_units.js';
 
-const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+// Docker and Podman take `_` in a host name (Compose files write `bookstack_db`), though DNS does not
+const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/;
 const DOMAIN = /^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/;
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 const PROFILE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -47,7 +48,7 @@ const profiles = stringList().superRefine((names, ctx) => {
 const d = (description: string, type: string, example: string, dflt?: string) => ({ description, type, example, ...(dflt ? { default: dflt } : {}) });
 
 export const composeShape = {
-  hostname: doc(str({ pattern: HOSTNAME, rule: 'letters, digits and -, at most 63' }).optional(), d('The container\'s host name, as `hostname` prints it.', 'string', 'db', 'the container id')),
+  hostname: doc(str({ pattern: HOSTNAME, rule: 'letters, digits, - and _, at most 63' }).optional(), d('The container\'s host name, as `hostname` prints it.', 'string', 'db', 'the container id')),
   domainname: doc(str({ pattern: DOMAIN, rule: 'a DNS domain' }).optional(), d('The container\'s NIS domain name.', 'string', 'example.lan')),
   expose: doc(expose.optional(), d('Ports the container listens on, without publishing them on the host (other containers reach them).', 'list of port | "PORT/udp" | "FROM-TO"', '["3000", "9000/udp"]', '[]')),
   env_file: doc(envFile.optional(), d('Files of KEY=VALUE lines (Compose\'s .env format), relative to turtle.yaml\'s folder, read in order; `environment` wins over them. A missing file is an error unless `required: false`.', 'path | list of path | { path, required, format: raw }', '[./common.env, { path: ./local.env, required: false }]', '[]')),
