@@ -16,8 +16,8 @@ DOCKER_BRIDGE=${TURTLE_ENGINES_BRIDGE:-turtle0}
 DOCKER_BRIDGE_ADDR=${TURTLE_ENGINES_BRIDGE_ADDR:-172.31.249.1/24}
 PODMAN=(podman --root "$DATA/podman" --runroot "$RUN/podman-run")
 DOCKER=(docker -H "unix://$DOCKER_SOCK")
-# curl: this script asks the engines for /_ping itself.
-PACKAGES=(docker.io podman busybox-static docker-compose glpk-utils iproute2 curl)
+# curl: this script asks the engines for /_ping itself. catatonit: Podman's init for `init: true`.
+PACKAGES=(docker.io podman catatonit busybox-static docker-compose glpk-utils iproute2 curl)
 WAIT_S=${TURTLE_ENGINE_WAIT_S:-60}
 
 say() { echo "engines: $*"; }

@@ -46,6 +46,7 @@ export function checkCompose(spec: Spec, input: ComposeInput, problems: Problem[
     service.mounts = service.mounts.map((m) => absoluteBind(m, dirname(resolve(spec.file)), homedir()));
     notes(name, raw, problems);
     forbidden(spec, service, raw, problems);
+    engineCannot(spec, service, problems);
   }
   for (const [site, services] of Object.entries(spec.overlays ?? {})) {
     for (const [name, service] of Object.entries(services)) {
@@ -112,6 +113,17 @@ function notes(name: string, raw: Record<string, unknown>, problems: Problem[]):
     problems.push({
       path: ['services', name, 'build'], at: 'key', message: 'turtle deploys images and does not build them on the sites (a router has neither the tools nor the room)',
       hint: `build and name it where you develop (docker build -t ${name}:1 .), then \`docker save ${name}:1 | ssh router docker load\` or push it to a registry, and write \`image: ${name}:1\``,
+    });
+}
+
+/** What a service asks that its site's engine cannot do: refused, so that nothing is dropped silently. */
+function engineCannot(spec: Spec, service: ServiceSpec, problems: Problem[]): void {
+  const podman = service.sites.filter((s) => spec.sites[s]?.runtime === 'podman');
+  if (service.options?.domainname !== undefined && podman.length > 0)
+    problems.push({
+      path: ['services', service.name, 'domainname'], at: 'key',
+      message: `Podman sets no domain name (it has no such option), and ${service.name} runs on ${podman.join(', ')}, a Podman site`,
+      hint: 'remove domainname, or name the domain in extra_hosts or dns_search',
     });
 }
 

@@ -39,7 +39,8 @@ for (const engine of engines()) {
 
     test('each priority class gets its own child of the turtle parent (cpu, and pids for the task limit)', async () => {
       prepareHierarchy();
-      const specs = renderSite([service('crit', 'critical'), service('bg', 'background')], { project, site: 'dc1' });
+      // no planner here to make the project network: these two stay on the engine's default bridge
+      const specs = renderSite([service('crit', 'critical'), service('bg', 'background')], { project, site: 'dc1' }).map(({ networks: _n, ...s }) => s);
       for (const s of specs) await rt.start(await rt.create(s));
       for (const c of await rt.list(project)) {
         const inspect = (await engineRequest(engine.endpoint, 'GET', `/containers/${c.id}/json`)).body as { State: { Pid: number } };

@@ -54,7 +54,7 @@ services:
     test('plan on an empty site lists every create, in order, and changes nothing', LIMIT, async () => {
       work.write(spec('turtle-test/web:1'));
       const r = await work.run(['plan']);
-      assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'dc1: 2 steps\n  create ticker#1 (turtle-test/tools:1)\n  create web#1 (turtle-test/web:1)\n', '']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, `dc1: 3 steps\n  create network ${project}_default\n  create ticker#1 (turtle-test/tools:1)\n  create web#1 (turtle-test/web:1)\n`, '']);
       assert.deepEqual(await images(), []);
     });
 
@@ -83,6 +83,7 @@ services:
         [
           `deployment ${first.id}: succeeded (deploy, started TIME, spec ${first.version.slice(0, 12)})`,
           'dc1: succeeded in N.Ns',
+          `  done    create network ${project}_default  N.Ns`,
           '  done    create ticker#1 (turtle-test/tools:1)  N.Ns',
           '  done    create web#1 (turtle-test/web:1)  N.Ns',
           '',
@@ -91,7 +92,7 @@ services:
       const one = await work.json<HistoryJson>(['history', String(first.id)]);
       assert.deepEqual(
         [one.id, one.command, one.outcome, one.specHash, one.sites.map((s) => [s.site, s.outcome, s.steps.map((x) => `${x.step} ${x.status}`)])],
-        [first.id, 'deploy', 'succeeded', first.version, [['dc1', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done']]]],
+        [first.id, 'deploy', 'succeeded', first.version, [['dc1', 'succeeded', [`create network ${project}_default done`, 'create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done']]]],
       );
     });
 

@@ -61,6 +61,7 @@ ${web.extra ?? ''}
       assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
       const steps = r.sites[0]?.steps.map(line);
       assert.deepEqual(steps, [
+        `create network ${project}_default done`,
         'create db#1 (turtle-test/web:1) done',
         'create web#1 (turtle-test/web:1) done',
         'create worker#1 (turtle-test/tools:1) done',

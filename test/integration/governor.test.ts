@@ -56,7 +56,8 @@ for (const engine of engines()) {
     /** The spec's services rendered for dc1, under the test's own parent instead of /turtle. */
     const containers = (yaml: string, floor: number) => {
       const spec = parseSpec(`version: 1\nproject: ${project}\nsites:\n  dc1: { engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 64g }, budget: { floor: ${Math.round(floor)} } }\nservices:\n${yaml}`, 'turtle.yaml', {});
-      const specs = renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }).map((c) => ({ ...c, cgroupParent: c.cgroupParent?.replace(/^\/turtle\//, `/${parent}/`) }));
+      // created here without a planner to make the project network: on the engine's default bridge
+      const specs = renderSite(servicesForSite(spec, 'dc1'), { project, site: 'dc1' }).map(({ networks: _n, ...c }) => ({ ...c, cgroupParent: c.cgroupParent?.replace(/^\/turtle\//, `/${parent}/`) }));
       return { spec, specs };
     };
 

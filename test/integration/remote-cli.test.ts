@@ -88,15 +88,15 @@ services:
   test('deploy pushes each site its containers, waits for its agent, and records the outcome', LIMIT, async () => {
     const r = await json<DeployJson>(['deploy']);
     assert.deepEqual(r.sites.map((s) => [s.site, s.outcome, s.steps.map(line), s.error]), [
-      ['dc1', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
-      ['dc2', 'succeeded', ['create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
+      ['dc1', 'succeeded', [`create network ${project}_default done`, 'create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
+      ['dc2', 'succeeded', [`create network ${project}_default done`, 'create ticker#1 (turtle-test/tools:1) done', 'create web#1 (turtle-test/web:1) done'], undefined],
     ]);
     assert.equal(r.outcome, 'succeeded');
     for (const s of ['dc1', 'dc2'] as const) {
       assert.deepEqual((await mine(s)).map((c) => `${c.site}/${c.service}#${c.replica}:${c.state}`), [`${s}/ticker#1:running`, `${s}/web#1:running`]);
     }
     const history = await json<{ id: number; outcome: string; sites: { site: string; outcome: string; steps: Step[] }[] }[]>(['history']);
-    assert.deepEqual(history.map((d) => [d.id, d.outcome, d.sites.map((s) => `${s.site}:${s.outcome}:${s.steps.length}`)]), [[r.id, 'succeeded', ['dc1:succeeded:2', 'dc2:succeeded:2']]]);
+    assert.deepEqual(history.map((d) => [d.id, d.outcome, d.sites.map((s) => `${s.site}:${s.outcome}:${s.steps.length}`)]), [[r.id, 'succeeded', ['dc1:succeeded:3', 'dc2:succeeded:3']]]);
   });
 
   test('ps lists what the agents report, as it does from the engines', LIMIT, async () => {

@@ -87,6 +87,8 @@ for (const engine of engines()) {
         configHash: s.configHash, resources: { cpus: 0.5, memory: 64 * MiB, memoryReservation: 32 * MiB },
         state: 'running', health: 'none', createdAt: observed.createdAt, startedAt: observed.startedAt,
         ipAddress: observed.ipAddress,
+        // a container with no project networks is on the engine's default one
+        networks: [engine.kind === 'docker' ? 'bridge' : 'podman'],
       };
       assert.deepEqual(observed, expected);
       assert.match(observed.ipAddress ?? '', /^\d+\.\d+\.\d+\.\d+$/);

@@ -208,3 +208,10 @@ test('a host name may hold _ as Docker and Podman take it; a space or 64 charact
   assert.equal(parse('  db:\n    image: mariadb\n    hostname: bookstack_db\n').services.db!.options?.hostname, 'bookstack_db');
   assert.deepEqual(problems(`  db:\n    image: mariadb\n    hostname: "${'a'.repeat(64)}"\n`), [`services.db.hostname: "${'a'.repeat(37)}..." is not valid: letters, digits, - and _, at most 63`]);
 });
+
+test('domainname on a Podman site is refused: Podman has no such option', () => {
+  const head = HEAD.replace('role: edge,', 'role: edge, runtime: podman,');
+  assert.deepEqual(problems('  web:\n    image: nginx\n    domainname: example.lan\n', head), [
+    'services.web.domainname: Podman sets no domain name (it has no such option), and web runs on dc1, a Podman site (remove domainname, or name the domain in extra_hosts or dns_search)',
+  ]);
+});
