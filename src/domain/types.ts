@@ -31,6 +31,8 @@ export interface Mount {
   source?: string;
   target: string;
   readOnly: boolean;
+  /** a declared named volume's driver, options and labels: the engine makes it with them on first use */
+  volume?: { driver?: string; driverOpts: Record<string, string>; labels: Record<string, string> };
 }
 
 export interface Healthcheck {

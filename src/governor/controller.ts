@@ -100,7 +100,8 @@ export type Decision =
   /** quiet: the guard following MemAvailable, which is not news */
   | { kind: 'memory-limit'; group: Group; bytes: number | null; reason: string; quiet?: boolean }
   | { kind: 'pause' | 'resume'; priority: 'background'; reason: string }
-  | { kind: 'oom-kill'; group: Priority; count: number; reason: string };
+  /** `turtle`: a kill the kernel counted only where turtle's own cap was hit (some kernels count it at that cgroup, not the victim's class) */
+  | { kind: 'oom-kill'; group: Priority | 'turtle'; count: number; reason: string };
 
 export function initialState(now: number): GovernorState {
   return { mode: 'relaxed', since: now, cpuCapCores: null, memoryLimitBytes: null, squeezed: {}, reason: 'starting' };
@@ -204,11 +205,15 @@ function oomKills(state: GovernorState, r: Reading, s: GovernorSettings, out: De
   const before = state.oomKills;
   state.oomKills = { turtle: r.turtle.oomKills, critical: r.classes.critical.oomKills, normal: r.classes.normal.oomKills, background: r.classes.background.oomKills };
   if (!before) return; // kills before turtle looked are not news
+  const cap = `turtle's cap ${state.memoryLimitBytes === null ? 'is not set' : `of ${gib(state.memoryLimitBytes)}`} keeps the host's floor of ${gib(s.floorBytes)}`;
+  let inClasses = 0;
   for (const group of ['critical', 'normal', 'background'] as const) {
     const n = state.oomKills[group] - before[group];
-    if (n > 0)
-      out.push({ kind: 'oom-kill', group, count: n, reason: `the kernel stopped ${describe(n, 'process', 'processes')} in ${group} for lack of memory: turtle's cap ${state.memoryLimitBytes === null ? 'is not set' : `of ${gib(state.memoryLimitBytes)}`} keeps the host's floor of ${gib(s.floorBytes)}` });
+    inClasses += Math.max(0, n);
+    if (n > 0) out.push({ kind: 'oom-kill', group, count: n, reason: `the kernel stopped ${describe(n, 'process', 'processes')} in ${group} for lack of memory: ${cap}` });
   }
+  const unplaced = state.oomKills.turtle - before.turtle - inClasses;
+  if (unplaced > 0) out.push({ kind: 'oom-kill', group: 'turtle', count: unplaced, reason: `the kernel stopped ${describe(unplaced, 'process', 'processes')} in turtle's containers for lack of memory: ${cap}` });
 }
 
 const pct = (f: number) => `${Math.round(f * 100)}%`;

@@ -10,6 +10,7 @@ import { checkRules } from './_rules.js';
 import { checkCompose } from './_compose-checks.js';
 import { describeValue } from './_words.js';
 import { networksSection } from './_networks.js';
+import { resolveVolumes, volumesSection } from './_volumes-top.js';
 
 function entries(value: unknown): [string, unknown][] {
   return isMap(value) ? Object.entries(value) : [];
@@ -58,6 +59,11 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
   if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
   if (raw.networks !== undefined) spec.networks = readableNetworks(raw.networks);
+  if (raw.volumes !== undefined) {
+    const volumes = volumesSection.safeParse(raw.volumes);
+    spec.volumes = volumes.success ? volumes.data : {};
+  }
+  resolveVolumes(spec, problems);
   checkCompose(spec, { rawServices, rawOverlays: raw.overlays }, problems);
   checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays, rawRollout: raw.rollout }, problems);
   return spec;

@@ -11,6 +11,8 @@ import { portShape } from './_ports.js';
 import { updateShape } from './_update.js';
 import { rolloutShape } from './_rollout.js';
 import { volumeShape } from './_volumes.js';
+import { networkShape } from './_networks.js';
+import { volumeDefShape } from './_volumes-top.js';
 import { REFERENCE_PROSE } from './_reference-prose.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -59,6 +61,10 @@ export function specReference(): string {
     table(updateShape),
     '## Rollout\n\n`rollout`: how `turtle deploy` (and `turtle rollback`) moves a version across sites. One site at a time, in `order`; each must converge (every new container healthy) and then stay healthy for `bake` before the next one starts.',
     table(rolloutShape),
+    '## Networks\n\n`networks.<name>`: the project\'s networks. Every service joins `default` (`<project>_default`) unless its `networks` names others; on each, the services find each other by service name, `container_name`, `aliases` and `links`.',
+    table(networkShape),
+    '## Volumes\n\n`volumes.<name>`: the project\'s named volumes. A declared one is `<project>_<name>` on the engine unless it has a `name` or is `external`.',
+    table(volumeDefShape),
     REFERENCE_PROSE.rest,
   ];
   return `${sections.join('\n\n')}\n`;

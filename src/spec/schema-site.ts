@@ -109,7 +109,6 @@ export function namedMap(what: string, pattern: RegExp, rule: string) {
 }
 
 export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
-  volumes: 'not needed: named volumes are created on first use',
   configs: 'mount files with `volumes`',
   secrets: 'use ${VAR} interpolation in `environment` to keep secrets out of the file',
 };

@@ -7,6 +7,7 @@ import { namedMap, PROJECT_NAME, SITE_NAME, UNSUPPORTED_TOP_KEYS } from './schem
 import { SERVICE_NAME } from './schema-service.js';
 import { rollout } from './_rollout.js';
 import { networksSection } from './_networks.js';
+import { volumesSection } from './_volumes-top.js';
 
 /** turtle's own `version: 1`, or a Compose file's `version: "3.8"` (obsolete in Compose itself, and ignored as Compose ignores it). */
 const version = z.unknown().transform((v, ctx): 1 => {
@@ -53,6 +54,10 @@ export const documentShape = {
   networks: doc(networksSection.optional(), {
     description: 'The project\'s networks, as Compose declares them. Every service joins `default` (`<project>_default`, made by turtle) unless it lists others; on each network the services find each other by service name. See [Networks](#networks).',
     type: 'map of name → { driver, internal, external, name, ipam, labels, driver_opts }', default: '{ default: {} }', example: '{ back: { internal: true } }',
+  }),
+  volumes: doc(volumesSection.optional(), {
+    description: 'The project\'s named volumes, as Compose declares them: a declared volume is `<project>_<key>` on the engine (its own, not shared with another project), unless it has a `name` or is `external`. A named volume a service uses but no top-level `volumes:` declares keeps its bare name (how turtle named volumes before), with a note.',
+    type: 'map of name → { driver, driver_opts, external, name, labels }', default: '{}', example: '{ db_data: {} }',
   }),
   rollout: doc(rollout.optional(), {
     description: 'How a deployment moves across sites: canary order, bake time, failure and unreachable policy. See [Rollout](#rollout).',

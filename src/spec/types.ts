@@ -47,6 +47,17 @@ export interface ServiceNetworking {
   containerName?: string;
 }
 
+/** One entry of the top-level `volumes:` (the key is the map's). */
+export interface VolumeDef {
+  /** the engine's name, when written (`name:`, or `external: { name }`) */
+  name?: string;
+  external: boolean;
+  /** absent: local */
+  driver?: string;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+}
+
 /** One entry of the top-level `networks:` (the key is the map's). */
 export interface NetworkDef {
   /** the engine's name, when written (`name:`, or `external: { name }`) */
@@ -74,6 +85,8 @@ export interface Spec {
   overlays?: Record<string, Record<string, ServiceSpec>>;
   /** the top-level `networks:` as written (the project's `default` network is implied: render adds it) */
   networks?: Record<string, NetworkDef>;
+  /** the top-level `volumes:` as written; the services' mounts already hold the engine's names */
+  volumes?: Record<string, VolumeDef>;
   /** validation notes: allowed, but worth knowing (privileged, an ignored `build`...), located like issues */
   notes?: Issue[];
   /** files the spec read besides itself (env_file), so a cached parse is redone when one changes */

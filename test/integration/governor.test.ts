@@ -117,7 +117,7 @@ for (const engine of engines()) {
       const events = all.filter(stopped);
       assert.equal(events.length, 1, JSON.stringify(all.filter((e) => e.type.startsWith('governor.'))));
       assert.match(events[0]?.message ?? '', events[0]?.type === 'governor.oom-kill'
-        ? /^the kernel stopped 1 process in background for lack of memory: turtle's cap of \d+ MiB keeps the host's floor of [\d.]+ GiB$/
+        ? /^the kernel stopped 1 process in (background|turtle's containers) for lack of memory: turtle's cap of \d+ MiB keeps the host's floor of [\d.]+ GiB$/
         : /; the kernel could not reclaim it \(.+\), so hog \(replica 1, \d+ MiB\) was stopped$/);
       const db = (await rt.list(project)).find((c) => c.service === 'db');
       assert.equal(db?.state, 'running', 'the critical service runs on');

@@ -215,3 +215,26 @@ test('domainname on a Podman site is refused: Podman has no such option', () => 
     'services.web.domainname: Podman sets no domain name (it has no such option), and web runs on dc1, a Podman site (remove domainname, or name the domain in extra_hosts or dns_search)',
   ]);
 });
+
+test('top-level volumes: a declared one is the project\'s own; name and external keep theirs; an undeclared one keeps its bare name, noted', () => {
+  const spec = parse(`  db:
+    image: postgres
+    volumes: ["db_data:/var/lib/postgresql/data", "media:/media", "shared:/shared", "cache:/cache"]
+volumes:
+  db_data:
+  media: { name: family-media }
+  shared: { external: true }
+  cache: { driver_opts: { type: tmpfs, device: tmpfs, o: size=64m }, labels: { tier: cache } }
+`);
+  assert.deepEqual(spec.services.db!.mounts, [
+    { type: 'volume', source: 'shop_db_data', target: '/var/lib/postgresql/data', readOnly: false },
+    { type: 'volume', source: 'family-media', target: '/media', readOnly: false },
+    { type: 'volume', source: 'shared', target: '/shared', readOnly: false },
+    { type: 'volume', source: 'shop_cache', target: '/cache', readOnly: false, volume: { driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=64m' }, labels: { tier: 'cache' } } },
+  ]);
+  assert.deepEqual(problems('  db:\n    image: postgres\n    volumes: ["data:/data"]\nvolumes:\n  other: {}\n'), [
+    'services.db.volumes[0]: volume `data` is not declared under the top-level `volumes:` (add it there (volumes: { data: {} }), as Compose requires)',
+  ]);
+  const bare = parse('  db:\n    image: postgres\n    volumes: ["data:/data"]\n');
+  assert.deepEqual([bare.services.db!.mounts[0]!.source, bare.notes?.map((n) => n.message)], ['data', ['volume `data` is used by its bare name, so another project on the site writing `data` shares it']]);
+});

@@ -161,3 +161,10 @@ test('OOM kills by the kernel are reported once, per class; kills from before tu
   const out = run([r(1, 0), r(2, 2)]);
   assert.equal(out.log[1], '2 oom-kill background 2');
 });
+
+test('a kill the kernel counts only at turtle\'s own cgroup (where the cap was hit) is reported too, once', () => {
+  const r = (t: number, turtle: number, bg: number) => reading(t, { turtle: mem(300 * MiB, turtle), classes: { critical: mem(100 * MiB), normal: mem(100 * MiB), background: mem(100 * MiB, bg) } });
+  assert.deepEqual(run([r(1, 0, 0), r(2, 1, 0), r(3, 1, 0)]).log, ['1 memory-limit turtle 2332', '2 oom-kill turtle 1']);
+  // counted at both (the kernels that count up the tree): the class alone
+  assert.deepEqual(run([r(1, 0, 0), r(2, 1, 1)]).log, ['1 memory-limit turtle 2332', '2 oom-kill background 1']);
+});

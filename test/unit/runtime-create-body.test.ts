@@ -150,3 +150,10 @@ test('every Compose container option lands in its engine field, in engine units'
     ShmSize: 268_435_456, GroupAdd: ['audio'], OomScoreAdj: 500, MemorySwap: -1,
   });
 });
+
+test('a declared volume with driver options is made by the engine with them', () => {
+  const spec: ContainerSpec = { ...minimal, mounts: [{ type: 'volume', source: 'shop_cache', target: '/cache', readOnly: false, volume: { driverOpts: { type: 'tmpfs' }, labels: { tier: 'cache' } } }] };
+  assert.deepEqual(createBody(spec).HostConfig.Mounts, [
+    { Type: 'volume', Source: 'shop_cache', Target: '/cache', ReadOnly: false, VolumeOptions: { DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } }, Labels: { tier: 'cache' } } },
+  ]);
+});

@@ -365,7 +365,7 @@ services:
     name: "top level: version, missing keys, misspelt and unsupported keys",
     text: `version: 7
 servces: {}
-volumes: {}
+configs: {}
 x-anchors: { a: 1 }
 `,
     expected: [
@@ -373,7 +373,7 @@ x-anchors: { a: 1 }
       "turtle.yaml: missing required key `sites`",
       "turtle.yaml:1:10: version: version 7 is not supported; this turtle reads version 1",
       "turtle.yaml:2:1: servces: unknown key `servces`, did you mean `services`?",
-      "turtle.yaml:3:1: volumes: `volumes` is not supported by turtle (not needed: named volumes are created on first use)",
+      "turtle.yaml:3:1: configs: `configs` is not supported by turtle (mount files with `volumes`)",
     ],
   },
   {

@@ -10,8 +10,12 @@ const name = (pattern: RegExp, what: string) => z.string().max(253).regex(patter
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const ms = int(0, 86_400_000);
 
+const record = z.record(z.string().max(256).regex(/^[^\x00-\x1f\x7f=]+$/, 'not a valid key'), z.string().max(65_536).regex(/^[^\x00\x7f]*$/, 'control characters are not allowed'));
 const port = z.strictObject({ host: int(1, 65_535).optional(), hostIp: plain.optional(), container: int(1, 65_535), protocol: z.enum(['tcp', 'udp']) });
-const mount = z.strictObject({ type: z.enum(['bind', 'volume', 'tmpfs']), source: plain.optional(), target: plain, readOnly: z.boolean() });
+const mount = z.strictObject({
+  type: z.enum(['bind', 'volume', 'tmpfs']), source: plain.optional(), target: plain, readOnly: z.boolean(),
+  volume: z.strictObject({ driver: plain.optional(), driverOpts: record, labels: record }).optional(),
+});
 const healthcheck = z.strictObject({ test: z.array(plain).min(1).max(64), intervalMs: ms, timeoutMs: ms, retries: int(1, 1000), startPeriodMs: ms });
 const check = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('http'), port: int(1, 65_535), path: z.string().max(2048).regex(/^\/[\x21-\x7e]*$/, 'a path starting with /') }),
@@ -19,7 +23,6 @@ const check = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('exec'), command: z.array(plain).min(1).max(64) }),
 ]);
 const probe = z.strictObject({ check, intervalMs: int(100, 3_600_000), timeoutMs: int(10, 3_600_000), failureThreshold: int(1, 100), startPeriodMs: ms });
-const record = z.record(z.string().max(256).regex(/^[^\x00-\x1f\x7f=]+$/, 'not a valid key'), z.string().max(65_536).regex(/^[^\x00\x7f]*$/, 'control characters are not allowed'));
 
 /** A spec service, or the site proxy turtle adds (`_proxy`, a name no spec service can have). */
 const serviceName = z.union([name(SERVICE, 'service name'), z.literal('_proxy')]);

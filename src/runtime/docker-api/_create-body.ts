@@ -51,6 +51,7 @@ export interface MountBody {
   Source?: string;
   Target: string;
   ReadOnly: boolean;
+  VolumeOptions?: { DriverConfig?: { Name: string; Options: Record<string, string> }; Labels?: Record<string, string> };
 }
 
 const NS_PER_MS = 1_000_000;
@@ -124,7 +125,12 @@ function portBindings(ports: PortBinding[]): HostConfigBody['PortBindings'] {
 }
 
 function mountBody(m: Mount): MountBody {
-  return { Type: m.type, ...(m.source !== undefined ? { Source: m.source } : {}), Target: m.target, ReadOnly: m.readOnly };
+  const v = m.volume;
+  const options = v && {
+    ...(v.driver || Object.keys(v.driverOpts).length > 0 ? { DriverConfig: { Name: v.driver ?? 'local', Options: v.driverOpts } } : {}),
+    ...(Object.keys(v.labels).length > 0 ? { Labels: v.labels } : {}),
+  };
+  return { Type: m.type, ...(m.source !== undefined ? { Source: m.source } : {}), Target: m.target, ReadOnly: m.readOnly, ...(options ? { VolumeOptions: options } : {}) };
 }
 
 function healthcheckBody(h: Healthcheck): HealthcheckBody {
