@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseEnvFile } from './_env-file.js';
-import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isNode, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { ExitCode, InvalidInputError, TurtleError, errorMessage, type Issue } from '../lib/errors.js';
 import type { Spec } from './types.js';
 import { interpolate, type Env } from './_interpolate.js';
@@ -84,6 +84,9 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
   if (doc.errors.length > 0) {
     throw invalid(file, doc.errors.map((e) => yamlIssue(e, text, lines, file)));
   }
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED' && !/^Unresolved tag: !(reset|override)\b/.test(w.message));
+  if (unknownTag) throw invalid(file, [{ ...yamlIssue(unknownTag, text, lines, file), hint: 'turtle knows YAML\'s own tags and Compose\'s !reset and !override' }]);
+  composeTags(doc);
   const locator = new Locator(doc, lines, file);
   const problems: Problem[] = [];
   let loaded: unknown;
@@ -95,12 +98,35 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
   }
   const deep = tooDeep(loaded);
   if (deep) throw invalid(file, toIssues([{ path: deep, message: `nested more than ${MAX_DEPTH} levels deep` }], locator));
-  const raw = interpolate(dropExtensions(loaded), env, problems);
+  const raw = interpolate(dropExtensions(withoutReset(loaded)), env, problems);
   const spec = build(raw, file, problems);
   const errors = problems.filter((p) => !p.note);
   if (errors.length > 0 || spec === undefined) throw invalid(file, toIssues(errors, locator));
   if (errors.length < problems.length) spec.notes = toIssues(problems.filter((p) => p.note), locator);
   return spec;
+}
+
+/**
+ * Compose's merge tags, in one file: `!override` is the value as written (an explicit key already replaces
+ * what `<<` merged in); `!reset` with no value removes the key, `!reset []` or `!reset {}` empties it.
+ */
+function composeTags(doc: Document.Parsed): void {
+  visit(doc, {
+    Pair(_key, pair) {
+      // marked, not removed: removing the key would let the value `<<` merged in show through
+      const v = pair.value;
+      if (isNode(v) && v.tag === '!reset' && isScalar(v) && (v.value === null || v.value === '')) v.value = RESET;
+    },
+  });
+}
+
+/** A value no YAML text can hold (a NUL), standing for a `!reset` key until it is taken out. */
+const RESET = '\u0000turtle-reset';
+
+function withoutReset(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutReset);
+  if (!isMap(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== RESET).map(([k, v]) => [k, withoutReset(v)]));
 }
 
 /** Read and parse a spec file. */

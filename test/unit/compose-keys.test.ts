@@ -238,3 +238,19 @@ volumes:
   const bare = parse('  db:\n    image: postgres\n    volumes: ["data:/data"]\n');
   assert.deepEqual([bare.services.db!.mounts[0]!.source, bare.notes?.map((n) => n.message)], ['data', ['volume `data` is used by its bare name, so another project on the site writing `data` shares it']]);
 });
+
+test("Compose's !reset and !override tags are honoured; any other unknown tag is refused", () => {
+  const spec = parse(`  base: &base
+    image: nginx
+    ports: ["8080:80"]
+    environment: { A: "1" }
+    user: "1000"
+  web:
+    <<: *base
+    ports: !reset []
+    user: !reset
+    environment: !override { B: "2" }
+`);
+  assert.deepEqual([spec.services.web!.ports, spec.services.web!.user, spec.services.web!.env], [[], undefined, { B: '2' }]);
+  assert.throws(() => parse('  web:\n    image: !custom nginx\n'), (err: InvalidInputError) => (assert.match(err.issues[0]!.message, /Unresolved tag: !custom/), assert.equal(err.issues[0]!.hint, "turtle knows YAML's own tags and Compose's !reset and !override"), true));
+});
