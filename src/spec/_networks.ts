@@ -5,6 +5,7 @@ import type { NetworkDef, ServiceNetworking } from './types.js';
 import { keyValues } from './_collections.js';
 import { bool, doc, fail, isMap, obj, str, stringList } from './_fields.js';
 import { describeValue } from './_words.js';
+import { externalFlag, namedSection } from './_sections.js';
 
 /** Network keys (as written under `networks:`) and `name:` overrides: what Docker and Podman accept. */
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -35,13 +36,7 @@ const driver = z.unknown().transform((v, ctx): 'bridge' => {
   return fail(ctx, `expected bridge, found ${describeValue(v)}`);
 });
 
-/** `external: true`, or Compose's older `external: { name: X }`. */
-const external = z.unknown().transform((v, ctx): { external: boolean; name?: string } => {
-  if (typeof v === 'boolean') return { external: v };
-  if (v === 'true' || v === 'false') return { external: v === 'true' };
-  if (isMap(v) && typeof v.name === 'string' && Object.keys(v).length === 1) return { external: true, name: v.name };
-  return fail(ctx, `expected true or false (or { name: NETWORK }), found ${describeValue(v)}`);
-});
+const external = externalFlag('NETWORK');
 
 export const networkShape = {
   name: doc(str({ pattern: NETWORK_NAME, rule: 'letters, digits, _, . and -, starting with a letter or digit' }).optional(), {
@@ -82,20 +77,7 @@ const networkEntry = z
   });
 
 /** Top-level `networks:`: key → definition (an empty entry is a bridge network of the project). */
-export const networksSection = z.unknown().transform((value, ctx): Record<string, NetworkDef> => {
-  if (!isMap(value)) return fail(ctx, `expected a map of network name → { driver, internal, external, ipam … }, found ${describeValue(value)}`);
-  const out: Record<string, NetworkDef> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (!NETWORK_NAME.test(key)) {
-      fail(ctx, `network name \`${key}\` is not valid: letters, digits, _, . and -, starting with a letter or digit`, { path: [key], at: 'key' });
-      continue;
-    }
-    const parsed = networkEntry.safeParse(entry);
-    if (parsed.success) out[key] = parsed.data;
-    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path], input: undefined } as z.core.$ZodRawIssue);
-  }
-  return out;
-});
+export const networksSection = namedSection('network', NETWORK_NAME, 'driver, internal, external, ipam …', networkEntry);
 
 const serviceNetworkEntry = z
   .unknown()

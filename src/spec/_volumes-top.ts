@@ -8,16 +8,11 @@ import type { Problem } from './_problems.js';
 import type { Spec, VolumeDef } from './types.js';
 import { keyValues } from './_collections.js';
 import { bool, doc, fail, isMap, obj, str } from './_fields.js';
-import { describeValue } from './_words.js';
+import { externalFlag, namedSection } from './_sections.js';
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-const external = z.unknown().transform((v, ctx): { external: boolean; name?: string } => {
-  if (typeof v === 'boolean') return { external: v };
-  if (v === 'true' || v === 'false') return { external: v === 'true' };
-  if (isMap(v) && typeof v.name === 'string' && Object.keys(v).length === 1) return { external: true, name: v.name };
-  return fail(ctx, `expected true or false (or { name: VOLUME }), found ${describeValue(v)}`);
-});
+const external = externalFlag('VOLUME');
 
 export const volumeDefShape = {
   name: doc(str({ pattern: VOLUME_NAME, rule: 'letters, digits, _, . and -, starting with a letter or digit' }).optional(), {
@@ -45,20 +40,7 @@ const volumeEntry = z
   });
 
 /** Top-level `volumes:`: key → definition (an empty entry is a local volume of the project). */
-export const volumesSection = z.unknown().transform((value, ctx): Record<string, VolumeDef> => {
-  if (!isMap(value)) return fail(ctx, `expected a map of volume name → { driver, driver_opts, external, name, labels }, found ${describeValue(value)}`);
-  const out: Record<string, VolumeDef> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (!VOLUME_NAME.test(key)) {
-      fail(ctx, `volume name \`${key}\` is not valid: letters, digits, _, . and -, starting with a letter or digit`, { path: [key], at: 'key' });
-      continue;
-    }
-    const parsed = volumeEntry.safeParse(entry);
-    if (parsed.success) out[key] = parsed.data;
-    else for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path], input: undefined } as z.core.$ZodRawIssue);
-  }
-  return out;
-});
+export const volumesSection = namedSection('volume', VOLUME_NAME, 'driver, driver_opts, external, name, labels', volumeEntry);
 
 /** The engine's name of a declared volume. */
 export function volumeName(project: string, key: string, def: VolumeDef): string {
