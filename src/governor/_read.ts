@@ -42,15 +42,6 @@ export function readKernelFile(path: string, fallback: string, now = Date.now())
   }
 }
 
-/** Closes the descriptor of a file that will not be read again (a removed container's cgroup). */
-export function forgetKernelFile(path: string): void {
-  missing.delete(path);
-  const fd = open.get(path);
-  if (fd === undefined) return;
-  open.delete(path);
-  closeSync(fd);
-}
-
 function readOr(path: string, fallback: string): string {
   try {
     return readFileSync(path, 'latin1');

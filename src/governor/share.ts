@@ -1,10 +1,10 @@
 // turtle's own share of the host, read from its cgroups: CPU time and memory of the parent and of each
 // priority class, and the kernel's OOM kills inside them.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { cgroupDir } from '../domain/cgroup.js';
 import type { Priority } from '../domain/types.js';
+import { openKernelLog, type KernelLog } from './_kmsg.js';
 import { valueOf } from './_proc.js';
-import { forgetKernelFile, readKernelFile } from './_read.js';
+import { readKernelFile } from './_read.js';
 import { files, type CgroupTree, type Group } from './_paths.js';
 
 export interface GroupMemory {
@@ -25,6 +25,7 @@ export interface TurtleUsage {
 
 export function readTurtleUsage(tree: CgroupTree): TurtleUsage {
   const f = pathsOf(tree);
+  pollKernelLog(tree, f.groups);
   return {
     time: Date.now(), cpuUsec: readCpuUsec(tree, f.cpuUsage), memory: readGroupMemory(tree, f.groups.turtle),
     classes: { critical: readGroupMemory(tree, f.groups.critical), normal: readGroupMemory(tree, f.groups.normal), background: readGroupMemory(tree, f.groups.background) },
@@ -36,10 +37,8 @@ interface GroupFiles {
   usage: string;
   stat: string;
   oomEvents: string;
-  /** v1: the class's directory and the failcnt files that say whether its containers' counters may have moved */
-  dir: string;
-  failcnt: string;
-  parentFailcnt: string;
+  /** the group's cgroup as the kernel's log names it (`turtle/background`) */
+  memcg: string;
 }
 
 /** The files sampled every second, joined once per tree (path.join costs more than reading them). */
@@ -50,7 +49,7 @@ function pathsOf(tree: CgroupTree): { cpuUsage: string; groups: Record<Group, Gr
   if (!p) {
     const group = (g: Group): GroupFiles => ({
       group: g, usage: files.memoryUsage(tree, g), stat: files.memoryStat(tree, g), oomEvents: files.oomEvents(tree, g),
-      dir: files.memoryDir(tree, g), failcnt: join(files.memoryDir(tree, g), 'memory.failcnt'), parentFailcnt: join(files.memoryDir(tree, 'turtle'), 'memory.failcnt'),
+      memcg: cgroupDir(tree.layout, tree.parent, g === 'turtle' ? undefined : g),
     });
     p = { cpuUsage: files.cpuUsage(tree), groups: { turtle: group('turtle'), critical: group('critical'), normal: group('normal'), background: group('background') } };
     paths.set(tree, p);
@@ -75,39 +74,24 @@ function readGroupMemory(tree: CgroupTree, f: GroupFiles): GroupMemory {
   return { usageBytes, workingSetBytes: Math.max(0, usageBytes - inactive), oomKills: oomKillsIn(tree, f) };
 }
 
-/**
- * A v1 class's sum over its containers is reused for up to 10 s while neither the class nor the parent hit
- * a limit (memory.failcnt): walking every container's cgroup each second was most of the governor's cost.
- */
-const CHILD_OOM_TTL_MS = 10_000;
-/** per class: the last sum, and each container's counter file (kept open between walks; closed once it is gone) */
-const childOoms = new Map<string, { at: number; failcnt: string; count: number; files: Map<string, string> }>();
+/** The kernel log, opened at the first v1 reading (null: it cannot be read here). */
+let kernelLog: KernelLog | null | undefined;
 
 /**
- * v2's memory.events counts kills below the group too; v1 counts only the victim's own cgroup (the
- * container's), so there the containers' counters are added up.
+ * v2's memory.events counts kills below the group too. v1 counts a kill only in the victim's own cgroup,
+ * which the engine removes with the container, so there the kernel's log is counted instead (and the
+ * group's own counter where the log cannot be read).
  */
-function oomKillsIn(tree: CgroupTree, f: GroupFiles, now = Date.now()): number {
-  const own = valueOf(readKernelFile(f.oomEvents, ''), 'oom_kill ') ?? 0;
-  if (tree.version === 2 || f.group === 'turtle') return own;
-  const dir = f.dir;
-  const failcnt = readKernelFile(f.failcnt, '') + readKernelFile(f.parentFailcnt, '');
-  const cached = childOoms.get(dir);
-  if (cached && cached.failcnt === failcnt && now - cached.at < CHILD_OOM_TTL_MS) return own + cached.count;
-  let children = 0;
-  const before = cached?.files ?? new Map<string, string>();
-  const files = new Map<string, string>();
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (!e.isDirectory()) continue;
-      const path = before.get(e.name) ?? join(dir, e.name, 'memory.oom_control');
-      files.set(e.name, path);
-      children += valueOf(readKernelFile(path, ''), 'oom_kill ') ?? 0;
-    }
-  } catch {
-    // no container of this class yet
-  }
-  for (const [name, path] of before) if (!files.has(name)) forgetKernelFile(path);
-  childOoms.set(dir, { at: now, failcnt, count: children, files });
-  return own + children;
+function oomKillsIn(tree: CgroupTree, f: GroupFiles): number {
+  if (tree.version === 2 || kernelLog === null) return valueOf(readKernelFile(f.oomEvents, ''), 'oom_kill ') ?? 0;
+  return kernelLog?.kills(f.memcg) ?? 0;
+}
+
+/** Reads the kernel log's new records before a v1 reading, having watched the tree's groups. */
+function pollKernelLog(tree: CgroupTree, groups: Record<Group, GroupFiles>): void {
+  if (tree.version === 2) return;
+  if (kernelLog === undefined) kernelLog = openKernelLog();
+  if (kernelLog === null) return;
+  for (const g of Object.values(groups)) kernelLog.watch(g.memcg);
+  kernelLog.poll();
 }
