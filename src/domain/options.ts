@@ -57,6 +57,8 @@ export interface ContainerOptions {
   oomScoreAdj?: number;
   /** memory + swap in bytes; -1 = unlimited swap */
   memswapLimit?: number;
+  /** the OCI runtime (`runc`, `crun`, `runsc`): Compose's `runtime` */
+  runtime?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 // From the loaded (and interpolated) document to a Spec, collecting every problem on the way.
 import type { ServiceSpec, SiteSpec, Spec } from './types.js';
+import type { Env } from './_interpolate.js';
 import { isMap } from './_fields.js';
 import { fromZod, type Problem } from './_problems.js';
 import { applyOverlays } from './_overlays.js';
@@ -11,12 +12,14 @@ import { checkCompose } from './_compose-checks.js';
 import { describeValue } from './_words.js';
 import { networksSection } from './_networks.js';
 import { resolveVolumes, volumesSection } from './_volumes-top.js';
+import { readableFiles, resolveFiles } from './_files-top.js';
+import { homedir } from 'node:os';
 
 function entries(value: unknown): [string, unknown][] {
   return isMap(value) ? Object.entries(value) : [];
 }
 
-export function build(raw: unknown, file: string, problems: Problem[]): Spec | undefined {
+export function build(raw: unknown, file: string, problems: Problem[], env: Env = {}): Spec | undefined {
   if (raw === null || raw === undefined) {
     problems.push({ path: [], message: 'the file is empty', hint: 'start with version: 1, project, sites and services' });
     return undefined;
@@ -63,8 +66,10 @@ export function build(raw: unknown, file: string, problems: Problem[]): Spec | u
     const volumes = volumesSection.safeParse(raw.volumes);
     spec.volumes = volumes.success ? volumes.data : {};
   }
+  for (const key of ['secrets', 'configs'] as const) if (raw[key] !== undefined) spec[key] = readableFiles(key, raw[key]);
   resolveVolumes(spec, problems);
-  checkCompose(spec, { rawServices, rawOverlays: raw.overlays }, problems);
+  resolveFiles(spec, problems, homedir());
+  checkCompose(spec, { rawServices, rawOverlays: raw.overlays, env }, problems);
   checkRules(spec, { siteNames, serviceNames: Object.keys(rawServices), rawServices, rawOverlays: raw.overlays, rawRollout: raw.rollout }, problems);
   return spec;
 }

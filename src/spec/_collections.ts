@@ -32,7 +32,9 @@ export function keyValues(kind: keyof typeof HINTS) {
       if (key === '') return fail(ctx, `expected "KEY=VALUE", found ${describeValue(item)}`, { path: [i] });
       if (eq < 0) return fail(ctx, `${noun} \`${key}\` has no value`, { path: [i], hint: HINTS[kind](key, true) });
       const first = seen.get(key);
-      if (first !== undefined) return fail(ctx, `${noun} \`${key}\` is set twice (first at [${first}])`, { path: [i] });
+      // a line repeated as it was (real files do) drops nothing; two values for one name is a mistake to show
+      if (first !== undefined && out[key] === item.slice(eq + 1)) return;
+      if (first !== undefined) return fail(ctx, `${noun} \`${key}\` is set twice, to two values (first at [${first}])`, { path: [i], hint: 'keep the one you mean' });
       seen.set(key, i);
       out[key] = item.slice(eq + 1);
     });

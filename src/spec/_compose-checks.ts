@@ -9,6 +9,7 @@ import type { Problem } from './_problems.js';
 import { doc, fail, isMap, stringList } from './_fields.js';
 import { envFile, type EnvFileRef } from './_compose-values.js';
 import { parseEnvFile } from './_env-file.js';
+import type { Env } from './_interpolate.js';
 import { describeValue, didYouMean } from './_words.js';
 
 const FORBIDDABLE: readonly ForbiddenKey[] = ['privileged', 'cap_add', 'devices', 'host_network'];
@@ -34,6 +35,8 @@ export function forbidOf(s: { forbid?: ForbiddenKey[] | undefined }): { forbid?:
 export interface ComposeInput {
   rawServices: Record<string, unknown>;
   rawOverlays: unknown;
+  /** what `${VAR}` in an env_file reads (the spec's own environment) */
+  env?: Env;
 }
 
 /** Reads env_files into the services (overlays too), makes relative bind sources absolute, and adds the notes and the forbid errors. */
@@ -42,7 +45,7 @@ export function checkCompose(spec: Spec, input: ComposeInput, problems: Problem[
   for (const [name, raw] of Object.entries(input.rawServices)) {
     const service = spec.services[name];
     if (!isMap(raw) || !service) continue;
-    applyEnvFiles(spec, service, raw.env_file, ['services', name, 'env_file'], reads, problems);
+    applyEnvFiles(spec, service, raw.env_file, ['services', name, 'env_file'], reads, problems, input.env);
     service.mounts = service.mounts.map((m) => absoluteBind(m, dirname(resolve(spec.file)), homedir()));
     notes(name, raw, problems);
     forbidden(spec, service, raw, problems);
@@ -54,26 +57,26 @@ export function checkCompose(spec: Spec, input: ComposeInput, problems: Problem[
       const own = isMap(entry) && isMap(entry[name]) && 'env_file' in entry[name] ? (entry[name] as Record<string, unknown>).env_file : undefined;
       const base = input.rawServices[name];
       const path = own !== undefined ? ['overlays', site, 'services', name, 'env_file'] : ['services', name, 'env_file'];
-      applyEnvFiles(spec, service, own ?? (isMap(base) ? base.env_file : undefined), path, reads, []);
+      applyEnvFiles(spec, service, own ?? (isMap(base) ? base.env_file : undefined), path, reads, [], input.env);
       if (service.mounts) service.mounts = service.mounts.map((m) => absoluteBind(m, dirname(resolve(spec.file)), homedir()));
     }
   }
   if (reads.size > 0) spec.reads = [...reads.keys()];
 }
 
-function applyEnvFiles(spec: Spec, service: ServiceSpec, raw: unknown, path: (string | number)[], reads: Map<string, Record<string, string> | undefined>, problems: Problem[]): void {
+function applyEnvFiles(spec: Spec, service: ServiceSpec, raw: unknown, path: (string | number)[], reads: Map<string, Record<string, string> | undefined>, problems: Problem[], env: Env = {}): void {
   if (raw === undefined) return;
   const parsed = envFile.safeParse(raw);
   if (!parsed.success) return; // reported by the schema
   const fromFiles: Record<string, string> = {};
   parsed.data.forEach((ref, i) => {
-    const vars = readEnvFile(spec.file, ref, reads, typeof raw === 'string' ? path : [...path, i], problems);
+    const vars = readEnvFile(spec.file, ref, reads, typeof raw === 'string' ? path : [...path, i], problems, env);
     Object.assign(fromFiles, vars ?? {});
   });
   service.env = { ...fromFiles, ...service.env };
 }
 
-function readEnvFile(specFile: string, ref: EnvFileRef, reads: Map<string, Record<string, string> | undefined>, path: (string | number)[], problems: Problem[]): Record<string, string> | undefined {
+function readEnvFile(specFile: string, ref: EnvFileRef, reads: Map<string, Record<string, string> | undefined>, path: (string | number)[], problems: Problem[], env: Env): Record<string, string> | undefined {
   const file = resolve(dirname(specFile), ref.path);
   if (!reads.has(file)) {
     let text: string | undefined;
@@ -87,7 +90,7 @@ function readEnvFile(specFile: string, ref: EnvFileRef, reads: Map<string, Recor
           hint: code === 'ENOENT' ? `create it (KEY=VALUE lines; the path is relative to ${dirname(resolve(specFile))}), fix the path, or write { path: ${ref.path}, required: false }` : 'check its permissions',
         });
     }
-    const vars = text === undefined ? undefined : parseEnvFile(text, ref.raw);
+    const vars = text === undefined ? undefined : parseEnvFile(text, ref.raw, ref.raw ? undefined : env);
     if (vars && typeof vars === 'object' && 'error' in vars) {
       problems.push({ path, message: `env_file ${file}:${vars.line}: ${vars.error}`, hint: 'write KEY=VALUE, one a line; # starts a comment' });
       reads.set(file, undefined);

@@ -79,6 +79,7 @@ export const composeShape = {
   mem_reservation: doc(size().optional(), d('Compose\'s form of resources.memory_reservation.', 'size', '128m')),
   memswap_limit: doc(swapSize(size()).optional(), d('Memory plus swap; -1: unlimited swap. Needs a memory limit.', 'size | -1', '512m', "the engine's: twice the memory limit")),
   cpus: doc(num({ above: 0 }).optional(), d('Compose\'s form of resources.cpus.', 'number > 0', '0.5')),
+  runtime: doc(str({ pattern: /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/, rule: 'the name of an OCI runtime the site\'s engine knows, such as runc, crun or runsc' }).optional(), d('The OCI runtime that runs the container (Compose\'s meaning); the engine refuses one it does not know when the container is created.', 'string', 'crun', "the engine's default")),
   scale: doc(num({ int: true, min: 1 }).optional(), d('Compose\'s form of replicas.', 'integer >= 1', '2')),
   deploy: doc(deploySchema.optional(), d('Compose\'s deploy section: replicas, resources (limits and reservations.memory) and restart_policy.condition map onto replicas, resources, pids_limit and restart; the Swarm keys (placement, update_config, rollback_config, mode: global) are refused with what to use.', 'map', '{ replicas: 2, resources: { limits: { memory: 256m } } }')),
   profiles: doc(profiles.optional(), d('Runs only when one of these profiles is active (`--profile NAME`, or $COMPOSE_PROFILES); a service without profiles always runs.', 'list of names', '[debug]', 'always runs')),
@@ -139,6 +140,7 @@ function containerOptions(s: Fields): ContainerOptions | undefined {
     ...(s.group_add?.length ? { groupAdd: s.group_add } : {}),
     ...(s.oom_score_adj !== undefined && s.oom_score_adj !== 0 ? { oomScoreAdj: s.oom_score_adj } : {}),
     ...(s.memswap_limit !== undefined ? { memswapLimit: s.memswap_limit } : {}),
+    ...(s.runtime !== undefined ? { runtime: s.runtime } : {}),
   };
   return Object.keys(o).length > 0 ? o : undefined;
 }

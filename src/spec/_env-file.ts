@@ -1,12 +1,24 @@
 // Compose's env-file format: KEY=VALUE lines, `#` comments, optional `export `, single quotes literal,
 // double quotes with \n \t \\ \" escapes (and spanning lines), unquoted values trimmed and cut at ` #`.
+// Given a lookup, unquoted and double-quoted values are interpolated as Compose does (`${VAR}`, from the
+// lookup or the file's earlier lines; unset is blank); single-quoted ones and `format: raw` files are not.
+import { substitute, type Env } from './_interpolate.js';
 
 export type EnvFileResult = Record<string, string> | { error: string; line: number };
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-export function parseEnvFile(text: string, raw = false): EnvFileResult {
+export function parseEnvFile(text: string, raw = false, lookup?: Env): EnvFileResult {
   const out: Record<string, string> = {};
+  const env: Env = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? lookup?.[name] ?? out[name] : undefined) });
+  const expand = (value: string, line: number): string | { error: string; line: number } => {
+    if (!lookup || !value.includes('$')) return value;
+    try {
+      return substitute(value, env, new Set());
+    } catch (err) {
+      return { error: (err as Error).message, line };
+    }
+  };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -34,10 +46,14 @@ export function parseEnvFile(text: string, raw = false): EnvFileResult {
       }
       if (end < 0) return { error: `${key}: the ${quote} quote is not closed`, line: lineNo };
       const inner = text.slice(0, end);
-      out[key] = quote === "'" ? inner : unescape(inner);
+      const v = quote === "'" ? inner : expand(unescape(inner), lineNo);
+      if (typeof v !== 'string') return v;
+      out[key] = v;
     } else {
       const comment = value.search(/\s#/);
-      out[key] = (comment < 0 ? value : value.slice(0, comment)).trim();
+      const v = expand((comment < 0 ? value : value.slice(0, comment)).trim(), lineNo);
+      if (typeof v !== 'string') return v;
+      out[key] = v;
     }
   }
   return out;

@@ -99,11 +99,20 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
   const deep = tooDeep(loaded);
   if (deep) throw invalid(file, toIssues([{ path: deep, message: `nested more than ${MAX_DEPTH} levels deep` }], locator));
   const raw = interpolate(dropExtensions(withoutReset(loaded)), env, problems);
-  const spec = build(raw, file, problems);
-  const errors = problems.filter((p) => !p.note);
+  const spec = build(raw, file, problems, env);
+  const errors = problems.filter((p) => !p.note).map((p) => withUnsetCause(p, problems));
   if (errors.length > 0 || spec === undefined) throw invalid(file, toIssues(errors, locator));
   if (errors.length < problems.length) spec.notes = toIssues(problems.filter((p) => p.note), locator);
   return spec;
+}
+
+/** An error where an unset variable left a value blank says so: the blank is the likely cause. */
+function withUnsetCause(error: Problem, problems: Problem[]): Problem {
+  const related = (a: PathKey[], b: PathKey[]) => a.length <= b.length && a.every((k, i) => k === b[i]);
+  const cause = problems.find((p) => p.note && /^variable `[^`]+` is not set, so it is blank/.test(p.message) && (related(p.path, error.path) || related(error.path, p.path)));
+  if (!cause) return error;
+  const name = /`([^`]+)`/.exec(cause.message)![1];
+  return { ...error, message: `${error.message} (variable \`${name}\` is not set, so it was blank)`, hint: error.hint ?? cause.hint };
 }
 
 /**
@@ -129,11 +138,11 @@ function withoutReset(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== RESET).map(([k, v]) => [k, withoutReset(v)]));
 }
 
-/** Read and parse a spec file. */
-export function loadSpecFile(path: string, env?: Env): Spec {
+/** Read and parse a spec file, with the .env beside it; `given` is the file's text when the caller already has it. */
+export function loadSpecFile(path: string, env?: Env, given?: string): Spec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = given ?? readFileSync(path, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new TurtleError(missing ? `${path}: no such file` : `${path}: cannot read: ${errorMessage(err)}`, {
@@ -142,7 +151,8 @@ export function loadSpecFile(path: string, env?: Env): Spec {
       cause: err,
     });
   }
-  const dotenv = readDotEnv(path);
+  const base = env ?? process.env;
+  const dotenv = readDotEnv(path, base);
   if (!dotenv.vars) {
     // read again when a .env appears
     const spec = parseSpec(text, path, env);
@@ -150,7 +160,6 @@ export function loadSpecFile(path: string, env?: Env): Spec {
     return spec;
   }
   const vars = dotenv.vars;
-  const base = env ?? process.env;
   // the environment wins over .env, as in Compose; read name by name, so the spec cache still sees only the names used
   const layered = new Proxy({} as Env, { get: (_t, name) => (typeof name === 'string' ? base[name] ?? vars[name] : undefined) });
   const spec = parseSpec(text, path, layered);
@@ -159,7 +168,7 @@ export function loadSpecFile(path: string, env?: Env): Spec {
 }
 
 /** The `.env` beside the spec (Compose's interpolation defaults); no `vars` when there is none. */
-function readDotEnv(specPath: string): { file: string; vars?: Record<string, string> } {
+function readDotEnv(specPath: string, env: Env): { file: string; vars?: Record<string, string> } {
   const file = join(dirname(resolve(specPath)), '.env');
   let text: string;
   try {
@@ -167,7 +176,7 @@ function readDotEnv(specPath: string): { file: string; vars?: Record<string, str
   } catch {
     return { file };
   }
-  const vars = parseEnvFile(text);
+  const vars = parseEnvFile(text, false, env);
   // env values are strings: a numeric `line` is the parser's error
   if ('line' in vars && typeof vars.line === 'number')
     throw new TurtleError(`${file}:${String(vars.line)}: ${vars.error}`, { exitCode: ExitCode.invalid, hint: 'write KEY=VALUE, one a line; # starts a comment (turtle reads .env beside turtle.yaml for ${VAR}, as Compose does)' });

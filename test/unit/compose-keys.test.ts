@@ -44,6 +44,7 @@ test('the container keys become the service options, in turtle units', () => {
     shm_size: 256m
     logging: { driver: local, options: { max-size: 1m } }
     expose: ["3000", "9000-9001/udp"]
+    runtime: crun
 `).services.web!;
   assert.deepEqual(web.options, {
     hostname: 'web1',
@@ -58,6 +59,7 @@ test('the container keys become the service options, in turtle units', () => {
     ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }, { name: 'nproc', soft: 512, hard: 512 }],
     logging: { driver: 'local', options: { 'max-size': '1m' } },
     shmSize: 256 * 2 ** 20,
+    runtime: 'crun',
   });
 });
 
@@ -253,4 +255,16 @@ test("Compose's !reset and !override tags are honoured; any other unknown tag is
 `);
   assert.deepEqual([spec.services.web!.ports, spec.services.web!.user, spec.services.web!.env], [[], undefined, { B: '2' }]);
   assert.throws(() => parse('  web:\n    image: !custom nginx\n'), (err: InvalidInputError) => (assert.match(err.issues[0]!.message, /Unresolved tag: !custom/), assert.equal(err.issues[0]!.hint, "turtle knows YAML's own tags and Compose's !reset and !override"), true));
+});
+
+test('an unset ${VAR} is blank, as in Compose, with one note per variable at its first use; ${VAR:?} stays required', () => {
+  const spec = parse('  web:\n    image: nginx\n    environment: { A: "${PW}", B: "x${PW}y", C: "${OTHER}", D: "${SET:-d}" }\n    labels: { pw: "${PW}" }\n');
+  assert.deepEqual(spec.services.web!.env, { A: '', B: 'xy', C: '', D: 'd' });
+  assert.deepEqual(spec.notes?.map((n) => `${n.path}: ${n.message}`), [
+    'services.web.environment.A: variable `PW` is not set, so it is blank here and in 2 other places, as in Compose',
+    'services.web.environment.C: variable `OTHER` is not set, so it is blank here, as in Compose',
+  ]);
+  assert.deepEqual(problems('  web:\n    image: nginx\n    environment: { A: "${PW:?the database password}" }\n'), [
+    'services.web.environment.A: variable `PW` is not set: the database password (set PW in the environment)',
+  ]);
 });

@@ -133,7 +133,7 @@ test('every Compose container option lands in its engine field, in engine units'
       extraHosts: ['router:192.168.1.1'], dns: ['1.1.1.1'], dnsSearch: ['lan'], dnsOpt: ['ndots:2'], sysctls: { 'net.core.somaxconn': '1024' },
       init: true, stopSignal: 'SIGQUIT', stopGraceMs: 1500, workingDir: '/app', ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
       pidsLimit: 200, logging: { driver: 'local', options: { 'max-size': '1m' } }, platform: 'linux/arm64', stdinOpen: true, tty: true,
-      shmSize: 256 * 2 ** 20, groupAdd: ['audio'], oomScoreAdj: 500, memswapLimit: -1,
+      shmSize: 256 * 2 ** 20, groupAdd: ['audio'], oomScoreAdj: 500, memswapLimit: -1, runtime: 'crun',
     },
   };
   const body = createBody(spec);
@@ -147,7 +147,7 @@ test('every Compose container option lands in its engine field, in engine units'
     Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/nothing', CgroupPermissions: 'rw' }], Tmpfs: { '/run': 'size=1m' },
     ExtraHosts: ['router:192.168.1.1'], Dns: ['1.1.1.1'], DnsSearch: ['lan'], DnsOptions: ['ndots:2'], Sysctls: { 'net.core.somaxconn': '1024' },
     Init: true, Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }], PidsLimit: 200, LogConfig: { Type: 'local', Config: { 'max-size': '1m' } },
-    ShmSize: 268_435_456, GroupAdd: ['audio'], OomScoreAdj: 500, MemorySwap: -1,
+    ShmSize: 268_435_456, GroupAdd: ['audio'], OomScoreAdj: 500, MemorySwap: -1, Runtime: 'crun',
   });
 });
 

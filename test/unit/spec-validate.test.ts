@@ -51,7 +51,7 @@ rollout:
     zzzzzz: 1
 `,
     expected: [
-      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, proxy, update, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas, networks, network_mode, links, container_name, hostname, domainname, expose, env_file, cap_add, security_opt, privileged, devices, tmpfs, extra_hosts, dns, dns_search, dns_opt, sysctls, init, stop_signal, stop_grace_period, working_dir, ulimits, pids_limit, logging, platform, stdin_open, tty, shm_size, group_add, oom_score_adj, mem_limit, mem_reservation, memswap_limit, cpus, scale, deploy, profiles, pull_policy, build)",
+      "turtle.yaml:10:5: services.web.zzzzzz: unknown key `zzzzzz` (expected one of: image, command, entrypoint, environment, ports, volumes, healthcheck, probe, proxy, update, restart, depends_on, labels, user, read_only, cap_drop, priority, resources, sites, replicas, networks, network_mode, links, container_name, hostname, domainname, expose, env_file, cap_add, security_opt, privileged, devices, tmpfs, extra_hosts, dns, dns_search, dns_opt, sysctls, init, stop_signal, stop_grace_period, working_dir, ulimits, pids_limit, logging, platform, stdin_open, tty, shm_size, group_add, oom_score_adj, mem_limit, mem_reservation, memswap_limit, cpus, runtime, scale, deploy, profiles, pull_policy, build, secrets, configs)",
     ],
   },
   {
@@ -226,26 +226,26 @@ overlays:
     ],
   },
   {
-    name: "unset variables are located",
+    name: "unset variables are located; a plain one left blank is named where the blank is wrong",
     text: HEAD + `  web:
     image: "\${IMAGE}"
     environment: { A: "\${A:?needs a value}", B: "\${B:-x}" }
 `,
     expected: [
-      "turtle.yaml:9:12: services.web.image: variable `IMAGE` is not set (set IMAGE in the environment, or give a default: ${IMAGE:-value})",
+      "turtle.yaml:9:12: services.web.image: must not be empty (variable `IMAGE` is not set, so it was blank) (set IMAGE in the environment or in .env beside the file, give a default (${IMAGE:-value}), or make it required (${IMAGE:?why}))",
       "turtle.yaml:10:23: services.web.environment.A: variable `A` is not set: needs a value (set A in the environment)",
     ],
   },
   {
-    name: "environment and labels entries without values, repeats",
+    name: "environment and labels entries without values, repeats (one repeated as it was is fine)",
     text: HEAD + `  web:
     image: nginx
-    environment: [A=1, B, A=2]
+    environment: [A=1, B, A=2, A=1]
     labels: { x: }
 `,
     expected: [
       "turtle.yaml:10:24: services.web.environment[1]: variable `B` has no value (write B= for an empty value, or B=${B} to take it from the environment)",
-      "turtle.yaml:10:27: services.web.environment[2]: variable `A` is set twice (first at [0])",
+      "turtle.yaml:10:27: services.web.environment[2]: variable `A` is set twice, to two values (first at [0]) (keep the one you mean)",
       "turtle.yaml:11:18: services.web.labels.x: label `x` has no value (write x: \"\" for an empty label)",
     ],
   },
@@ -365,7 +365,7 @@ services:
     name: "top level: version, missing keys, misspelt and unsupported keys",
     text: `version: 7
 servces: {}
-configs: {}
+include: []
 x-anchors: { a: 1 }
 `,
     expected: [
@@ -373,7 +373,7 @@ x-anchors: { a: 1 }
       "turtle.yaml: missing required key `sites`",
       "turtle.yaml:1:10: version: version 7 is not supported; this turtle reads version 1",
       "turtle.yaml:2:1: servces: unknown key `servces`, did you mean `services`?",
-      "turtle.yaml:3:1: configs: `configs` is not supported by turtle (mount files with `volumes`)",
+      "turtle.yaml:3:1: include: `include` is not supported by turtle (turtle reads one file: copy the included services into it (their sites, networks and volumes too))",
     ],
   },
   {

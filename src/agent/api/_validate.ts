@@ -59,6 +59,7 @@ const options = z.strictObject({
   pidsLimit: z.number().int().min(-1).optional(), logging: z.strictObject({ driver: word, options: record }).optional(), platform: word.optional(),
   stdinOpen: z.boolean().optional(), tty: z.boolean().optional(), shmSize: int(1, 2 ** 50).optional(), groupAdd: words.optional(),
   oomScoreAdj: int(-1000, 1000).optional(), memswapLimit: z.number().int().min(-1).max(2 ** 50).optional(),
+  runtime: word.optional(),
 });
 
 export const containerSpec = z.strictObject({

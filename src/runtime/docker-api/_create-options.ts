@@ -15,6 +15,7 @@ export interface OptionConfig {
 }
 
 export interface OptionHostConfig {
+  Runtime?: string;
   CapAdd?: string[];
   SecurityOpt?: string[];
   Privileged?: boolean;
@@ -71,6 +72,7 @@ export function optionHostConfig(o: ContainerOptions = {}, engine: 'docker' | 'p
     ...(o.groupAdd ? { GroupAdd: o.groupAdd } : {}),
     ...(o.oomScoreAdj !== undefined ? { OomScoreAdj: o.oomScoreAdj } : {}),
     ...(o.memswapLimit !== undefined ? { MemorySwap: o.memswapLimit } : {}),
+    ...(o.runtime !== undefined ? { Runtime: o.runtime } : {}),
   };
 }
 
