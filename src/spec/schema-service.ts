@@ -12,6 +12,7 @@ import { dependsOn, nameList, resources, UNSUPPORTED_SERVICE_KEYS } from './_ser
 import { fail, lenient } from './_fields.js';
 import { networkingOf, networkingShape } from './_networks.js';
 import { checkComposeForms, composeFields, composeShape } from './_compose-keys.js';
+import { fileRefsShape } from './_files-top.js';
 
 export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -89,6 +90,7 @@ export const serviceShape = {
   }),
   ...networkingShape,
   ...composeShape,
+  ...fileRefsShape,
 };
 
 /** A service as parsed, before placement defaults are known (`sites` absent = every edge site). */
@@ -120,6 +122,8 @@ function toService(s: Fields): ParsedService {
     replicas: s.replicas ?? 1,
     ...networkingOf(s),
     ...composeFields(s),
+    ...(s.secrets?.length ? { secrets: s.secrets } : {}),
+    ...(s.configs?.length ? { configs: s.configs } : {}),
   };
 }
 

@@ -109,6 +109,6 @@ export function namedMap(what: string, pattern: RegExp, rule: string) {
 }
 
 export const UNSUPPORTED_TOP_KEYS: Record<string, string> = {
-  configs: 'mount files with `volumes`',
-  secrets: 'use ${VAR} interpolation in `environment` to keep secrets out of the file',
+  include: 'turtle reads one file: copy the included services into it (their sites, networks and volumes too)',
+  models: 'AI models are not supported',
 };

@@ -8,6 +8,7 @@ import { SERVICE_NAME } from './schema-service.js';
 import { rollout } from './_rollout.js';
 import { networksSection } from './_networks.js';
 import { volumesSection } from './_volumes-top.js';
+import { configsSection, secretsSection } from './_files-top.js';
 
 /** turtle's own `version: 1`, or a Compose file's `version: "3.8"` (obsolete in Compose itself, and ignored as Compose ignores it). */
 const version = z.unknown().transform((v, ctx): 1 => {
@@ -58,6 +59,14 @@ export const documentShape = {
   volumes: doc(volumesSection.optional(), {
     description: 'The project\'s named volumes, as Compose declares them: a declared volume is `<project>_<key>` on the engine (its own, not shared with another project), unless it has a `name` or is `external`. A named volume a service uses but no top-level `volumes:` declares keeps its bare name (how turtle named volumes before), with a note.',
     type: 'map of name → { driver, driver_opts, external, name, labels }', default: '{}', example: '{ db_data: {} }',
+  }),
+  secrets: doc(secretsSection.optional(), {
+    description: 'The project\'s secrets, as Compose declares them without Swarm: each a file (`file:`), mounted read-only at /run/secrets/<name> into the services that list it. Only the path is kept in turtle\'s records, never the value.',
+    type: 'map of name → { file }', default: '{}', example: '{ db_password: { file: ./db/password.txt } }',
+  }),
+  configs: doc(configsSection.optional(), {
+    description: 'The project\'s configs, as Compose declares them: each a file (`file:`), mounted read-only into the services that list it.',
+    type: 'map of name → { file }', default: '{}', example: '{ nginx_conf: { file: ./nginx.conf } }',
   }),
   rollout: doc(rollout.optional(), {
     description: 'How a deployment moves across sites: canary order, bake time, failure and unreachable policy. See [Rollout](#rollout).',

@@ -34,6 +34,24 @@ export interface ServiceSpec extends ContainerConfig {
   profiles?: string[];
   /** networks, network_mode, links and container_name as written; absent: the project's default network */
   networking?: ServiceNetworking;
+  /** the top-level secrets and configs it reads (already in `mounts`, as read-only binds of their files) */
+  secrets?: FileRef[];
+  configs?: FileRef[];
+}
+
+/** A service's use of a secret or config. */
+export interface FileRef {
+  source: string;
+  /** absent: the name (a secret at /run/secrets/<name>, a config at /<name>) */
+  target?: string;
+  /** uid, gid, mode as written: not applied to a file mounted from the host, so noted */
+  owner?: string[];
+}
+
+/** One entry of the top-level `secrets:` or `configs:`. */
+export interface FileDef {
+  /** as written, relative to the spec's folder */
+  file: string;
 }
 
 /** How a service is reached and what it joins (spec/_networks.ts). */
@@ -87,6 +105,9 @@ export interface Spec {
   networks?: Record<string, NetworkDef>;
   /** the top-level `volumes:` as written; the services' mounts already hold the engine's names */
   volumes?: Record<string, VolumeDef>;
+  /** the top-level `secrets:` and `configs:` as written */
+  secrets?: Record<string, FileDef>;
+  configs?: Record<string, FileDef>;
   /** validation notes: allowed, but worth knowing (privileged, an ignored `build`...), located like issues */
   notes?: Issue[];
   /** files the spec read besides itself (env_file), so a cached parse is redone when one changes */
