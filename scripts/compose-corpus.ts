@@ -1,12 +1,14 @@
 // Counts how many real Compose files turtle validates as written: `npx tsx scripts/compose-corpus.ts FOLDER`.
+// FOLDER holds the projects as their repositories have them (each Compose file beside its .env and the
+// files it names), at any depth; files named compose*.yml / docker-compose*.yml are counted.
 // Each file gets only what turtle needs beyond Compose (a `project` where the file has no `name`, and one
 // docker site with room for everything), then goes through turtle's parser. Prints the files that pass,
 // the image-based ones apart (a file that builds its images cannot run on a router as written), and the
 // refusals grouped by key, with one message of each. The files stay where they are: they are other people's.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseSpec } from '../src/spec/index.js';
+import { loadSpecFile } from '../src/spec/index.js';
 import { InvalidInputError } from '../src/lib/errors.js';
 
 const folder = process.argv[2];
@@ -25,10 +27,10 @@ function check(file: string): Result | undefined {
   if (!raw || typeof raw !== 'object' || typeof raw.services !== 'object' || raw.services === null) return undefined;
   const services = Object.values(raw.services as Record<string, Record<string, unknown> | null>);
   const imageBased = services.every((s) => s !== null && typeof s === 'object' && typeof s.image === 'string');
-  if (raw.name === undefined) doc.set('project', file.replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'corpus');
+  if (raw.name === undefined) doc.set('project', basename(dirname(join(folder!, file))).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'corpus');
   doc.set('sites', doc.createNode(SITE));
   try {
-    parseSpec(doc.toString(), join(folder!, file), {});
+    loadSpecFile(join(folder!, file), {}, doc.toString());
     return { file, imageBased, problems: [] };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) return { file, imageBased, problems: [{ key: '(crash)', message: String(err) }] };
@@ -43,7 +45,8 @@ function keyOf(path: string): string {
   return parts[0] || '(file)';
 }
 
-const results = readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort().map(check).filter((r): r is Result => r !== undefined);
+const COMPOSE_FILE = /^(docker-)?compose[\w.-]*\.ya?ml$/;
+const results = (readdirSync(folder, { recursive: true }) as string[]).filter((f) => COMPOSE_FILE.test(basename(f))).sort().map(check).filter((r): r is Result => r !== undefined);
 const pass = (rs: Result[]) => rs.filter((r) => r.problems.length === 0).length;
 const imageBased = results.filter((r) => r.imageBased);
 const pct = (n: number, of: number) => (of === 0 ? '-' : `${((100 * n) / of).toFixed(0)}%`);
