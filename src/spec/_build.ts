@@ -10,7 +10,7 @@ import { lenientService, serviceSchema } from './schema-service.js';
 import { checkRules } from './_rules.js';
 import { checkCompose } from './_compose-checks.js';
 import { describeValue } from './_words.js';
-import { networksSection } from './_networks.js';
+import { networksSection, resolveContainerModes } from './_networks.js';
 import { resolveVolumes, volumesSection } from './_volumes-top.js';
 import { readableFiles, resolveFiles } from './_files-top.js';
 import { homedir } from 'node:os';
@@ -57,9 +57,16 @@ export function build(raw: unknown, file: string, problems: Problem[], env: Env 
   }
   problems.push(...baseProblems);
 
+  resolveContainerModes(services, problems);
   const overlays = applyOverlays({ raw: raw.overlays, rawServices, siteNames, sites, services, baseProblems }, problems);
   const spec: Spec = { version: 1, project: String(raw.project ?? raw.name), sites, services, file };
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
+  const reported = new Set(problems.map((p) => p.message));
+  for (const [site, own] of Object.entries(overlays)) {
+    const found: Problem[] = [];
+    resolveContainerModes({ ...services, ...own }, found, (s) => (s in own ? ['overlays', site, 'services', s] : ['services', s]));
+    problems.push(...found.filter((p) => !reported.has(p.message)));
+  }
   if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
   if (raw.networks !== undefined) spec.networks = readableNetworks(raw.networks);
   if (raw.volumes !== undefined) {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { describeValue } from './_words.js';
 import { fail, isMap } from './_fields.js';
+import { LEFT_OUT } from './_env-passthrough.js';
 
 // In a list an empty value is `A=`; in a map it is `A: ""`.
 const HINTS = {
@@ -26,6 +27,7 @@ export function keyValues(kind: keyof typeof HINTS) {
       return fail(ctx, `expected a map or a list of KEY=VALUE, found ${describeValue(value)}`);
     const seen = new Map<string, number>();
     value.forEach((item, i) => {
+      if (item === LEFT_OUT) return;
       if (typeof item !== 'string') return fail(ctx, `expected "KEY=VALUE", found ${describeValue(item)}`, { path: [i] });
       const eq = item.indexOf('=');
       const key = eq < 0 ? item : item.slice(0, eq);

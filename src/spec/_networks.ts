@@ -1,7 +1,8 @@
 // Networks in turtle.yaml, as Compose writes them: the top-level `networks:` and a service's `networks`,
 // `network_mode`, `links` and `container_name` (the names other services find it by).
 import { z } from 'zod';
-import type { NetworkDef, ServiceNetworking } from './types.js';
+import type { NetworkDef, ServiceNetworking, ServiceSpec } from './types.js';
+import type { Problem } from './_problems.js';
 import { keyValues } from './_collections.js';
 import { bool, doc, fail, isMap, obj, str, stringList } from './_fields.js';
 import { describeValue } from './_words.js';
@@ -116,13 +117,38 @@ const serviceNetworks = z.unknown().transform((value, ctx): NonNullable<ServiceN
   return out;
 });
 
-const networkMode = z.unknown().transform((v, ctx): NonNullable<ServiceNetworking['mode']> => {
+/** `container:NAME` is kept as written here; the build turns it into `service:S` when NAME is a container of this file. */
+const networkMode = z.unknown().transform((v, ctx): NonNullable<ServiceNetworking['mode']> | `container:${string}` => {
   if (v === 'host' || v === 'none' || v === 'bridge') return v;
   if (typeof v === 'string' && v.startsWith('service:') && v.length > 'service:'.length) return v as `service:${string}`;
-  if (typeof v === 'string' && v.startsWith('container:'))
-    return fail(ctx, '`container:` joins a container turtle does not manage, whose name and lifetime it cannot know', { hint: 'use `service:NAME` for a service of this file, or put both on one network' });
-  return fail(ctx, `expected host, none, bridge or service:NAME, found ${describeValue(v)}`);
+  if (typeof v === 'string' && v.startsWith('container:') && v.length > 'container:'.length) return v as `container:${string}`;
+  return fail(ctx, `expected host, none, bridge, service:NAME or container:NAME, found ${describeValue(v)}`);
 });
+
+/**
+ * Compose's `network_mode: container:NAME`, where NAME is the container_name (or the name) of a service of
+ * this file, is that service's network: `service:S`. A container turtle does not make is refused.
+ */
+export function resolveContainerModes(services: Record<string, ServiceSpec>, problems: Problem[], at: (service: string) => (string | number)[] = (s) => ['services', s]): void {
+  const byName = new Map<string, string>();
+  for (const s of Object.values(services)) {
+    byName.set(s.name, s.name);
+    if (s.networking?.containerName) byName.set(s.networking.containerName, s.name);
+  }
+  for (const s of Object.values(services)) {
+    const mode = s.networking?.mode as string | undefined;
+    if (!mode?.startsWith('container:')) continue;
+    const target = byName.get(mode.slice('container:'.length));
+    if (target) s.networking!.mode = `service:${target}`;
+    else {
+      delete s.networking!.mode;
+      problems.push({
+        path: [...at(s.name), 'network_mode'], message: `\`${mode}\` joins a container turtle does not manage, whose name and lifetime it cannot know`,
+        hint: 'make that container a service of this file (then container:NAME, or service:NAME, joins it), or put both on one network',
+      });
+    }
+  }
+}
 
 /** `links: [db, "db:database"]`: Compose's older way to reach a service; here an extra alias of it. */
 const links = stringList().transform((list, ctx): { service: string; alias: string }[] =>
@@ -159,7 +185,8 @@ type NetworkingFields = Partial<z.output<ReturnType<typeof obj<typeof networking
 export function networkingOf(s: NetworkingFields): { networking?: ServiceNetworking } {
   const n: ServiceNetworking = {
     ...(s.networks !== undefined ? { networks: s.networks } : {}),
-    ...(s.network_mode !== undefined ? { mode: s.network_mode } : {}),
+    // container:NAME is resolved by the build (resolveContainerModes) before anything reads it
+    ...(s.network_mode !== undefined ? { mode: s.network_mode as NonNullable<ServiceNetworking['mode']> } : {}),
     ...(s.links !== undefined ? { links: s.links } : {}),
     ...(s.container_name !== undefined ? { containerName: s.container_name } : {}),
   };

@@ -6,6 +6,7 @@ import { LineCounter, isNode, isScalar, parseDocument, visit, type Document, typ
 import { ExitCode, InvalidInputError, TurtleError, errorMessage, type Issue } from '../lib/errors.js';
 import type { Spec } from './types.js';
 import { interpolate, type Env } from './_interpolate.js';
+import { passThroughEnvironment } from './_env-passthrough.js';
 import { Locator } from './_positions.js';
 import { toIssues, type Problem } from './_problems.js';
 import { build } from './_build.js';
@@ -99,6 +100,7 @@ export function parseSpec(text: string, file: string, env: Env = process.env): S
   const deep = tooDeep(loaded);
   if (deep) throw invalid(file, toIssues([{ path: deep, message: `nested more than ${MAX_DEPTH} levels deep` }], locator));
   const raw = interpolate(dropExtensions(withoutReset(loaded)), env, problems);
+  passThroughEnvironment(raw, env, problems);
   const spec = build(raw, file, problems, env);
   const errors = problems.filter((p) => !p.note).map((p) => withUnsetCause(p, problems));
   if (errors.length > 0 || spec === undefined) throw invalid(file, toIssues(errors, locator));

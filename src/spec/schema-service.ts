@@ -31,7 +31,7 @@ export const serviceShape = {
     type: 'string | list of strings', default: "the image's ENTRYPOINT", example: '/docker-entrypoint.sh',
   }),
   environment: doc(keyValues('environment').optional(), {
-    description: 'Environment variables. Map values may be strings, numbers or booleans (turned into strings); an empty value is an error, not "take it from my shell": use ${VAR}.',
+    description: 'Environment variables. Map values may be strings, numbers or booleans (turned into strings). A name without a value (`- TZ`, or `TZ:`) takes it from the environment turtle runs in, as in Compose; where it is not set there, the container does not get it (noted).',
     type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ LOG_LEVEL: info, DB_PASSWORD: ${DB_PASSWORD} }',
   }),
   ports: doc(z.array(portEntry).optional(), {

@@ -147,7 +147,7 @@ test('bad networks: each a located error with the fix', () => {
       'turtle.yaml:7:40: services.web.network_mode: network_mode host and networks cannot both be set (keep one: network_mode puts the service outside the project networks)',
     ]],
     [services('  web: { image: "web:1", network_mode: "container:abc" }\n'), [
-      'turtle.yaml:7:40: services.web.network_mode: `container:` joins a container turtle does not manage, whose name and lifetime it cannot know (use `service:NAME` for a service of this file, or put both on one network)',
+      'turtle.yaml:7:40: services.web.network_mode: `container:abc` joins a container turtle does not manage, whose name and lifetime it cannot know (make that container a service of this file (then container:NAME, or service:NAME, joins it), or put both on one network)',
     ]],
     [services('  web: { image: "web:1" }\n') + 'networks:\n  a: { ipam: { config: [{ subnet: 10.9.0.0/16 }] } }\n  b: { ipam: { config: [{ subnet: 10.9.4.0/24 }] } }\n', [
       'turtle.yaml:10:35: networks.b.ipam.config[0].subnet: subnet 10.9.4.0/24 of network b overlaps 10.9.0.0/16 of network a (give each network its own subnet)',

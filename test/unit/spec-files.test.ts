@@ -124,3 +124,20 @@ test('${VAR} in .env and in env_file is read as Compose reads it: from the envir
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('a variable named without a value is taken from where turtle runs, as in Compose; unset, it is left out with a note', () => {
+  const spec = parseSpec(HEAD + 'services:\n  web:\n    image: nginx\n    environment: [TZ, LANG, A=1, "NOPE"]\n  api:\n    image: nginx\n    environment: { TZ: , B: 2, GONE: }\n', file, { TZ: 'Europe/Zurich', LANG: 'C.UTF-8' });
+  assert.deepEqual([spec.services.web!.env, spec.services.api!.env], [{ TZ: 'Europe/Zurich', LANG: 'C.UTF-8', A: '1' }, { TZ: 'Europe/Zurich', B: '2' }]);
+  assert.deepEqual(spec.notes?.map((n) => `${n.path}: ${n.message}`), [
+    'services.web.environment[3]: variable `NOPE` has no value here and is not set where turtle runs, so the container does not get it (as in Compose)',
+    'services.api.environment.GONE: variable `GONE` has no value here and is not set where turtle runs, so the container does not get it (as in Compose)',
+  ]);
+});
+
+test("network_mode container:NAME joins the service of this file whose container_name (or name) is NAME", () => {
+  const spec = parseSpec(HEAD + 'services:\n  vpn:\n    image: gluetun\n    container_name: my-vpn\n  app:\n    image: nginx\n    network_mode: container:my-vpn\n  other:\n    image: nginx\n    network_mode: "container:vpn"\n', file, {});
+  assert.deepEqual([spec.services.app!.networking?.mode, spec.services.other!.networking?.mode], ['service:vpn', 'service:vpn']);
+  assert.deepEqual(problems('services:\n  app:\n    image: nginx\n    network_mode: container:elsewhere\n'), [
+    'services.app.network_mode: `container:elsewhere` joins a container turtle does not manage, whose name and lifetime it cannot know (make that container a service of this file (then container:NAME, or service:NAME, joins it), or put both on one network)',
+  ]);
+});

@@ -244,7 +244,6 @@ overlays:
     labels: { x: }
 `,
     expected: [
-      "turtle.yaml:10:24: services.web.environment[1]: variable `B` has no value (write B= for an empty value, or B=${B} to take it from the environment)",
       "turtle.yaml:10:27: services.web.environment[2]: variable `A` is set twice, to two values (first at [0]) (keep the one you mean)",
       "turtle.yaml:11:18: services.web.labels.x: label `x` has no value (write x: \"\" for an empty label)",
     ],
