@@ -23,10 +23,11 @@ export class Workdir {
     writeFileSync(this.spec, yaml);
   }
 
-  /** `turtle -f <dir>/turtle.yaml ARGS`, with the store inside the scratch folder. */
-  run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  /** `turtle -f <dir>/turtle.yaml ARGS`, with the store inside the scratch folder; `bare`: `turtle ARGS` run in the folder. */
+  run(args: string[], env: Record<string, string> = {}, bare = false): Promise<CliResult> {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [BIN, '-f', this.spec, ...args], {
+      const child = spawn(process.execPath, [BIN, ...(bare ? [] : ['-f', this.spec]), ...args], {
+        ...(bare ? { cwd: this.dir } : {}),
         env: { ...process.env, TURTLE_STATE: join(this.dir, 'state.db'), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
