@@ -1,7 +1,10 @@
 // The Compose container keys on real Docker and Podman, through the real CLI: what the service writes is
 // what the engine runs (read back with inspect and from inside the container), and a container without
-// `logging` gets a capped log.
+// `logging` gets a capped log; secrets and configs are their files, read-only in the container; `runtime`
+// is the OCI runtime that runs it.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { execsCommands } from '../../src/runtime/types.js';
@@ -92,6 +95,47 @@ ${engine.kind === 'docker' ? '    domainname: example.lan\n' : ''}    working_di
       // and a second deploy of the same spec changes nothing
       const again = await work.json<{ outcome: string }>(['deploy']);
       assert.equal(again.outcome, 'no-op');
+    });
+
+    test('secrets and configs are their files, read-only at /run/secrets/<target> and the config\'s target; runtime picks the OCI runtime', { timeout: 120_000 }, async () => {
+      mkdirSync(join(work.dir, 'db'), { recursive: true });
+      writeFileSync(join(work.dir, 'db', 'password.txt'), 'hunter2\n');
+      writeFileSync(join(work.dir, 'site.conf'), 'listen 80;\n');
+      work.write(`
+name: ${project}
+sites:
+  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g }, budget: { cpu: 100, memory: 100 } }
+services:
+  app:
+    image: turtle-test/web:1
+    runtime: runc
+    secrets: [db-password, { source: db-password, target: root_pw }]
+    configs: [{ source: site, target: /etc/site.conf }]
+secrets:
+  db-password: { file: ./db/password.txt }
+configs:
+  site: { file: site.conf }
+`);
+      const r = await work.json<{ outcome: string; sites: unknown }>(['deploy']);
+      assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
+      const c = (await rt.list(project)).find((x) => x.service === 'app')!;
+      const inside = async (cmd: string) => rt.exec(c.id, ['sh', '-c', cmd], 20_000);
+      assert.deepEqual(
+        [
+          await inside('[ "$(cat /run/secrets/db-password)" = hunter2 ]'), await inside('[ "$(cat /run/secrets/root_pw)" = hunter2 ]'),
+          await inside('grep -q "listen 80;" /etc/site.conf'), await inside('echo x > /run/secrets/db-password'), await inside('echo x > /etc/site.conf'),
+        ],
+        [0, 0, 0, 1, 1], `on ${engine.kind}: readable, and read-only`,
+      );
+      // the OCI runtime as each engine records it (Podman's own API names it)
+      const runtime = engine.kind === 'docker'
+        ? ((await engineRequest(engine.endpoint, 'GET', `/containers/${c.id}/json`)).body as { HostConfig: { Runtime: string } }).HostConfig.Runtime
+        : ((await engineRequest(engine.endpoint, 'GET', `/v4.0.0/libpod/containers/${c.id}/json`)).body as { OCIRuntime: string }).OCIRuntime;
+      assert.equal(runtime, 'runc');
+      // the value is in no inspect: only the path is
+      const inspect = JSON.stringify((await engineRequest(engine.endpoint, 'GET', `/containers/${c.id}/json`)).body);
+      assert.equal(inspect.includes('hunter2'), false);
+      assert.ok(inspect.includes(join(work.dir, 'db', 'password.txt')));
     });
   });
 }
