@@ -19,6 +19,8 @@ export interface NetworkSpec {
   labels: Record<string, string>;
   /** sha256 (hex) of what needs a new network when it changes; '' for external ones */
   configHash: string;
+  /** the site's pool for a network without a written subnet (absent: DEFAULT_POOL); not in configHash */
+  pool?: string[];
 }
 
 export interface Subnet {

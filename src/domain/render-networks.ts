@@ -12,6 +12,8 @@ export interface NetworkContext {
   networks?: Readonly<Record<string, NetworkDef>>;
   /** every service placed on the site: `links` of theirs add names to the services they link to */
   services: readonly ServiceSpec[];
+  /** the site's `networks.pool` */
+  pool?: readonly string[];
 }
 
 /** The project networks a container of `service` joins, with its names there; [] under a network_mode. */
@@ -45,6 +47,7 @@ function networkSpec(key: string, ctx: NetworkContext): NetworkSpec {
     external: def.external,
     ...made,
     configHash: def.external ? '' : hashOf(made),
+    ...(ctx.pool && !def.external ? { pool: [...ctx.pool] } : {}),
   };
 }
 

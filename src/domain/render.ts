@@ -13,12 +13,14 @@ export interface RenderOptions {
   stopped?: ReadonlySet<string>;
   /** the spec's top-level `networks:` (every service joins `<project>_default` unless it lists others) */
   networks?: Readonly<Record<string, NetworkDef>>;
+  /** the site's `networks.pool` */
+  pool?: readonly string[];
 }
 
 /** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
 export function renderSite(services: readonly ServiceSpec[], options: RenderOptions): ContainerSpec[] {
   const onSite = new Set(services.map((s) => s.name));
-  const net: NetworkContext = { project: options.project, site: options.site, services, ...(options.networks ? { networks: options.networks } : {}) };
+  const net: NetworkContext = { project: options.project, site: options.site, services, ...(options.networks ? { networks: options.networks } : {}), ...(options.pool ? { pool: options.pool } : {}) };
   const out: ContainerSpec[] = [];
   for (const service of services) {
     for (let replica = 1; replica <= service.replicas; replica++) {

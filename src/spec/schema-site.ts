@@ -6,6 +6,11 @@ import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields
 import { keyValues } from './_collections.js';
 import { DEFAULT_ENGINE } from './default-engine.js';
 import { forbidOf, forbidShape } from './_compose-checks.js';
+import { parseCidr } from '../domain/subnets.js';
+import { describeValue } from './_words.js';
+
+/** An IPv4 range such as 10.88.0.0/16. */
+const cidrText = z.unknown().transform((v, ctx): string => (typeof v === 'string' && parseCidr(v) !== undefined && v.includes('/') ? v : fail(ctx, `expected an IPv4 range such as 10.88.0.0/16, found ${describeValue(v)}`)));
 
 export const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -60,6 +65,10 @@ export const siteShape = {
   ),
   labels: doc(keyValues('label').optional(), { description: 'Free-form labels for the site.', type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ region: home }' }),
   ...forbidShape,
+  networks: doc(obj({ pool: doc(z.array(cidrText).min(1).optional(), { description: 'IPv4 ranges the project networks made here take their /24 subnets from.', type: 'list of CIDR', example: '[10.88.0.0/16]' }) }).optional(), {
+    description: 'How the project networks made on this site get their subnets: each network without an `ipam` subnet takes the first free /24 of `pool` that overlaps no route or address of the site\'s host (its LANs, guest VLANs, VPN ranges) and no other network of its engine; a written subnet that overlaps a route of the host stops the deploy, naming both. The host is read where the network is made: this machine for a local engine, the agent\'s host for an agent site; for a remote engine only the engine\'s own networks are known.',
+    type: 'map', default: '{ pool: [172.16.0.0/12, 10.0.0.0/8] }', example: '{ pool: [10.88.0.0/16] }',
+  }),
 };
 
 export const siteSchema = obj(siteShape)
@@ -88,6 +97,7 @@ function toSite(s: Fields): Omit<SiteSpec, 'name'> {
     budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10, ...(s.budget?.floor === undefined ? {} : { floor: s.budget.floor }) },
     labels: s.labels ?? {},
     ...forbidOf(s),
+    ...(s.networks?.pool ? { networkPool: s.networks.pool } : {}),
   };
   if (s.agent !== undefined) site.agent = s.agent;
   return site;

@@ -20,6 +20,8 @@ export interface SiteSpec {
   labels: Record<string, string>;
   /** what services placed here may not use: privileged, cap_add, devices, host_network */
   forbid?: ForbiddenKey[];
+  /** `networks.pool`: where project networks without a written subnet take theirs (absent: DEFAULT_POOL) */
+  networkPool?: string[];
 }
 
 export type ForbiddenKey = 'privileged' | 'cap_add' | 'devices' | 'host_network';

@@ -159,5 +159,52 @@ ${extra}`;
       assert.deepEqual((await rt.list(project)).map((c) => c.id).sort(), before);
       work.write(spec());
     });
+
+    test('a network without a subnet takes the first /24 of the site\'s pool the host does not route; a written subnet the host routes is refused', LIMIT, async () => {
+      // the router's own ranges, simulated: a blackhole route in the main table and a VPN's route in a table of its own
+      const net = engine.kind === 'docker' ? '10.213' : '10.214';
+      const pool = `${project}-pool`;
+      const ip = (cmd: string) => execSync(`ip ${cmd}`, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const unroute = () => {
+        for (const cmd of [`route del blackhole ${net}.0.0/24`, `route del blackhole ${net}.1.0/24 table 51820`])
+          try {
+            ip(cmd);
+          } catch {
+            // not there
+          }
+      };
+      unroute();
+      ip(`route add blackhole ${net}.0.0/24`);
+      ip(`route add blackhole ${net}.1.0/24 table 51820`);
+      const w = new Workdir();
+      const poolRt = createRuntime(engine);
+      try {
+        const yaml = (ipam = '') => `
+name: ${pool}
+sites:
+  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g }, networks: { pool: [${net}.0.0/16] } }
+networks:
+  default: {${ipam}}
+services:
+  app: { image: turtle-test/web:1 }
+`;
+        w.write(yaml());
+        const r = await w.json<DeployJson>(['deploy']);
+        assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
+        const doc = (await engineRequest(engine.endpoint, 'GET', `/networks/${pool}_default`)).body as { IPAM: { Config: { Subnet: string }[] } };
+        assert.deepEqual(doc.IPAM.Config.map((c) => c.Subnet), [`${net}.2.0/24`]);
+        // written, overlapping the host's route: refused before the engine is asked, naming both
+        await removeProject(poolRt, pool);
+        w.write(yaml(` ipam: { config: [{ subnet: ${net}.0.128/25 }] } `));
+        const bad = await w.json<DeployJson>(['deploy']);
+        assert.equal(bad.outcome, 'failed');
+        assert.match(JSON.stringify(bad.sites), new RegExp(`its subnet ${net.replace('.', '\\.')}\\.0\\.128/25 overlaps the host's route ${net.replace('.', '\\.')}\\.0\\.0/24 \\(blackhole\\)`));
+        assert.equal((await engineRequest(engine.endpoint, 'GET', `/networks/${pool}_default`)).status, 404);
+      } finally {
+        unroute();
+        await removeProject(poolRt, pool);
+        w.remove();
+      }
+    });
   });
 }

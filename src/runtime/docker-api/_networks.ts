@@ -2,8 +2,10 @@
 // aardvark-dns): user-defined bridges, on which each container is found by its aliases. Only networks with
 // turtle's labels are ever changed.
 import type Dockerode from 'dockerode';
-import { NetworkLabel, type ContainerNetwork, type NetworkSpec, type ObservedNetwork } from '../../domain/network.js';
-import { TurtleError } from '../../lib/errors.js';
+import { NetworkLabel, type ContainerNetwork, type NetworkSpec, type ObservedNetwork, type Subnet } from '../../domain/network.js';
+import { DEFAULT_POOL, firstOverlap, pickSubnet } from '../../domain/subnets.js';
+import { ExitCode, TurtleError } from '../../lib/errors.js';
+import { hostRoutes } from './_host-routes.js';
 import { attempt, type EngineContext } from './_context.js';
 import { engineMessage, statusOf } from './_errors.js';
 
@@ -71,11 +73,59 @@ export function networkBody(spec: NetworkSpec) {
   };
 }
 
+/** One network made at a time per engine: two picking a subnet at once would pick the same. */
+const making = new Map<string, Promise<unknown>>();
+
 export async function createNetwork(ctx: EngineContext, spec: NetworkSpec): Promise<string> {
+  const before = making.get(ctx.endpoint) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(() => makeNetwork(ctx, spec));
+  making.set(ctx.endpoint, mine);
   try {
-    const network = (await ctx.docker.createNetwork(networkBody(spec) as Dockerode.NetworkCreateOptions)) as { id: string };
+    return await mine;
+  } finally {
+    if (making.get(ctx.endpoint) === mine) making.delete(ctx.endpoint);
+  }
+}
+
+/**
+ * The subnets of a bridge network: as written, once checked against the host's routes; else the first free
+ * /24 of the site's pool, past the host's routes and addresses and the engine's other networks. The host
+ * is known where the engine is local (this machine, or the agent's own host); a remote engine tells only
+ * its networks.
+ */
+async function subnetsFor(ctx: EngineContext, spec: NetworkSpec): Promise<Subnet[]> {
+  if (spec.driver !== 'bridge') return spec.subnets;
+  const routes = ctx.endpoint.startsWith('unix://') ? hostRoutes() : [];
+  if (spec.subnets.length > 0) {
+    for (const s of spec.subnets) {
+      const clash = firstOverlap(s.subnet, routes.filter((r) => !r.engine));
+      if (clash)
+        throw new TurtleError(`network ${spec.name} cannot be made on ${spec.site}: its subnet ${s.subnet} overlaps the host's route ${clash.dst} (${clash.what})`, {
+          exitCode: ExitCode.invalid,
+          hint: `choose a subnet under networks.${spec.key}.ipam that the host does not route, or leave ipam out and turtle picks one from the site's networks.pool`,
+        });
+    }
+    return spec.subnets;
+  }
+  const engineNets = (await attempt(ctx, 'list the networks to pick a free subnet', () => ctx.docker.listNetworks() as Promise<{ IPAM?: { Config?: { Subnet?: string }[] | null } }[]>))
+    .flatMap((n) => n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string');
+  const pool = spec.pool ?? [...DEFAULT_POOL];
+  const subnet = pickSubnet(pool, [...routes.map((r) => r.dst), ...engineNets]);
+  if (!subnet)
+    throw new TurtleError(`network ${spec.name} cannot be made on ${spec.site}: no /24 of the pool ${pool.join(', ')} is free of the host's routes and the engine's networks`, {
+      hint: `give the site a larger pool (sites.${spec.site}.networks.pool), remove unused networks, or write a subnet under networks.${spec.key}.ipam`,
+    });
+  return [{ subnet }];
+}
+
+async function makeNetwork(ctx: EngineContext, spec: NetworkSpec, tries = 3): Promise<string> {
+  const subnets = await subnetsFor(ctx, spec);
+  try {
+    const network = (await ctx.docker.createNetwork(networkBody({ ...spec, subnets }) as Dockerode.NetworkCreateOptions)) as { id: string };
     return network.id;
   } catch (err) {
+    // another client of the engine took the subnet picked a moment ago: pick again
+    if (spec.subnets.length === 0 && tries > 1 && /overlap|already used/i.test(engineMessage(err))) return makeNetwork(ctx, spec, tries - 1);
     const message = engineMessage(err);
     if (statusOf(err) === 409 || /already exists/i.test(message)) {
       throw new TurtleError(`network ${spec.name} already exists on ${spec.site}, and turtle did not make it`, {
