@@ -23,20 +23,20 @@ const defShape = {
 };
 
 const SECRET_SOURCES_REFUSED = {
-    environment: 'a secret read from an environment variable would put its value in turtle\'s records; write it to a file readable only by you (chmod 600) and name it with `file:`',
-    external: SWARM,
-    template_driver: SWARM,
-    driver: SWARM,
-    driver_opts: SWARM,
-    labels: SWARM,
+  environment: 'a secret read from an environment variable would put its value in turtle\'s records; write it to a file readable only by you (chmod 600) and name it with `file:`',
+  external: SWARM,
+  template_driver: SWARM,
+  driver: SWARM,
+  driver_opts: SWARM,
+  labels: SWARM,
 };
 
 const CONFIG_SOURCES_REFUSED = {
-    content: 'write the content to a file beside turtle.yaml and name it with `file:` (`turtle import` does this for you)',
-    environment: 'write the value to a file beside turtle.yaml and name it with `file:`',
-    external: SWARM.replace('secret', 'config'),
-    template_driver: SWARM.replace('secret', 'config'),
-    labels: SWARM.replace('secret', 'config'),
+  content: 'write the content to a file beside turtle.yaml and name it with `file:` (`turtle import` does this for you)',
+  environment: 'write the value to a file beside turtle.yaml and name it with `file:`',
+  external: SWARM.replace('secret', 'config'),
+  template_driver: SWARM.replace('secret', 'config'),
+  labels: SWARM.replace('secret', 'config'),
 };
 
 /** An entry is a file; without `file:` (and without a refused source, reported on its own) it says what to write. */

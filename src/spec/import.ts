@@ -178,8 +178,9 @@ function secretSources(doc: Document, out: ImportResult): void {
 }
 
 /**
- * Swarm's update and restart timings, which Compose ignores outside Swarm: update_config.order becomes
- * turtle's `update.order`; the rest is removed, each said. (Placement and mode stay: they mean something.)
+ * Swarm's update and restart timings and placement, which Compose ignores outside Swarm: update_config.order
+ * becomes turtle's `update.order`; the rest is removed, each said. (`mode: global` stays, and is refused
+ * with what to use: it changes how many containers run.)
  */
 function swarmUpdates(doc: Document, at: string, service: YAMLMap, resolved: Written, out: ImportResult): void {
   const deploy = resolved?.deploy as Written;
