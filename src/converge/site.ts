@@ -2,11 +2,11 @@
 // failure; then the site proxy's backends are brought in line with what runs.
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { plan } from '../domain/plan.js';
-import { missingExternal } from '../domain/plan-networks.js';
+import { externalVolumes, missingExternal } from '../domain/plan-networks.js';
 import { observeSite } from './observe.js';
 import { describeStep, stepService, type Step } from '../domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
-import type { ContainerRuntime, ImageProgress } from '../runtime/types.js';
+import { managesNetworks, type ContainerRuntime, type ImageProgress } from '../runtime/types.js';
 import type { StepRecord } from '../store/deployments.js';
 import { executeStep, type ExecContext } from './executors.js';
 import { syncProxy } from './_proxied.js';
@@ -56,6 +56,14 @@ export async function convergeSite(
     const names = missing.map((n) => n.name).join(', ');
     const error = new TurtleError(`external network${missing.length > 1 ? 's' : ''} ${names} ${missing.length > 1 ? 'do' : 'does'} not exist on ${site}`, {
       hint: `create ${missing.length > 1 ? 'them' : 'it'} there first (docker network create ${missing[0]!.name}), or drop \`external: true\` so that turtle makes ${missing.length > 1 ? 'them' : 'it'}`,
+    });
+    return { site, steps: [], records: [], error };
+  }
+  const volumes = managesNetworks(runtime) ? await runtime.missingVolumes(externalVolumes(desired)) : [];
+  if (volumes.length > 0) {
+    const names = volumes.join(', ');
+    const error = new TurtleError(`external volume${volumes.length > 1 ? 's' : ''} ${names} ${volumes.length > 1 ? 'do' : 'does'} not exist on ${site}`, {
+      hint: `create ${volumes.length > 1 ? 'them' : 'it'} there first (docker volume create ${volumes[0]}), or drop \`external: true\` and let the engine make ${volumes.length > 1 ? 'them' : 'it'}, empty`,
     });
     return { site, steps: [], records: [], error };
   }

@@ -29,6 +29,11 @@ export function planNetworks(desired: readonly ContainerSpec[], observed: readon
   return { first, last };
 }
 
+/** The external volumes `desired` mounts, each once: a site must have them before a deploy. */
+export function externalVolumes(desired: readonly ContainerSpec[]): string[] {
+  return [...new Set(desired.flatMap((c) => c.mounts.filter((m) => m.type === 'volume' && m.external && m.source !== undefined).map((m) => m.source!)))];
+}
+
 /** The external networks `desired` joins that the engine does not have (a deploy stops before any step then). */
 export function missingExternal(desired: readonly ContainerSpec[], observed: readonly { name: string }[]): NetworkSpec[] {
   const have = new Set(observed.map((n) => n.name));

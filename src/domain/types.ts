@@ -33,6 +33,8 @@ export interface Mount {
   readOnly: boolean;
   /** a declared named volume's driver, options and labels: the engine makes it with them on first use */
   volume?: { driver?: string; driverOpts: Record<string, string>; labels: Record<string, string> };
+  /** a volume declared `external`: made outside turtle, so it must exist before a deploy */
+  external?: true;
 }
 
 export interface Healthcheck {

@@ -197,6 +197,8 @@ export interface ManagesNetworks {
   removeNetwork(id: string): Promise<void>;
   /** joins a container to one of its networks, with its names there */
   connect(containerId: string, network: ContainerNetwork): Promise<void>;
+  /** which of the volumes `names` the engine does not have */
+  missingVolumes(names: readonly string[]): Promise<string[]>;
 }
 
 export function managesNetworks(runtime: ContainerRuntime): runtime is ContainerRuntime & ManagesNetworks {

@@ -58,7 +58,7 @@ export function resolveVolumes(spec: Spec, problems: Problem[]): void {
     mounts.map((m, i) => {
       if (m.type !== 'volume' || m.source === undefined) return m;
       const def = declared?.[m.source];
-      if (def) return { ...m, source: volumeName(spec.project, m.source, def), ...(def.driver || Object.keys(def.driverOpts).length || Object.keys(def.labels).length ? { volume: volumeOptions(def) } : {}) };
+      if (def) return { ...m, source: volumeName(spec.project, m.source, def), ...(def.external ? { external: true as const } : def.driver || Object.keys(def.driverOpts).length || Object.keys(def.labels).length ? { volume: volumeOptions(def) } : {}) };
       if (declared) problems.push({ path: [...path, i], message: `volume \`${m.source}\` is not declared under the top-level \`volumes:\``, hint: `add it there (volumes: { ${m.source}: {} }), as Compose requires` });
       else if (!noted.has(m.source)) {
         noted.add(m.source);

@@ -1,5 +1,6 @@
 // Named volumes on real Docker and Podman, through the real CLI: two projects on one site that both
-// declare `data` get a volume each (`<project>_data`), and what one writes the other never sees.
+// declare `data` get a volume each (`<project>_data`), and what one writes the other never sees; an
+// external volume the site lacks stops the deploy before anything is made.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
@@ -41,6 +42,37 @@ volumes:
       assert.ok(execsCommands(rt));
       assert.equal(await rt.exec((await app(projects[0]!)).id, ['sh', '-c', 'echo mine > /data/who'], 20_000), 0);
       assert.notEqual(await rt.exec((await app(projects[1]!)).id, ['sh', '-c', 'test -e /data/who'], 20_000), 0);
+    });
+
+    test('an external volume the site lacks stops the deploy before anything is made; once made, it is mounted by its name', { timeout: 120_000 }, async () => {
+      const project = `volx-${engine.kind}-${process.pid}`;
+      const shared = `${project}-shared`;
+      const w = new Workdir();
+      try {
+        w.write(`
+name: ${project}
+sites:
+  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
+services:
+  app:
+    image: turtle-test/web:1
+    volumes: ["media:/media"]
+volumes:
+  media: { external: true, name: ${shared} }
+`);
+        const r = await w.run(['deploy']);
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(r.stderr, new RegExp(`external volume ${shared} does not exist on dc1`));
+        assert.deepEqual(await rt.list(project), []);
+        assert.equal((await engineRequest(engine.endpoint, 'GET', `/volumes/${shared}`)).status, 404, 'turtle made no volume');
+        await engineRequest(engine.endpoint, 'POST', '/volumes/create', { Name: shared });
+        const ok = await w.json<{ outcome: string; sites: unknown }>(['deploy']);
+        assert.equal(ok.outcome, 'succeeded', JSON.stringify(ok.sites));
+      } finally {
+        await removeProject(rt, project);
+        await engineRequest(engine.endpoint, 'DELETE', `/volumes/${shared}`);
+        w.remove();
+      }
     });
   });
 }

@@ -231,7 +231,7 @@ volumes:
   assert.deepEqual(spec.services.db!.mounts, [
     { type: 'volume', source: 'shop_db_data', target: '/var/lib/postgresql/data', readOnly: false },
     { type: 'volume', source: 'family-media', target: '/media', readOnly: false },
-    { type: 'volume', source: 'shared', target: '/shared', readOnly: false },
+    { type: 'volume', source: 'shared', target: '/shared', readOnly: false, external: true },
     { type: 'volume', source: 'shop_cache', target: '/cache', readOnly: false, volume: { driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=64m' }, labels: { tier: 'cache' } } },
   ]);
   assert.deepEqual(problems('  db:\n    image: postgres\n    volumes: ["data:/data"]\nvolumes:\n  other: {}\n'), [

@@ -15,6 +15,7 @@ const port = z.strictObject({ host: int(1, 65_535).optional(), hostIp: plain.opt
 const mount = z.strictObject({
   type: z.enum(['bind', 'volume', 'tmpfs']), source: plain.optional(), target: plain, readOnly: z.boolean(),
   volume: z.strictObject({ driver: plain.optional(), driverOpts: record, labels: record }).optional(),
+  external: z.literal(true).optional(),
 });
 const healthcheck = z.strictObject({ test: z.array(plain).min(1).max(64), intervalMs: ms, timeoutMs: ms, retries: int(1, 1000), startPeriodMs: ms });
 const check = z.discriminatedUnion('kind', [

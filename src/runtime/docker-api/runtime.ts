@@ -123,6 +123,11 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
     return running[0].id;
   }
 
+  async missingVolumes(names: readonly string[]): Promise<string[]> {
+    const gone = await Promise.all(names.map((name) => attempt(this.ctx, `inspect volume ${name}`, () => this.ctx.docker.getVolume(name).inspect().then(() => false, (err: unknown) => (statusOf(err) === 404 ? true : Promise.reject(err))))));
+    return names.filter((_, i) => gone[i]);
+  }
+
   networks(project: string, names?: readonly string[]): Promise<ObservedNetwork[]> {
     return listNetworks(this.ctx, project, names);
   }
