@@ -2,7 +2,7 @@
 import type { ServiceSpec, SiteSpec, Spec } from './types.js';
 import type { Env } from './_interpolate.js';
 import { isMap } from './_fields.js';
-import { fromZod, type Problem } from './_problems.js';
+import { fromZod, unreported, type Problem } from './_problems.js';
 import { applyOverlays } from './_overlays.js';
 import { documentSchema, projectProblem } from './schema.js';
 import { lenientSite, siteSchema } from './schema-site.js';
@@ -13,6 +13,7 @@ import { describeValue } from './_words.js';
 import { networksSection, resolveContainerModes } from './_networks.js';
 import { resolveVolumes, volumesSection } from './_volumes-top.js';
 import { readableFiles, resolveFiles } from './_files-top.js';
+import { readableSection } from './_sections.js';
 import { homedir } from 'node:os';
 
 function entries(value: unknown): [string, unknown][] {
@@ -61,18 +62,15 @@ export function build(raw: unknown, file: string, problems: Problem[], env: Env 
   const overlays = applyOverlays({ raw: raw.overlays, rawServices, siteNames, sites, services, baseProblems }, problems);
   const spec: Spec = { version: 1, project: String(raw.project ?? raw.name), sites, services, file };
   if (Object.keys(overlays).length > 0) spec.overlays = overlays;
-  const reported = new Set(problems.map((p) => p.message));
+  const fresh = unreported(problems);
   for (const [site, own] of Object.entries(overlays)) {
     const found: Problem[] = [];
     resolveContainerModes({ ...services, ...own }, found, (s) => (s in own ? ['overlays', site, 'services', s] : ['services', s]));
-    problems.push(...found.filter((p) => !reported.has(p.message)));
+    problems.push(...fresh(found));
   }
   if (top.success && top.data.rollout !== undefined) spec.rollout = top.data.rollout;
-  if (raw.networks !== undefined) spec.networks = readableNetworks(raw.networks);
-  if (raw.volumes !== undefined) {
-    const volumes = volumesSection.safeParse(raw.volumes);
-    spec.volumes = volumes.success ? volumes.data : {};
-  }
+  if (raw.networks !== undefined) spec.networks = readableSection(networksSection, raw.networks, () => ({ external: false, driver: 'bridge', internal: false, subnets: [], driverOpts: {}, labels: {} }));
+  if (raw.volumes !== undefined) spec.volumes = readableSection(volumesSection, raw.volumes, () => ({ external: false, driverOpts: {}, labels: {} }));
   for (const key of ['secrets', 'configs'] as const) if (raw[key] !== undefined) spec[key] = readableFiles(key, raw[key]);
   resolveVolumes(spec, problems);
   resolveFiles(spec, problems, homedir());
@@ -81,9 +79,3 @@ export function build(raw: unknown, file: string, problems: Problem[], env: Env 
   return spec;
 }
 
-/** The top-level networks, or (when they have problems, already reported) each key as a plain bridge, so rules about them still run. */
-function readableNetworks(raw: unknown): NonNullable<Spec['networks']> {
-  const parsed = networksSection.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  return Object.fromEntries(entries(raw).map(([key]) => [key, { external: false, driver: 'bridge', internal: false, subnets: [], driverOpts: {}, labels: {} }]));
-}

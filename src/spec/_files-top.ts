@@ -7,10 +7,10 @@ import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Mount } from '../domain/types.js';
-import type { Problem } from './_problems.js';
+import { unreported, type Problem } from './_problems.js';
 import type { FileDef, FileRef, ServiceSpec, Spec } from './types.js';
 import { doc, fail, isMap, obj, str } from './_fields.js';
-import { namedSection } from './_sections.js';
+import { namedSection, readableSection } from './_sections.js';
 import { describeValue } from './_words.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -53,12 +53,9 @@ const configEntry = entry('config', CONFIG_SOURCES_REFUSED);
 export const secretsSection = namedSection('secret', NAME, 'file', secretEntry);
 export const configsSection = namedSection('config', NAME, 'file', configEntry);
 
-/** The section's entries, or (when it has problems, already reported) each key with its file if readable, so the services' references still resolve. */
+/** The section's entries; when it has problems, each key with its file where one is written. */
 export function readableFiles(kind: 'secrets' | 'configs', raw: unknown): Record<string, FileDef> {
-  const parsed = (kind === 'secrets' ? secretsSection : configsSection).safeParse(raw);
-  if (parsed.success) return parsed.data;
-  if (!isMap(raw)) return {};
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { file: isMap(v) && typeof v.file === 'string' ? v.file : '' }]));
+  return readableSection(kind === 'secrets' ? secretsSection : configsSection, raw, (v) => ({ file: isMap(v) && typeof v.file === 'string' ? v.file : '' }));
 }
 
 /** A service's `secrets:` or `configs:`: names, or { source, target, uid, gid, mode }. */
@@ -101,7 +98,6 @@ export function fileTarget(kind: 'secret' | 'config', ref: FileRef): string {
  * top-level section declares, or a file that does not exist, is an error at the service.
  */
 export function resolveFiles(spec: Spec, problems: Problem[], home: string): void {
-  if (!spec.secrets && !spec.configs && !usesFiles(spec)) return;
   const base = resolve(spec.file, '..');
   const absolute = (file: string) => (file.startsWith('~/') ? resolve(home, file.slice(2)) : resolve(base, file));
   const checked = new Map<string, string | undefined>();
@@ -142,6 +138,7 @@ export function resolveFiles(spec: Spec, problems: Problem[], home: string): voi
   const seen = new Set<string>();
   const apply = (service: ServiceSpec, path: (string | number)[], problems: Problem[]) => {
     const extra = mountsOf(service, path, problems);
+    if (extra.length === 0) return;
     const taken = new Set(service.mounts.map((m) => m.target));
     for (const m of extra) {
       if (taken.has(m.target) && !seen.has(`${path.join('.')}:${m.target}`)) {
@@ -154,19 +151,13 @@ export function resolveFiles(spec: Spec, problems: Problem[], home: string): voi
   };
   for (const s of Object.values(spec.services)) apply(s, ['services', s.name], problems);
   remoteNotes(spec, problems);
-  // an overlay's service is the base one with the overlay's values: what its base already reported is not repeated
-  const reported = new Set(problems.map((p) => p.message));
+  const fresh = unreported(problems);
   for (const [site, services] of Object.entries(spec.overlays ?? {}))
     for (const [name, s] of Object.entries(services)) {
       const own: Problem[] = [];
       apply(s, ['overlays', site, 'services', name], own);
-      problems.push(...own.filter((p) => !reported.has(p.message)));
+      problems.push(...fresh(own));
     }
-}
-
-function usesFiles(spec: Spec): boolean {
-  const any = (s: ServiceSpec) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0;
-  return Object.values(spec.services).some(any) || Object.values(spec.overlays ?? {}).some((o) => Object.values(o).some(any));
 }
 
 /** A site whose engine is not on this machine mounts the file from its own disk: it must be there too. */

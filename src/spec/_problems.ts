@@ -71,3 +71,12 @@ export function toIssues(problems: readonly Problem[], locator: Locator): Issue[
   located.sort((a, b) => a.line - b.line || a.col - b.col);
   return located.map((l) => l.issue);
 }
+
+/**
+ * For checks run again on overlays' services (each the base service with the overlay's values): keeps
+ * the problems whose message the base did not already report.
+ */
+export function unreported(problems: readonly Problem[]): (found: readonly Problem[]) => Problem[] {
+  const seen = new Set(problems.map((p) => p.message));
+  return (found) => found.filter((p) => !seen.has(p.message));
+}

@@ -30,3 +30,13 @@ export function namedSection<T>(what: string, pattern: RegExp, fields: string, e
     return out;
   });
 }
+
+/**
+ * The section's entries; when it has problems (already reported), each key with `fallback(entry)`, so the
+ * services' references to those keys still resolve instead of each being reported as undeclared.
+ */
+export function readableSection<T>(section: z.ZodType<Record<string, T>>, raw: unknown, fallback: (entry: unknown) => T): Record<string, T> {
+  const parsed = section.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  return isMap(raw) ? Object.fromEntries(Object.entries(raw).map(([key, entry]) => [key, fallback(entry)])) : {};
+}

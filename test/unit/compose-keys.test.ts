@@ -237,6 +237,10 @@ volumes:
   assert.deepEqual(problems('  db:\n    image: postgres\n    volumes: ["data:/data"]\nvolumes:\n  other: {}\n'), [
     'services.db.volumes[0]: volume `data` is not declared under the top-level `volumes:` (add it there (volumes: { data: {} }), as Compose requires)',
   ]);
+  // a declared volume with a bad entry is still declared: its own problem is the one reported
+  assert.deepEqual(problems('  db:\n    image: postgres\n    volumes: ["data:/data", "logs:/logs"]\nvolumes:\n  data: { driver: 7 }\n  logs: {}\n'), [
+    'volumes.data.driver: expected a string, found number 7',
+  ]);
   const bare = parse('  db:\n    image: postgres\n    volumes: ["data:/data"]\n');
   assert.deepEqual([bare.services.db!.mounts[0]!.source, bare.notes?.map((n) => n.message)], ['data', ['volume `data` is used by its bare name, so another project on the site writing `data` shares it']]);
 });
