@@ -43,6 +43,14 @@ export interface ConvergeResult {
   observed?: ObservedContainer[];
 }
 
+/** External networks or volumes a site lacks: a deploy stops before any step, saying how to make them. */
+function missingError(what: 'network' | 'volume', names: readonly string[], site: string, otherwise: (them: string) => string): TurtleError {
+  const many = names.length > 1;
+  return new TurtleError(`external ${what}${many ? 's' : ''} ${names.join(', ')} ${many ? 'do' : 'does'} not exist on ${site}`, {
+    hint: `create ${many ? 'them' : 'it'} there first (docker ${what} create ${names[0]}), or drop \`external: true\` ${otherwise(many ? 'them' : 'it')}`,
+  });
+}
+
 export async function convergeSite(
   runtime: ContainerRuntime,
   site: string,
@@ -51,22 +59,10 @@ export async function convergeSite(
   hooks: ConvergeHooks = {},
 ): Promise<ConvergeResult> {
   const { actual, networks } = await observeSite(runtime, site, project, desired, hooks.trustLabels);
-  const missing = networks ? missingExternal(desired, networks) : [];
-  if (missing.length > 0) {
-    const names = missing.map((n) => n.name).join(', ');
-    const error = new TurtleError(`external network${missing.length > 1 ? 's' : ''} ${names} ${missing.length > 1 ? 'do' : 'does'} not exist on ${site}`, {
-      hint: `create ${missing.length > 1 ? 'them' : 'it'} there first (docker network create ${missing[0]!.name}), or drop \`external: true\` so that turtle makes ${missing.length > 1 ? 'them' : 'it'}`,
-    });
-    return { site, steps: [], records: [], error };
-  }
+  const missing = networks ? missingExternal(desired, networks).map((n) => n.name) : [];
+  if (missing.length > 0) return { site, steps: [], records: [], error: missingError('network', missing, site, (them) => `so that turtle makes ${them}`) };
   const volumes = managesNetworks(runtime) ? await runtime.missingVolumes(externalVolumes(desired)) : [];
-  if (volumes.length > 0) {
-    const names = volumes.join(', ');
-    const error = new TurtleError(`external volume${volumes.length > 1 ? 's' : ''} ${names} ${volumes.length > 1 ? 'do' : 'does'} not exist on ${site}`, {
-      hint: `create ${volumes.length > 1 ? 'them' : 'it'} there first (docker volume create ${volumes[0]}), or drop \`external: true\` and let the engine make ${volumes.length > 1 ? 'them' : 'it'}, empty`,
-    });
-    return { site, steps: [], records: [], error };
-  }
+  if (volumes.length > 0) return { site, steps: [], records: [], error: missingError('volume', volumes, site, (them) => `and let the engine make ${them}, empty`) };
   const steps = plan({ site, desired, actual, project, ...(networks ? { networks } : {}) });
   hooks.onPlan?.(steps);
   const ctx = { runtime, site, stopTimeoutS: 10, signal: hooks.signal, onProgress: hooks.onProgress, desired };
