@@ -13,6 +13,18 @@ for (const engine of engines()) {
     const projects = ['a', 'b'].map((p) => `vol${p}-${engine.kind}-${process.pid}`);
     const works = projects.map(() => new Workdir());
     const rt = createRuntime(engine);
+    /** one service mounting `mount`, with the top-level volume `volume` */
+    const stack = (project: string, mount: string, volume: string) => `
+name: ${project}
+sites:
+  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
+services:
+  app:
+    image: turtle-test/web:1
+    volumes: ["${mount}"]
+volumes:
+  ${volume}
+`;
     after(async () => {
       for (const p of projects) await removeProject(rt, p);
       for (const p of projects) await engineRequest(engine.endpoint, 'DELETE', `/volumes/${p}_data`);
@@ -21,17 +33,7 @@ for (const engine of engines()) {
 
     test('two projects declaring the same volume do not share it', { timeout: 120_000 }, async () => {
       for (const [i, project] of projects.entries()) {
-        works[i]!.write(`
-name: ${project}
-sites:
-  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
-services:
-  app:
-    image: turtle-test/web:1
-    volumes: ["data:/data"]
-volumes:
-  data: {}
-`);
+        works[i]!.write(stack(project, 'data:/data', 'data: {}'));
         const r = await works[i]!.json<{ outcome: string; sites: unknown }>(['deploy']);
         assert.equal(r.outcome, 'succeeded', JSON.stringify(r.sites));
       }
@@ -49,17 +51,7 @@ volumes:
       const shared = `${project}-shared`;
       const w = new Workdir();
       try {
-        w.write(`
-name: ${project}
-sites:
-  dc1: { role: edge, runtime: ${engine.kind}, engine: "${engine.endpoint}", capacity: { cpus: 2, memory: 2g } }
-services:
-  app:
-    image: turtle-test/web:1
-    volumes: ["media:/media"]
-volumes:
-  media: { external: true, name: ${shared} }
-`);
+        w.write(stack(project, 'media:/media', `media: { external: true, name: ${shared} }`));
         const r = await w.run(['deploy']);
         assert.equal(r.code, 3, r.stderr);
         assert.match(r.stderr, new RegExp(`external volume ${shared} does not exist on dc1`));
