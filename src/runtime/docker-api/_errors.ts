@@ -19,6 +19,15 @@ export function engineMessage(err: unknown): string {
   return text || `HTTP ${statusOf(err) ?? 'error'} with no message (is this a container engine?)`;
 }
 
+/**
+ * Podman before 4.4 fails an inspect (or wait) of a container whose process exits at that moment: it reads
+ * /proc/PID/cgroup of a pid that is gone ("read /proc/8058/cgroup: no such process", podman#16383, fixed
+ * by podman#16504). Asking again a moment later sees the container stopped.
+ */
+export function isExitRace(err: unknown): boolean {
+  return statusOf(err) === 500 && /\/proc\/\d+\/cgroup: (no such process|no such file or directory)/.test(engineMessage(err));
+}
+
 export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && UNREACHABLE_CODES.has(code);

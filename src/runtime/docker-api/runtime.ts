@@ -12,7 +12,7 @@ import { execIn } from './_exec.js';
 import { connect, request, requestStream, type CallCounts } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { createBody, type CgroupDriver } from './_create-body.js';
-import { engineMessage, statusOf } from './_errors.js';
+import { engineMessage, isExitRace, statusOf } from './_errors.js';
 import { importImage, imageExists, pullImage } from './_images.js';
 import { projectFilter } from './_labels.js';
 import { createLease, listLeases, removeLease, renameLease } from './_leases.js';
@@ -229,11 +229,17 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
   }
 
   private async inspectDoc(id: string): Promise<InspectDoc | undefined> {
-    try {
-      return (await this.docker.getContainer(id).inspect()) as unknown as InspectDoc;
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      return attempt(this.ctx, `inspect container ${id}`, () => Promise.reject(err));
+    for (let tries = 1; ; tries++) {
+      try {
+        return (await this.docker.getContainer(id).inspect()) as unknown as InspectDoc;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        if (tries < 3 && isExitRace(err)) {
+          await new Promise((r) => setTimeout(r, 20 * tries));
+          continue;
+        }
+        return attempt(this.ctx, `inspect container ${id}`, () => Promise.reject(err));
+      }
     }
   }
 
