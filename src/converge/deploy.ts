@@ -52,5 +52,5 @@ export function specHash(spec: Spec): string {
 
 /** What `site` should run: its services with overlays, rendered, with the operator's stops applied (the store's unless given), and its proxy when a service is proxied. */
 export function desiredContainers(spec: Spec, site: string, store: Store, stopped: ReadonlySet<string> = store.stoppedServices(site)): ContainerSpec[] {
-  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped, ...(spec.networks ? { networks: spec.networks } : {}), ...(spec.sites[site]?.networkPool ? { pool: spec.sites[site].networkPool } : {}) }));
+  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped, ...(spec.networks ? { networks: spec.networks } : {}), ...(spec.sites[site]?.networkPool ? { pool: spec.sites[site].networkPool } : {}), ...(spec.sites[site]?.networkHostAccess ? { hostAccess: spec.sites[site].networkHostAccess } : {}) }));
 }

@@ -1,5 +1,6 @@
 // Project networks: what a site's containers join so that they find each other by name (Compose's
 // `<project>_default` and the networks a spec declares). Plain data, like the containers.
+import { createHash } from 'node:crypto';
 
 /** One network as the spec wants it on a site. The engine's name is `<project>_<key>`, or the `name` written. */
 export interface NetworkSpec {
@@ -21,6 +22,27 @@ export interface NetworkSpec {
   configHash: string;
   /** the site's pool for a network without a written subnet (absent: DEFAULT_POOL); not in configHash */
   pool?: string[];
+  /** the site's `networks.host_access`: ports of the host its containers may open; not in configHash */
+  hostAccess?: HostPort[];
+}
+
+/** A port (or a range, `port`..`to`) of the site's host that containers of project networks may open. */
+export interface HostPort {
+  port: number;
+  to?: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** Docker's and Podman's option for the name of a bridge network's interface on the host. */
+export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
+/**
+ * The host interface of a bridge network turtle makes: `tt-` and 12 hex digits of its engine name, so the
+ * site's firewall rules can name it before it exists (15 characters: Linux's limit). A `driver_opts` entry
+ * written in the spec wins.
+ */
+export function bridgeName(network: Pick<NetworkSpec, 'name' | 'driverOpts'>): string {
+  return network.driverOpts[BRIDGE_NAME_OPTION] ?? `tt-${createHash('sha256').update(network.name).digest('hex').slice(0, 12)}`;
 }
 
 export interface Subnet {

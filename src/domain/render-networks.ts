@@ -1,7 +1,7 @@
 // Which networks a site's containers join, and by which names the others find them there (pure).
 import type { NetworkDef, ServiceSpec } from '../spec/types.js';
 import { hashOf } from './hash.js';
-import type { ContainerNetwork, NetworkSpec } from './network.js';
+import { BRIDGE_NAME_OPTION, bridgeName, type ContainerNetwork, type HostPort, type NetworkSpec } from './network.js';
 
 export const DEFAULT_NETWORK = 'default';
 
@@ -14,6 +14,8 @@ export interface NetworkContext {
   services: readonly ServiceSpec[];
   /** the site's `networks.pool` */
   pool?: readonly string[];
+  /** the site's `networks.host_access` */
+  hostAccess?: readonly HostPort[];
 }
 
 /** The project networks a container of `service` joins, with its names there; [] under a network_mode. */
@@ -38,9 +40,12 @@ function networkName(ctx: NetworkContext, key: string): string {
 
 function networkSpec(key: string, ctx: NetworkContext): NetworkSpec {
   const def = ctx.networks?.[key] ?? { external: false, driver: 'bridge', internal: false, subnets: [], driverOpts: {}, labels: {} };
-  const made = { driver: def.driver, internal: def.internal, subnets: def.subnets, driverOpts: def.driverOpts, labels: def.labels };
+  const name = networkName(ctx, key);
+  // a bridge turtle makes is named by turtle, so the site's firewall can name it (see bridgeName)
+  const driverOpts = def.driver === 'bridge' && !def.external ? { ...def.driverOpts, [BRIDGE_NAME_OPTION]: bridgeName({ name, driverOpts: def.driverOpts }) } : def.driverOpts;
+  const made = { driver: def.driver, internal: def.internal, subnets: def.subnets, driverOpts, labels: def.labels };
   return {
-    name: networkName(ctx, key),
+    name,
     key,
     project: ctx.project,
     site: ctx.site,
@@ -48,6 +53,7 @@ function networkSpec(key: string, ctx: NetworkContext): NetworkSpec {
     ...made,
     configHash: def.external ? '' : hashOf(made),
     ...(ctx.pool && !def.external ? { pool: [...ctx.pool] } : {}),
+    ...(ctx.hostAccess && !def.external ? { hostAccess: ctx.hostAccess.map((p) => ({ ...p })) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { hashOf } from './hash.js';
 import { cgroupParent } from './cgroup.js';
 import type { ContainerSpec, PortBinding, ProxyRoute } from './types.js';
 import { containerNetworks, networksForHash, type NetworkContext } from './render-networks.js';
+import type { HostPort } from './network.js';
 
 export interface RenderOptions {
   project: string;
@@ -15,12 +16,14 @@ export interface RenderOptions {
   networks?: Readonly<Record<string, NetworkDef>>;
   /** the site's `networks.pool` */
   pool?: readonly string[];
+  /** the site's `networks.host_access` */
+  hostAccess?: readonly HostPort[];
 }
 
 /** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
 export function renderSite(services: readonly ServiceSpec[], options: RenderOptions): ContainerSpec[] {
   const onSite = new Set(services.map((s) => s.name));
-  const net: NetworkContext = { project: options.project, site: options.site, services, ...(options.networks ? { networks: options.networks } : {}), ...(options.pool ? { pool: options.pool } : {}) };
+  const net: NetworkContext = { project: options.project, site: options.site, services, ...(options.networks ? { networks: options.networks } : {}), ...(options.pool ? { pool: options.pool } : {}), ...(options.hostAccess ? { hostAccess: options.hostAccess } : {}) };
   const out: ContainerSpec[] = [];
   for (const service of services) {
     for (let replica = 1; replica <= service.replicas; replica++) {

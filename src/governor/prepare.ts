@@ -3,6 +3,7 @@ import { errorMessage } from '../lib/errors.js';
 import type { SiteSpec } from '../spec/index.js';
 import type { CgroupDriver } from '../domain/cgroup.js';
 import { prepareHierarchy, prepareSlices, type PrepareResult, type SliceDeps } from './cgroups.js';
+import { isLocalEngine } from '../lib/endpoint.js';
 
 export interface HostPreparation {
   site: string;
@@ -15,7 +16,7 @@ type SiteRef = Pick<SiteSpec, 'name' | 'engine'>;
 
 /** True when the site's engine listens on a unix socket, i.e. runs on this very host. */
 export function engineIsLocal(site: SiteRef): boolean {
-  return site.engine.startsWith('unix://');
+  return isLocalEngine(site.engine);
 }
 
 /**

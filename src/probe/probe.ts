@@ -7,6 +7,7 @@ import type { ContainerRuntime } from '../runtime/index.js';
 import { idleCores, listProcesses, memAvailableBytes, processTree, type ProcessInfo } from './_proc.js';
 import { spread } from './spread.js';
 import type { DaemonProcess, ProbeOptions, SiteProbe } from './types.js';
+import { isLocalEngine } from '../lib/endpoint.js';
 
 const run = promisify(execFile);
 const PROJECT = 'turtle-probe';
@@ -81,7 +82,7 @@ export async function probeSite(runtime: ContainerRuntime, options: ProbeOptions
  * (dockerd's containerd). Found by the socket path in the command line, since a host may run several engines.
  */
 async function findDaemons(runtime: ContainerRuntime, procRoot?: string): Promise<DaemonProcess[]> {
-  if (!runtime.endpoint.startsWith('unix://')) return [];
+  if (!isLocalEngine(runtime.endpoint)) return [];
   const socket = runtime.endpoint.slice('unix://'.length);
   const processes = await listProcesses(procRoot);
   const root = processes.find((p) => p.cmdline.includes(socket) && /dockerd|podman/.test(p.comm));

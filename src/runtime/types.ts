@@ -199,6 +199,8 @@ export interface ManagesNetworks {
   connect(containerId: string, network: ContainerNetwork): Promise<void>;
   /** which of the volumes `names` the engine does not have */
   missingVolumes(names: readonly string[]): Promise<string[]>;
+  /** every network of the engine, whoever made it, with its IPv4 subnets */
+  engineSubnets(): Promise<{ name: string; subnets: string[] }[]>;
 }
 
 export function managesNetworks(runtime: ContainerRuntime): runtime is ContainerRuntime & ManagesNetworks {

@@ -12,6 +12,7 @@ import type { FileDef, FileRef, ServiceSpec, Spec } from './types.js';
 import { doc, fail, isMap, obj, str } from './_fields.js';
 import { namedSection, readableSection } from './_sections.js';
 import { describeValue } from './_words.js';
+import { isLocalEngine } from '../lib/endpoint.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -165,7 +166,7 @@ function remoteNotes(spec: Spec, problems: Problem[]): void {
   const remote = new Set<string>();
   for (const s of Object.values(spec.services))
     if ((s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0)
-      for (const site of s.sites) if (spec.sites[site] && (spec.sites[site].agent !== undefined || !spec.sites[site].engine.startsWith('unix://'))) remote.add(site);
+      for (const site of s.sites) if (spec.sites[site] && (spec.sites[site].agent !== undefined || !isLocalEngine(spec.sites[site].engine))) remote.add(site);
   for (const site of remote)
     problems.push({
       path: ['sites', site], at: 'key', note: true,

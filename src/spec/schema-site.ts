@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { RuntimeKind } from '../domain/types.js';
 import type { SiteSpec } from './types.js';
+import type { HostPort } from '../domain/network.js';
 import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields.js';
 import { keyValues } from './_collections.js';
 import { DEFAULT_ENGINE } from './default-engine.js';
@@ -11,6 +12,16 @@ import { describeValue } from './_words.js';
 
 /** An IPv4 range such as 10.88.0.0/16. */
 const cidrText = z.unknown().transform((v, ctx): string => (typeof v === 'string' && parseCidr(v) !== undefined && v.includes('/') ? v : fail(ctx, `expected an IPv4 range such as 10.88.0.0/16, found ${describeValue(v)}`)));
+
+/** `53/udp`, `22`, `8000-8100/tcp`: a port or range of the site's host, tcp unless it says udp. */
+const hostPort = z.unknown().transform((v, ctx): HostPort => {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp))?$/.exec(typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '');
+  const port = Number(m?.[1]);
+  const to = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || port < 1 || port > 65535 || (to !== undefined && (to < port || to > 65535)))
+    return fail(ctx, `expected a port of the host such as 53/udp, 22 or 8000-8100/tcp, found ${describeValue(v)}`, { hint: 'a port 1-65535, or a range FROM-TO, then /tcp (the default) or /udp' });
+  return { port, ...(to !== undefined && to !== port ? { to } : {}), protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp' };
+});
 
 export const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const PROJECT_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -65,9 +76,15 @@ export const siteShape = {
   ),
   labels: doc(keyValues('label').optional(), { description: 'Free-form labels for the site.', type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ region: home }' }),
   ...forbidShape,
-  networks: doc(obj({ pool: doc(z.array(cidrText).min(1).optional(), { description: 'IPv4 ranges the project networks made here take their /24 subnets from.', type: 'list of CIDR', example: '[10.88.0.0/16]' }) }).optional(), {
-    description: 'How the project networks made on this site get their subnets: each network without an `ipam` subnet takes the first free /24 of `pool` that overlaps no route or address of the site\'s host (its LANs, guest VLANs, VPN ranges) and no other network of its engine; a written subnet that overlaps a route of the host stops the deploy, naming both. The host is read where the network is made: this machine for a local engine, the agent\'s host for an agent site; for a remote engine only the engine\'s own networks are known.',
-    type: 'map', default: '{ pool: [172.16.0.0/12, 10.0.0.0/8] }', example: '{ pool: [10.88.0.0/16] }',
+  networks: doc(obj({
+    pool: doc(z.array(cidrText).min(1).optional(), { description: 'IPv4 ranges the project networks made here take their /24 subnets from.', type: 'list of CIDR', example: '[10.88.0.0/16]' }),
+    host_access: doc(z.array(hostPort).optional(), {
+      description: 'Ports of the site\'s host itself that containers on project networks may open (the router\'s DNS, an NTP server). Every other port of the host (SSH, the web UI, the agent\'s API, the engine) is closed to them by the agent\'s firewall rules; published ports stay open, and Podman\'s name server on each network\'s gateway answers.',
+      type: 'list of "PORT[/tcp|udp]" or "FROM-TO[/tcp|udp]"', default: '[]', example: '[53/udp, 53/tcp, 123/udp]',
+    }),
+  }).optional(), {
+    description: 'How the project networks made on this site get their subnets: each network without an `ipam` subnet takes the first free /24 of `pool` that overlaps no route or address of the site\'s host (its LANs, guest VLANs, VPN ranges) and no other network of its engine; a written subnet that overlaps a route of the host stops the deploy, naming both. The host is read where the network is made: this machine for a local engine, the agent\'s host for an agent site; for a remote engine only the engine\'s own networks are known. `host_access` lists the ports of the host itself that containers on those networks may open (`53/udp`, `22`, `8000-8100/tcp`); every other port of the host (SSH, the web UI, the agent, the engine) is closed to them by the site agent\'s iptables rules, as are the engine\'s other networks, except through published ports, which stay open.',
+    type: 'map', default: '{ pool: [172.16.0.0/12, 10.0.0.0/8], host_access: [] }', example: '{ pool: [10.88.0.0/16], host_access: [53/udp, 53/tcp] }',
   }),
 };
 
@@ -98,6 +115,7 @@ function toSite(s: Fields): Omit<SiteSpec, 'name'> {
     labels: s.labels ?? {},
     ...forbidOf(s),
     ...(s.networks?.pool ? { networkPool: s.networks.pool } : {}),
+    ...(s.networks?.host_access?.length ? { networkHostAccess: s.networks.host_access } : {}),
   };
   if (s.agent !== undefined) site.agent = s.agent;
   return site;

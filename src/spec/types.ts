@@ -1,5 +1,6 @@
 // The normalised, typed form of turtle.yaml that every other layer codes against.
 import type { ContainerConfig, DependsCondition, RuntimeKind } from '../domain/types.js';
+import type { HostPort } from '../domain/network.js';
 import type { Issue } from '../lib/errors.js';
 
 export type SiteRole = 'edge' | 'observer';
@@ -22,6 +23,8 @@ export interface SiteSpec {
   forbid?: ForbiddenKey[];
   /** `networks.pool`: where project networks without a written subnet take theirs (absent: DEFAULT_POOL) */
   networkPool?: string[];
+  /** `networks.host_access`: ports of the host the project networks' containers may open (absent: none) */
+  networkHostAccess?: HostPort[];
 }
 
 export type ForbiddenKey = 'privileged' | 'cap_add' | 'devices' | 'host_network';

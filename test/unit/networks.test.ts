@@ -6,7 +6,7 @@ import { parseSpec, servicesForSite } from '../../src/spec/index.js';
 import { renderSite } from '../../src/domain/render.js';
 import { describeStep, plan } from '../../src/domain/index.js';
 import { siteDrift } from '../../src/domain/drift.js';
-import type { ObservedNetwork } from '../../src/domain/network.js';
+import { bridgeName, type ObservedNetwork } from '../../src/domain/network.js';
 import type { ContainerSpec, ObservedContainer } from '../../src/domain/types.js';
 import { createBody } from '../../src/runtime/docker-api/_create-body.js';
 import { networkBody } from '../../src/runtime/docker-api/_networks.js';
@@ -34,8 +34,11 @@ test('every service joins <project>_default, found there by its service name', (
   assert.deepEqual([joins(web), joins(db)], [['shop_default web'], ['shop_default db']]);
   assert.deepEqual(web?.networks?.[0]?.network, {
     name: 'shop_default', key: 'default', project: 'shop', site: 'dc1', external: false, driver: 'bridge', internal: false,
-    subnets: [], driverOpts: {}, labels: {}, configHash: web?.networks?.[0]?.network.configHash,
+    subnets: [], driverOpts: { 'com.docker.network.bridge.name': bridgeName({ name: 'shop_default', driverOpts: {} }) }, labels: {}, configHash: web?.networks?.[0]?.network.configHash,
   });
+  // turtle names the bridge: `tt-` and 12 hex digits of the network's name (15 characters, Linux's limit)
+  assert.equal(bridgeName({ name: 'shop_default', driverOpts: {} }), 'tt-4aececf0f680');
+  assert.equal(bridgeName({ name: 'shop_default', driverOpts: { 'com.docker.network.bridge.name': 'br-shop' } }), 'br-shop');
   assert.match(web?.networks?.[0]?.network.configHash ?? '', /^[0-9a-f]{64}$/);
 });
 
@@ -125,7 +128,7 @@ test('engine requests: the first network at create with the names; the network w
   assert.deepEqual(networkBody(back), {
     Name: 'shop_back', Driver: 'bridge', Internal: false, CheckDuplicate: true,
     IPAM: { Driver: 'default', Config: [{ Subnet: '172.28.0.0/16', Gateway: '172.28.0.1' }] },
-    Options: {},
+    Options: { 'com.docker.network.bridge.name': 'tt-7b1c8e44f850' },
     Labels: { 'io.turtle.managed': 'true', 'io.turtle.project': 'shop', 'io.turtle.site': 'dc1', 'io.turtle.network': 'back', 'io.turtle.config-hash': back.configHash },
   });
   const [tool] = render('  tool: { image: "tool:1", network_mode: host }\n');

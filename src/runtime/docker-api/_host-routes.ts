@@ -15,7 +15,7 @@ export interface HostRoute {
   engine: boolean;
 }
 
-const ENGINE_DEV = /^(docker\d*|br-[0-9a-f]+|podman\d*|cni-|veth)/;
+const ENGINE_DEV = /^(docker\d*|br-[0-9a-f]+|tt-[0-9a-f]{12}$|podman\d*|cni-|veth)/;
 const SKIP_TYPES = new Set(['broadcast', 'multicast', 'anycast', 'throw', 'nat']);
 
 interface IpRoute {

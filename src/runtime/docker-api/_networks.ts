@@ -8,6 +8,7 @@ import { ExitCode, TurtleError } from '../../lib/errors.js';
 import { hostRoutes } from './_host-routes.js';
 import { attempt, type EngineContext } from './_context.js';
 import { engineMessage, statusOf } from './_errors.js';
+import { isLocalEngine } from '../../lib/endpoint.js';
 
 interface NetworkDoc {
   Id: string;
@@ -95,7 +96,7 @@ export async function createNetwork(ctx: EngineContext, spec: NetworkSpec): Prom
  */
 async function subnetsFor(ctx: EngineContext, spec: NetworkSpec): Promise<Subnet[]> {
   if (spec.driver !== 'bridge') return spec.subnets;
-  const routes = ctx.endpoint.startsWith('unix://') ? hostRoutes() : [];
+  const routes = isLocalEngine(ctx.endpoint) ? hostRoutes() : [];
   if (spec.subnets.length > 0) {
     for (const s of spec.subnets) {
       const clash = firstOverlap(s.subnet, routes.filter((r) => !r.engine));
@@ -107,8 +108,7 @@ async function subnetsFor(ctx: EngineContext, spec: NetworkSpec): Promise<Subnet
     }
     return spec.subnets;
   }
-  const engineNets = (await attempt(ctx, 'list the networks to pick a free subnet', () => ctx.docker.listNetworks() as Promise<{ IPAM?: { Config?: { Subnet?: string }[] | null } }[]>))
-    .flatMap((n) => n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string');
+  const engineNets = (await engineSubnets(ctx)).flatMap((n) => n.subnets);
   const pool = spec.pool ?? [...DEFAULT_POOL];
   const subnet = pickSubnet(pool, [...routes.map((r) => r.dst), ...engineNets]);
   if (!subnet)
@@ -116,6 +116,12 @@ async function subnetsFor(ctx: EngineContext, spec: NetworkSpec): Promise<Subnet
       hint: `give the site a larger pool (sites.${spec.site}.networks.pool), remove unused networks, or write a subnet under networks.${spec.key}.ipam`,
     });
   return [{ subnet }];
+}
+
+/** Every network of the engine, whoever made it, with its IPv4 subnets (the pool's picks, the firewall's others). */
+export async function engineSubnets(ctx: EngineContext): Promise<{ name: string; subnets: string[] }[]> {
+  const all = await attempt(ctx, 'list the networks', () => ctx.docker.listNetworks() as Promise<{ Name: string; IPAM?: { Config?: { Subnet?: string }[] | null } }[]>);
+  return all.map((n) => ({ name: n.Name, subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string' && !s.includes(':')) }));
 }
 
 async function makeNetwork(ctx: EngineContext, spec: NetworkSpec, tries = 3): Promise<string> {

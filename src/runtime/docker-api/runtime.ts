@@ -4,7 +4,7 @@ import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '.
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
 import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../../domain/network.js';
-import { connectNetworks, createNetwork, listNetworks, removeNetwork } from './_networks.js';
+import { connectNetworks, createNetwork, engineSubnets, listNetworks, removeNetwork } from './_networks.js';
 import type { ListOptions } from '../types.js';
 import { listTrusting } from './_list.js';
 import { readEvents } from './_events.js';
@@ -134,6 +134,10 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
 
   createNetwork(spec: NetworkSpec): Promise<string> {
     return createNetwork(this.ctx, spec);
+  }
+
+  engineSubnets(): Promise<{ name: string; subnets: string[] }[]> {
+    return engineSubnets(this.ctx);
   }
 
   removeNetwork(id: string): Promise<void> {
