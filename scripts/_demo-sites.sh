@@ -116,8 +116,9 @@ loopback_agent() { # site runtime engine port
   port_free "$port" || die "port $port (${site}'s agent) is taken; choose another with TURTLE_DEMO_${site^^}_AGENT_PORT"
   note "turtle agent --site $site --runtime $runtime --engine $eng --listen 127.0.0.1:$port --tls-dir $DEMO/$site/tls"
   # its folder is its working directory, so no turtle.yaml is read by accident. The governor is off, as on
-  # the test bed: every agent on this host shares its one /turtle cgroup (kernel weights still apply).
-  TURTLE_GOVERNOR=off NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64' \
+  # the test bed: every agent on this host shares its one /turtle cgroup (kernel weights still apply). The
+  # firewall too: they share this host's network namespace (the test-bed demo's agents each have their own).
+  TURTLE_GOVERNOR=off TURTLE_FIREWALL=off NODE_OPTIONS='--max-semi-space-size=1 --max-old-space-size=64' \
     start_process "$site-agent" "$DEMO/$site" node "$ROOT/bin/turtle.js" --state "$DEMO/$site/agent.db" agent --site "$site" \
     --runtime "$runtime" --engine "$eng" --listen "127.0.0.1:$port" --tls-dir "$DEMO/$site/tls" --resync 5
   wait_until 30 "${site}'s agent did not answer (see $DEMO/$site-agent.log)" agent_api "$site" GET /v1/desired

@@ -6,6 +6,7 @@ import { backoffMs } from '../lib/backoff.js';
 import { errorMessage } from '../lib/errors.js';
 import type { RuntimeKind } from '../domain/types.js';
 import { createRuntime, watchesEvents, type ContainerRuntime, type EngineInfo } from '../runtime/index.js';
+import { managesNetworks } from '../runtime/types.js';
 import { CGROUP_PARENT } from '../domain/cgroup.js';
 import { cgroupTree } from '../governor/_paths.js';
 import type { Store } from '../store/index.js';
@@ -16,6 +17,7 @@ import type { Governor } from '../governor/governor.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
+import { SiteFirewall } from '../firewall/site.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -37,6 +39,8 @@ export class Agent {
   readonly metrics = new AgentMetrics();
   readonly reconciler: Reconciler;
   readonly monitor: HealthMonitor;
+  /** undefined under TURTLE_FIREWALL=off (agents sharing one host's network namespace in tests) */
+  readonly firewall: SiteFirewall | undefined;
   private readonly runtime: ContainerRuntime;
   private readonly closing = new AbortController();
   private api: AgentApi | undefined;
@@ -62,12 +66,15 @@ export class Agent {
         // a reconcile that changed nothing hands the monitor what it saw: one engine listing per resync
         if (observed) this.monitor.use(observed);
         else if (steps > 0) void this.monitor.refresh();
+        // networks made or removed, or rules changed by hand since: the host's isolation rules follow
+        if (!failed && managesNetworks(this.runtime)) void this.firewall?.sync(() => this.reconciler.desired()?.containers, this.runtime);
       },
       // a push may carry a new budget: the governor keeps to it from its next tick
       onDesiredChanged: () => {
         if (this.governor) retuneGovernor(this.governor, this.governorParts(), this.opts.governor);
       },
     });
+    this.firewall = process.env.TURTLE_FIREWALL === 'off' ? undefined : new SiteFirewall({ site: opts.site, kind: opts.runtime, endpoint: opts.engine, events: opts.store.events });
     this.monitor = new HealthMonitor({
       site: opts.site,
       store: opts.store,

@@ -47,7 +47,7 @@ export class AgentFixture {
    */
   async start(env: Record<string, string> = {}, opts: { resyncS?: number; nodeArgs?: string[] } = {}): Promise<void> {
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, '--state', this.state, 'agent', '--site', this.site, '--runtime', this.runtime, '--engine', this.engine,
-      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', String(opts.resyncS ?? 5)], { env: { ...process.env, TURTLE_GOVERNOR: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--listen', `127.0.0.1:${this.port}`, '--tls-dir', this.tlsDir, '--resync', String(opts.resyncS ?? 5)], { env: { ...process.env, TURTLE_GOVERNOR: 'off', TURTLE_FIREWALL: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.output = '';
     const seen = new Promise<void>((ok, fail) => {
