@@ -2,7 +2,7 @@
 // agent) and what it converges it to (desiredContainers). The cross-site rollout is in rollout/.
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import { hashOf } from '../domain/hash.js';
-import { renderSite } from '../domain/render.js';
+import { renderSite, type RenderOptions } from '../domain/render.js';
 import { withProxy } from '../proxy/index.js';
 import type { ContainerSpec } from '../domain/types.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../spec/index.js';
@@ -52,5 +52,16 @@ export function specHash(spec: Spec): string {
 
 /** What `site` should run: its services with overlays, rendered, with the operator's stops applied (the store's unless given), and its proxy when a service is proxied. */
 export function desiredContainers(spec: Spec, site: string, store: Store, stopped: ReadonlySet<string> = store.stoppedServices(site)): ContainerSpec[] {
-  return withProxy(renderSite(servicesForSite(spec, site), { project: spec.project, site, stopped, ...(spec.networks ? { networks: spec.networks } : {}), ...(spec.sites[site]?.networkPool ? { pool: spec.sites[site].networkPool } : {}), ...(spec.sites[site]?.networkHostAccess ? { hostAccess: spec.sites[site].networkHostAccess } : {}) }));
+  return withProxy(renderSite(servicesForSite(spec, site), siteRenderOptions(spec, site, stopped)));
+}
+
+/** How the spec renders on `site`: its project networks, and the site's pool and host_access for them. */
+export function siteRenderOptions(spec: Spec, site: string, stopped: ReadonlySet<string> = new Set()): RenderOptions {
+  const s = spec.sites[site];
+  return {
+    project: spec.project, site, stopped,
+    ...(spec.networks ? { networks: spec.networks } : {}),
+    ...(s?.networkPool ? { pool: s.networkPool } : {}),
+    ...(s?.networkHostAccess ? { hostAccess: s.networkHostAccess } : {}),
+  };
 }

@@ -4,6 +4,11 @@
 // through a published port. Two chains of turtle's own per site, each rule naming its network.
 import { createHash } from 'node:crypto';
 import type { HostPort } from '../domain/network.js';
+import { TurtleError } from '../lib/errors.js';
+
+const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
+const WORD = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const V4 = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 
 /** One project network on the site, by its bridge on the host. */
 export interface IsolatedNetwork {
@@ -50,6 +55,12 @@ export function jumpComment(site: string): string {
  * script's hash: what a later check compares to find rules changed by hand.
  */
 export function firewallScript(input: FirewallInput): string {
+  // every word goes into the rules as written: nothing may end a rule or start another
+  for (const n of input.networks) {
+    if (!IFACE.test(n.iface)) throw new TurtleError(`network ${n.name} has the bridge name ${JSON.stringify(n.iface)}, which is not an interface name`, { hint: `com.docker.network.bridge.name takes 1-15 letters, digits, '.', '_' or '-'` });
+    if (!WORD.test(n.name)) throw new TurtleError(`network name ${JSON.stringify(n.name)} cannot go into a firewall rule`);
+  }
+  input = { ...input, others: input.others.filter((s) => V4.test(s)), networks: input.networks.map((n) => ({ ...n, subnets: n.subnets.filter((s) => V4.test(s)) })) };
   const chains = chainsOf(input.site);
   const body = [...inputRules(chains.input, input), ...forwardRules(chains.forward, input)];
   const hash = createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 12);

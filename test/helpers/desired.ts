@@ -1,5 +1,5 @@
 // The desired state a deploy pushes to a site's agent, built from a turtle.yaml the way the CLI builds it.
-import { specHash } from '../../src/converge/deploy.js';
+import { siteRenderOptions, specHash } from '../../src/converge/deploy.js';
 import { renderSite } from '../../src/domain/render.js';
 import { withProxy } from '../../src/proxy/index.js';
 import { parseSpec, servicesForSite, type Spec } from '../../src/spec/index.js';
@@ -7,11 +7,12 @@ import type { DesiredState } from '../../src/store/agent-state.js';
 
 /**
  * What PUT /v1/desired carries for `site`: its services with overlays, rendered, and the site's proxy when a
- * service is proxied (as `desiredContainers` does for a deploy, without the operator's stops and budget).
+ * service is proxied (as `desiredContainers` does for a deploy, without the operator's stops and budget): its
+ * project networks, and the site's pool and host_access.
  * `spec` is a parsed spec or a turtle.yaml text.
  */
 export function desiredState(spec: Spec | string, site: string): DesiredState {
   const parsed = typeof spec === 'string' ? parseSpec(spec, 'turtle.yaml', {}) : spec;
-  const containers = withProxy(renderSite(servicesForSite(parsed, site), { project: parsed.project, site }));
+  const containers = withProxy(renderSite(servicesForSite(parsed, site), siteRenderOptions(parsed, site)));
   return { project: parsed.project, specHash: specHash(parsed), containers };
 }

@@ -104,3 +104,13 @@ test('host_access: ports and ranges, tcp by default; anything else is a located 
     }));
   }
 });
+
+test('nothing from a desired state can end a rule or start another: a bad bridge name is refused, a bad subnet left out', () => {
+  const net = { name: 'shop_default', iface: 'tt-a', subnets: ['10.0.0.0/24'], gatewayDns: false };
+  assert.throws(() => firewallScript({ site: 'dc1', networks: [{ ...net, iface: 'x -j ACCEPT' }], open: [], others: [] }), {
+    message: 'network shop_default has the bridge name "x -j ACCEPT", which is not an interface name',
+  });
+  assert.throws(() => firewallScript({ site: 'dc1', networks: [{ ...net, name: 'a"b' }], open: [], others: [] }), { message: 'network name "a\\"b" cannot go into a firewall rule' });
+  const script = firewallScript({ site: 'dc1', networks: [net], open: [], others: ['10.1.0.0/24', '10.2.0.0/24 -j ACCEPT', 'fd00::/64'] });
+  assert.deepEqual(script.split('\n').filter((l) => l.includes(' -d ')).map((l) => l.split(' -d ')[1]?.split(' ')[0]), ['10.1.0.0/24']);
+});

@@ -46,6 +46,7 @@ const networkSpec = z.strictObject({
   labels: record,
   configHash: z.string().regex(/^([0-9a-f]{64})?$/, 'a sha256 in hex, or empty'),
   pool: z.array(cidr).min(1).max(16).optional(),
+  hostAccess: z.array(z.strictObject({ port: int(1, 65_535), to: int(1, 65_535).optional(), protocol: z.enum(['tcp', 'udp']) })).max(256).optional(),
 });
 const containerNetwork = z.strictObject({ name: engineName, aliases: z.array(plain).max(64), ipv4Address: address.optional(), network: networkSpec });
 const word = z.string().min(1).max(256).regex(/^[^\x00-\x1f\x7f]*$/, 'control characters are not allowed');
