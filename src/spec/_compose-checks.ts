@@ -103,6 +103,7 @@ const NOTES: Record<string, (v: unknown) => string | undefined> = {
   privileged: (v) => (v === true || v === 'true' ? 'privileged: the container gets every capability and every host device; a site can refuse it with `forbid: [privileged]`' : undefined),
   cap_add: (v) => (Array.isArray(v) && v.length > 0 ? `cap_add: the container gets ${v.join(', ')} beyond the engine's defaults; a site can refuse it with \`forbid: [cap_add]\`` : undefined),
   devices: (v) => (Array.isArray(v) && v.length > 0 ? 'devices: host devices are passed into the container; a site can refuse it with `forbid: [devices]`' : undefined),
+  network_mode: (v) => (v === 'host' ? "network_mode: host: the container shares the host's network, outside the project's networks and their isolation rules (every port of the host is open to it); a site can refuse it with `forbid: [host_network]`" : undefined),
 };
 
 function notes(name: string, raw: Record<string, unknown>, problems: Problem[]): void {

@@ -128,14 +128,18 @@ test('profiles: a service with profiles runs only when one is active; a typo or 
   assert.throws(() => withProfiles(needs, [], false), (err: InvalidInputError) => (assert.equal(err.issues[0]!.message, 'web depends on debug, which runs only with the profile debug'), true));
 });
 
-test('a site can forbid privileged, cap_add, devices and host networking; privileged and an ignored build are noted', () => {
+test('a site can forbid privileged, cap_add, devices and host networking; privileged, host networking and an ignored build are noted', () => {
   const head = HEAD.replace('budget: { cpu: 100, memory: 100 } }', 'budget: { cpu: 100, memory: 100 }, forbid: [privileged, host_network] }');
   assert.deepEqual(problems('  web:\n    image: nginx\n    privileged: true\n  net:\n    image: nginx\n    network_mode: host\n', head), [
     'services.web.privileged: site dc1 forbids privileged, which web uses (remove privileged from services.web, remove dc1 from its sites, or take privileged out of sites.dc1.forbid)',
     'services.net.network_mode: site dc1 forbids network_mode: host, which net uses (remove network_mode from services.net, remove dc1 from its sites, or take host_network out of sites.dc1.forbid)',
   ]);
-  const notes = parse('  web:\n    image: nginx\n    build: .\n    privileged: true\n').notes?.map((n) => n.message);
-  assert.deepEqual(notes, ['build is ignored: turtle deploys the image nginx and does not build it', 'privileged: the container gets every capability and every host device; a site can refuse it with `forbid: [privileged]`']);
+  const notes = parse('  web:\n    image: nginx\n    build: .\n    privileged: true\n    network_mode: host\n').notes?.map((n) => n.message);
+  assert.deepEqual(notes, [
+    'build is ignored: turtle deploys the image nginx and does not build it',
+    'privileged: the container gets every capability and every host device; a site can refuse it with `forbid: [privileged]`',
+    "network_mode: host: the container shares the host's network, outside the project's networks and their isolation rules (every port of the host is open to it); a site can refuse it with `forbid: [host_network]`",
+  ]);
 });
 
 test('bad Compose values say what was expected', () => {
