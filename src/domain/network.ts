@@ -37,12 +37,13 @@ export interface HostPort {
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 
 /**
- * The host interface of a bridge network turtle makes: `tt-` and 12 hex digits of its engine name, so the
- * site's firewall rules can name it before it exists (15 characters: Linux's limit). A `driver_opts` entry
- * written in the spec wins.
+ * The host interface of a bridge network turtle makes: `tt-` and 12 hex digits of its site and engine name,
+ * so the site's firewall rules can name it before it exists (15 characters: Linux's limit). The site is in
+ * it because two engines on one host (a Docker and a Podman site of one project) would otherwise both take
+ * one bridge: both engines accept a name the other already uses. A `driver_opts` entry written wins.
  */
-export function bridgeName(network: Pick<NetworkSpec, 'name' | 'driverOpts'>): string {
-  return network.driverOpts[BRIDGE_NAME_OPTION] ?? `tt-${createHash('sha256').update(network.name).digest('hex').slice(0, 12)}`;
+export function bridgeName(network: Pick<NetworkSpec, 'name' | 'site' | 'driverOpts'>): string {
+  return network.driverOpts[BRIDGE_NAME_OPTION] ?? `tt-${createHash('sha256').update(`${network.site}/${network.name}`).digest('hex').slice(0, 12)}`;
 }
 
 export interface Subnet {

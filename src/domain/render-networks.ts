@@ -42,7 +42,7 @@ function networkSpec(key: string, ctx: NetworkContext): NetworkSpec {
   const def = ctx.networks?.[key] ?? { external: false, driver: 'bridge', internal: false, subnets: [], driverOpts: {}, labels: {} };
   const name = networkName(ctx, key);
   // a bridge turtle makes is named by turtle, so the site's firewall can name it (see bridgeName)
-  const driverOpts = def.driver === 'bridge' && !def.external ? { ...def.driverOpts, [BRIDGE_NAME_OPTION]: bridgeName({ name, driverOpts: def.driverOpts }) } : def.driverOpts;
+  const driverOpts = def.driver === 'bridge' && !def.external ? { ...def.driverOpts, [BRIDGE_NAME_OPTION]: bridgeName({ name, site: ctx.site, driverOpts: def.driverOpts }) } : def.driverOpts;
   const made = { driver: def.driver, internal: def.internal, subnets: def.subnets, driverOpts, labels: def.labels };
   return {
     name,

@@ -74,8 +74,8 @@ services:
   assert.deepEqual(input, {
     site: 'dc1',
     networks: [
-      { name: 'shop_default', iface: bridgeName({ name: 'shop_default', driverOpts: {} }), subnets: ['10.89.1.0/24'], gatewayDns: true },
-      { name: 'shop_back', iface: bridgeName({ name: 'shop_back', driverOpts: {} }), subnets: ['10.89.2.0/24'], gatewayDns: true },
+      { name: 'shop_default', iface: bridgeName({ name: 'shop_default', site: 'dc1', driverOpts: {} }), subnets: ['10.89.1.0/24'], gatewayDns: true },
+      { name: 'shop_back', iface: bridgeName({ name: 'shop_back', site: 'dc1', driverOpts: {} }), subnets: ['10.89.2.0/24'], gatewayDns: true },
     ],
     open: [{ port: 8080, protocol: 'tcp' }, { port: 53, protocol: 'udp' }, { port: 123, protocol: 'udp' }],
     others: ['10.88.0.0/16', '192.168.50.0/24'],

@@ -34,11 +34,11 @@ test('every service joins <project>_default, found there by its service name', (
   assert.deepEqual([joins(web), joins(db)], [['shop_default web'], ['shop_default db']]);
   assert.deepEqual(web?.networks?.[0]?.network, {
     name: 'shop_default', key: 'default', project: 'shop', site: 'dc1', external: false, driver: 'bridge', internal: false,
-    subnets: [], driverOpts: { 'com.docker.network.bridge.name': bridgeName({ name: 'shop_default', driverOpts: {} }) }, labels: {}, configHash: web?.networks?.[0]?.network.configHash,
+    subnets: [], driverOpts: { 'com.docker.network.bridge.name': bridgeName({ name: 'shop_default', site: 'dc1', driverOpts: {} }) }, labels: {}, configHash: web?.networks?.[0]?.network.configHash,
   });
-  // turtle names the bridge: `tt-` and 12 hex digits of the network's name (15 characters, Linux's limit)
-  assert.equal(bridgeName({ name: 'shop_default', driverOpts: {} }), 'tt-4aececf0f680');
-  assert.equal(bridgeName({ name: 'shop_default', driverOpts: { 'com.docker.network.bridge.name': 'br-shop' } }), 'br-shop');
+  // turtle names the bridge: `tt-` and 12 hex digits of its site and name (15 characters, Linux's limit)
+  assert.equal(bridgeName({ name: 'shop_default', site: 'dc1', driverOpts: {} }), 'tt-09466416d6d1');
+  assert.equal(bridgeName({ name: 'shop_default', site: 'dc1', driverOpts: { 'com.docker.network.bridge.name': 'br-shop' } }), 'br-shop');
   assert.match(web?.networks?.[0]?.network.configHash ?? '', /^[0-9a-f]{64}$/);
 });
 
@@ -128,7 +128,7 @@ test('engine requests: the first network at create with the names; the network w
   assert.deepEqual(networkBody(back), {
     Name: 'shop_back', Driver: 'bridge', Internal: false, CheckDuplicate: true,
     IPAM: { Driver: 'default', Config: [{ Subnet: '172.28.0.0/16', Gateway: '172.28.0.1' }] },
-    Options: { 'com.docker.network.bridge.name': 'tt-7b1c8e44f850' },
+    Options: { 'com.docker.network.bridge.name': 'tt-686a0925cd5e' },
     Labels: { 'io.turtle.managed': 'true', 'io.turtle.project': 'shop', 'io.turtle.site': 'dc1', 'io.turtle.network': 'back', 'io.turtle.config-hash': back.configHash },
   });
   const [tool] = render('  tool: { image: "tool:1", network_mode: host }\n');
