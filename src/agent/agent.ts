@@ -18,6 +18,7 @@ import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { SiteFirewall } from '../firewall/site.js';
+import { SiteBandwidth, type ShapingState } from '../bandwidth/site.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -41,6 +42,8 @@ export class Agent {
   readonly monitor: HealthMonitor;
   /** undefined under TURTLE_FIREWALL=off (agents sharing one host's network namespace in tests) */
   readonly firewall: SiteFirewall | undefined;
+  /** tc shaping of resources.egress|ingress and budget.network (TURTLE_BANDWIDTH=off: none) */
+  readonly bandwidth: SiteBandwidth | undefined;
   private readonly runtime: ContainerRuntime;
   private readonly closing = new AbortController();
   private api: AgentApi | undefined;
@@ -68,6 +71,7 @@ export class Agent {
         else if (steps > 0) void this.monitor.refresh();
         // networks made or removed, or rules changed by hand since: the host's isolation rules follow
         if (!failed && managesNetworks(this.runtime)) void this.firewall?.sync(() => this.reconciler.desired()?.containers, this.runtime);
+        if (!failed) this.shape();
       },
       // a push may carry a new budget: the governor keeps to it from its next tick
       onDesiredChanged: () => {
@@ -75,6 +79,7 @@ export class Agent {
       },
     });
     this.firewall = process.env.TURTLE_FIREWALL === 'off' ? undefined : new SiteFirewall({ site: opts.site, kind: opts.runtime, endpoint: opts.engine, events: opts.store.events });
+    this.bandwidth = process.env.TURTLE_BANDWIDTH === 'off' ? undefined : new SiteBandwidth({ site: opts.site, endpoint: opts.engine, events: opts.store.events });
     this.monitor = new HealthMonitor({
       site: opts.site,
       store: opts.store,
@@ -114,6 +119,17 @@ export class Agent {
     await this.api?.close();
     await this.reconciler.stop();
     await this.watching;
+  }
+
+  /** Brings the site's tc shaping to the desired state (a started container has new veths). */
+  private shape(): void {
+    if (!this.bandwidth || !managesNetworks(this.runtime)) return;
+    const state = (): ShapingState | undefined => {
+      const desired = this.reconciler.desired();
+      const cap = this.opts.store.agent.desired(this.opts.site)?.site?.budget.network;
+      return desired && { ...desired, ...(cap !== undefined ? { cap } : {}) };
+    };
+    void this.bandwidth.sync(state, this.runtime);
   }
 
   /** Sets up turtle's cgroups for the engine's driver, then the governor on them (once). */
@@ -164,6 +180,7 @@ export class Agent {
         }
         for await (const event of this.runtime.events(project, signal)) {
           this.monitor.noteEvent(event);
+          if (event.action === 'start') this.shape();
           if (event.action === 'destroy') void this.reconciler.trigger(); // exits are the health monitor's
           if (this.reconciler.desired()?.project !== project) break;
         }

@@ -83,6 +83,7 @@ function renderContainer(
     ...withoutHashOnly(config),
     ...(networks.length > 0 ? { networks } : {}),
     resources: service.resources,
+    ...(service.bandwidth ? { bandwidth: service.bandwidth } : {}),
     ...(service.probe ? { probe: service.probe } : {}),
     ...(service.proxy ? { proxy: service.proxy } : {}),
     ...(service.update ? { update: service.update } : {}),

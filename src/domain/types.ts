@@ -17,6 +17,12 @@ export interface Resources {
   memoryReservation?: number;
 }
 
+/** What a container may send and receive beyond its project's networks, in bits per second (tc, by the site's agent). */
+export interface Bandwidth {
+  egress?: number;
+  ingress?: number;
+}
+
 export interface PortBinding {
   /** host port; absent means the engine picks one */
   host?: number;
@@ -68,6 +74,8 @@ export interface ContainerConfig {
   capDrop: string[];
   priority: Priority;
   resources: Resources;
+  /** bandwidth limits, applied in place by the site's agent; outside configHash */
+  bandwidth?: Bandwidth;
   /** services this one waits for, with Compose's condition */
   dependsOn: Record<string, DependsCondition>;
   /** put behind the site's proxy: its host ports are served by the proxy, swapped without a gap on update */
@@ -154,7 +162,7 @@ export interface SiteBudget {
   /** the host as declared: cores, and bytes of memory */
   capacity: { cpus: number; memory: number };
   /** percent (1..100) of the host's CPU and memory; `floor`: bytes of MemAvailable the host always keeps */
-  budget: { cpu: number; memory: number; floor?: number };
+  budget: { cpu: number; memory: number; floor?: number; /** bits per second all of turtle's containers may send, and receive, beyond their networks */ network?: number };
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';

@@ -1,16 +1,15 @@
 // The site's isolation rules on this host, with Debian's iptables (the binary Docker and netavark drive, so
 // all three write the same tables). turtle changes only its own chains and the two jumps into them.
-import { execFile } from 'node:child_process';
-import { TurtleError } from '../lib/errors.js';
+import { runCommand, type Exec } from '../lib/exec.js';
 import { chainsOf, jumpComment, ruleCounts, scriptHash, type Chains } from './rules.js';
 
-export type Exec = (file: string, args: readonly string[], stdin?: string) => Promise<string>;
+export type { Exec };
 
 /** What a sync found before it acted: nothing to do, rules missing or changed by hand, or a new script. */
 export type SyncOutcome = 'unchanged' | 'applied' | 'repaired';
 
 export class Iptables {
-  constructor(private readonly exec: Exec = run) {}
+  constructor(private readonly exec: Exec = runCommand) {}
 
   /** The script each site's rules were last put in place from, by its hash. */
   private readonly applied = new Map<string, string | undefined>();
@@ -92,18 +91,4 @@ function jumpFirst(table: string, parent: string, chain: string): boolean {
     return false;
   }
   return false;
-}
-
-function run(file: string, args: readonly string[], stdin?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(file, [...args], { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      reject(new TurtleError(missing ? `${file} is not installed on this host` : `${file} ${args.join(' ')} failed: ${(stderr || err.message).trim()}`, {
-        hint: missing ? 'install iptables (Debian: apt-get install iptables; OpenWrt: opkg install iptables-nft) so the agent can keep project networks away from the host' : 'the agent needs root (CAP_NET_ADMIN) to write firewall rules',
-        cause: err,
-      }));
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
 }

@@ -201,6 +201,8 @@ export interface ManagesNetworks {
   missingVolumes(names: readonly string[]): Promise<string[]>;
   /** every network of the engine, whoever made it, with its IPv4 subnets */
   engineSubnets(): Promise<{ name: string; subnets: string[] }[]>;
+  /** a running container's process (its network namespace is that process's) and its IPv4 addresses */
+  netns(id: string): Promise<{ pid: number; addresses: string[] } | undefined>;
 }
 
 export function managesNetworks(runtime: ContainerRuntime): runtime is ContainerRuntime & ManagesNetworks {

@@ -1,7 +1,7 @@
 // zod building blocks for turtle.yaml fields: each accepts the Compose forms and reports its own precise message.
 import { z } from 'zod';
 import { closest, describeValue, didYouMean, listWords } from './_words.js';
-import { parseDuration, parseSize, splitShell, UnitError } from './_units.js';
+import { parseDuration, parseRate, parseSize, splitShell, UnitError } from './_units.js';
 
 /** Shown in the generated reference for every field. */
 export interface FieldDoc {
@@ -122,6 +122,21 @@ export function size(options: { min?: number; minText?: string } = {}) {
       if (options.min !== undefined && bytes < options.min)
         return fail(ctx, `must be at least ${options.minText ?? options.min}, found ${describeValue(value)}`);
       return bytes;
+    } catch (err) {
+      if (!(err instanceof UnitError)) throw err;
+      return fail(ctx, `${err.message}, found ${describeValue(value)}`);
+    }
+  });
+}
+
+/** A bandwidth: `20mbit`, `500kbit`, `1gbit` → bits per second, at least 8kbit (tc's htb cannot go below). */
+export function rate() {
+  return z.unknown().transform((value, ctx): number => {
+    if (typeof value !== 'string') return fail(ctx, `expected a rate such as 20mbit, 500kbit or 1gbit, found ${describeValue(value)}`);
+    try {
+      const bits = parseRate(value);
+      if (bits < 8_000) return fail(ctx, `must be at least 8kbit, found ${describeValue(value)}`);
+      return bits;
     } catch (err) {
       if (!(err instanceof UnitError)) throw err;
       return fail(ctx, `${err.message}, found ${describeValue(value)}`);

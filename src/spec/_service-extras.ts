@@ -1,9 +1,9 @@
 // Service fields with their own small rules: depends_on, resources, placement, and Compose keys turtle does not take.
 import { z } from 'zod';
-import type { Resources } from '../domain/types.js';
+import type { Bandwidth, Resources } from '../domain/types.js';
 import type { DependencyCondition } from './types.js';
 import { describeValue, formatPath } from './_words.js';
-import { doc, fail, isMap, num, obj, oneOf, size, stringList } from './_fields.js';
+import { doc, fail, isMap, num, obj, oneOf, rate, size, stringList } from './_fields.js';
 import { formatBytes } from './_units.js';
 
 const CONDITIONS = ['service_started', 'service_healthy', 'service_completed_successfully'] as const;
@@ -51,6 +51,14 @@ export const resourcesShape = {
   memory_reservation: doc(size().optional(), {
     description: 'Soft memory limit the engine reclaims towards under pressure; at most `memory`.', type: 'size', example: '128m',
   }),
+  egress: doc(rate().optional(), {
+    description: "Bandwidth the container may send beyond the project's networks (to the LAN, the world, the host), shaped with tc by the site's agent; traffic to the project's own containers is not limited. Not a Compose key.",
+    type: 'rate', default: 'no limit', example: '20mbit',
+  }),
+  ingress: doc(rate().optional(), {
+    description: "Bandwidth the container may receive from beyond the project's networks, shaped the same way.",
+    type: 'rate', default: 'no limit', example: '50mbit',
+  }),
 };
 
 export const resources = obj(resourcesShape)
@@ -61,8 +69,9 @@ export const resources = obj(resourcesShape)
         hint: 'lower memory_reservation or raise memory',
       });
   })
-  .transform((r): Resources => {
-    const out: Resources = {};
+  .transform((r): Resources & { bandwidth?: Bandwidth } => {
+    const out: Resources & { bandwidth?: Bandwidth } = {};
+    if (r.egress !== undefined || r.ingress !== undefined) out.bandwidth = { ...(r.egress !== undefined ? { egress: r.egress } : {}), ...(r.ingress !== undefined ? { ingress: r.ingress } : {}) };
     if (r.cpus !== undefined) out.cpus = r.cpus;
     if (r.memory !== undefined) out.memory = r.memory;
     if (r.memory_reservation !== undefined) out.memoryReservation = r.memory_reservation;

@@ -17,6 +17,24 @@ export function parseSize(value: string | number): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
+const RATE_UNITS: Record<string, number> = { bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9 };
+
+/** `20mbit`, `500kbit`, `1.5gbit`, `64000bit` → bits per second (decimal units, as tc). */
+export function parseRate(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(bit|kbit|mbit|gbit)(?:\/s)?$/i.exec(value.trim());
+  if (!match) {
+    const bytes = /^\d+(?:\.\d+)?\s*[kmg]?(bps|b\/s|byte)/i.test(value.trim());
+    throw new UnitError(bytes ? 'expected a rate in bits such as 20mbit (tc reads "mbps" as megabytes a second: write 8 times the number in mbit)' : 'expected a rate such as 20mbit, 500kbit or 1gbit');
+  }
+  return Math.round(Number(match[1]) * RATE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+/** Bits per second as tc and people read them: `20mbit`, `1.5gbit`, `640kbit`. */
+export function formatRate(bits: number): string {
+  for (const [unit, n] of [['gbit', 1e9], ['mbit', 1e6], ['kbit', 1e3]] as const) if (bits >= n) return `${Number((bits / n).toFixed(2))}${unit}`;
+  return `${bits}bit`;
+}
+
 const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
 
 /** `1m30s`, `500ms`, `10s`, `1h` → milliseconds (rounded). Plain numbers are refused: the unit is ambiguous. */

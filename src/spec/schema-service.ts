@@ -79,7 +79,7 @@ export const serviceShape = {
   }),
   resources: doc(resources.optional(), {
     description: 'Limits. Declared limits × replicas must fit each site\'s budget; a service without limits counts 0 there and is governed at runtime instead.',
-    type: 'map', default: 'no limits', example: '{ cpus: 0.5, memory: 256m, memory_reservation: 128m }',
+    type: 'map', default: 'no limits', example: '{ cpus: 0.5, memory: 256m, memory_reservation: 128m, egress: 20mbit }',
   }),
   sites: doc(nameList('site').optional(), {
     description: 'Sites this service runs on. Observer sites run nothing.',
@@ -97,7 +97,10 @@ export const serviceShape = {
 export type ParsedService = Omit<ServiceSpec, 'name' | 'sites'> & { sites?: string[] };
 type Fields = Partial<z.output<ReturnType<typeof obj<typeof serviceShape>>>>;
 
-function toService(s: Fields): ParsedService {
+function toService(written: Fields): ParsedService {
+  // bandwidth is turtle's own, shaped in place by the agent: not one of the engine's resources
+  const { bandwidth, ...limits } = written.resources ?? {};
+  const s: Fields = written.resources === undefined ? written : { ...written, resources: limits };
   // built in the field order of ServiceSpec, so printed specs read like the file
   return {
     image: s.image ?? '',
@@ -118,6 +121,7 @@ function toService(s: Fields): ParsedService {
     capDrop: s.cap_drop ?? [],
     priority: s.priority ?? 'normal',
     resources: s.resources ?? {},
+    ...(bandwidth ? { bandwidth } : {}),
     ...(s.sites !== undefined ? { sites: s.sites } : {}),
     replicas: s.replicas ?? 1,
     ...networkingOf(s),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RuntimeKind } from '../domain/types.js';
 import type { SiteSpec } from './types.js';
 import type { HostPort } from '../domain/network.js';
-import { doc, fail, isMap, lenient, num, obj, oneOf, size, str } from './_fields.js';
+import { doc, fail, isMap, lenient, num, obj, oneOf, rate, size, str } from './_fields.js';
 import { keyValues } from './_collections.js';
 import { DEFAULT_ENGINE } from './default-engine.js';
 import { forbidOf, forbidShape } from './_compose-checks.js';
@@ -44,6 +44,10 @@ export const budgetShape = {
   floor: doc(size({ min: 1 }).optional(), {
     description: "Memory the host always keeps available (MemAvailable): the site's governor limits turtle's services, and frees background then normal ones, before it is crossed.",
     type: 'size', default: '10% of capacity.memory', example: '256m',
+  }),
+  network: doc(rate().optional(), {
+    description: "Bandwidth all of turtle's containers here may send, and receive, beyond their project's networks, together (so a backup or a chatty service never fills the router's uplink); each service's resources.egress and ingress are limits within it. Shaped with tc by the site's agent. Image pulls are the engine's own traffic, from the host, and are not counted.",
+    type: 'rate', default: 'no cap', example: '50mbit',
   }),
 };
 
@@ -111,7 +115,7 @@ function toSite(s: Fields): Omit<SiteSpec, 'name'> {
     runtime,
     engine: s.engine ?? DEFAULT_ENGINE[runtime],
     capacity: s.capacity ?? { cpus: 0, memory: 0 },
-    budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10, ...(s.budget?.floor === undefined ? {} : { floor: s.budget.floor }) },
+    budget: { cpu: s.budget?.cpu ?? 10, memory: s.budget?.memory ?? 10, ...(s.budget?.floor === undefined ? {} : { floor: s.budget.floor }), ...(s.budget?.network === undefined ? {} : { network: s.budget.network }) },
     labels: s.labels ?? {},
     ...forbidOf(s),
     ...(s.networks?.pool ? { networkPool: s.networks.pool } : {}),

@@ -17,7 +17,7 @@ export interface SiteSpec {
   /** what the host has; `{cpus: 0, memory: 0}` on observer sites, which run nothing */
   capacity: { cpus: number; /** bytes */ memory: number };
   /** percent (1..100) of capacity turtle's services may use; `floor`: bytes of MemAvailable the host always keeps */
-  budget: { cpu: number; memory: number; floor?: number };
+  budget: { cpu: number; memory: number; floor?: number; /** bits per second, all of turtle's containers together, each way */ network?: number };
   labels: Record<string, string>;
   /** what services placed here may not use: privileged, cap_add, devices, host_network */
   forbid?: ForbiddenKey[];

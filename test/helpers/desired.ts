@@ -7,12 +7,15 @@ import type { DesiredState } from '../../src/store/agent-state.js';
 
 /**
  * What PUT /v1/desired carries for `site`: its services with overlays, rendered, and the site's proxy when a
- * service is proxied (as `desiredContainers` does for a deploy, without the operator's stops and budget): its
- * project networks, and the site's pool and host_access.
+ * service is proxied (as `desiredContainers` does for a deploy, without the operator's stops): its project
+ * networks, and the site's pool and host_access. `withBudget`: the site's capacity and budget too, as the CLI
+ * sends them (its governor's, and the bandwidth cap).
  * `spec` is a parsed spec or a turtle.yaml text.
  */
-export function desiredState(spec: Spec | string, site: string): DesiredState {
+export function desiredState(spec: Spec | string, site: string, opts: { withBudget?: boolean } = {}): DesiredState {
   const parsed = typeof spec === 'string' ? parseSpec(spec, 'turtle.yaml', {}) : spec;
   const containers = withProxy(renderSite(servicesForSite(parsed, site), siteRenderOptions(parsed, site)));
-  return { project: parsed.project, specHash: specHash(parsed), containers };
+  const s = parsed.sites[site];
+  const budget = opts.withBudget && s ? { site: { capacity: s.capacity, budget: s.budget } } : {};
+  return { project: parsed.project, specHash: specHash(parsed), containers, ...budget };
 }

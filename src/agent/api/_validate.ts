@@ -85,6 +85,7 @@ export const containerSpec = z.strictObject({
   readOnly: z.boolean(),
   capDrop: z.array(plain).max(64),
   resources: z.strictObject({ cpus: z.number().positive().max(1024).optional(), memory: int(1, 2 ** 50).optional(), memoryReservation: int(1, 2 ** 50).optional() }),
+  bandwidth: z.strictObject({ egress: int(8_000, 1e12).optional(), ingress: int(8_000, 1e12).optional() }).optional(),
   priority: z.enum(['critical', 'normal', 'background']),
   cgroupParent: z.string().max(1024).regex(/^\/[a-zA-Z0-9_./-]*$/, 'an absolute cgroup path').refine((p) => !p.split('/').includes('..'), 'no .. in a cgroup path').optional(),
   dependsOn: z.record(serviceName, z.enum(['service_started', 'service_healthy', 'service_completed_successfully'])),
@@ -103,7 +104,7 @@ const percent = z.number().min(1).max(100);
 /** turtle.yaml's `capacity` and `budget` of the site, for its governor (SiteBudget). */
 const siteBudget = z.strictObject({
   capacity: z.strictObject({ cpus: z.number().positive().max(4096), memory: bytes }),
-  budget: z.strictObject({ cpu: percent, memory: percent, floor: bytes.optional() }),
+  budget: z.strictObject({ cpu: percent, memory: percent, floor: bytes.optional(), network: int(8_000, 1e12).optional() }),
 });
 
 export const desiredState = z.strictObject({

@@ -7,7 +7,7 @@ export interface InspectDoc {
   Name: string;
   Created?: string;
   Config: { Image: string; Labels?: Record<string, string> | null; Tty?: boolean; Healthcheck?: { Test?: string[]; Interval?: number } | null };
-  State: { Status: string; StartedAt?: string; ExitCode?: number; Health?: { Status?: string; Log?: Array<{ End?: string }> | null } | null };
+  State: { Status: string; Pid?: number; StartedAt?: string; ExitCode?: number; Health?: { Status?: string; Log?: Array<{ End?: string }> | null } | null };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null } | null;
   HostConfig: { NanoCpus?: number; CpuQuota?: number; CpuPeriod?: number; Memory?: number; MemoryReservation?: number; NetworkMode?: string };
 }

@@ -136,6 +136,14 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
     return createNetwork(this.ctx, spec);
   }
 
+  async netns(id: string): Promise<{ pid: number; addresses: string[] } | undefined> {
+    const doc = await this.inspectDoc(id);
+    const pid = doc?.State.Pid;
+    if (!doc || doc.State.Status !== 'running' || !pid) return undefined;
+    const addresses = Object.values(doc.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).filter((a): a is string => typeof a === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(a));
+    return { pid, addresses };
+  }
+
   engineSubnets(): Promise<{ name: string; subnets: string[] }[]> {
     return engineSubnets(this.ctx);
   }
