@@ -23,6 +23,9 @@ export interface ContainerStats {
   cpuPercent: number;
   memoryBytes: number;
   memoryLimitBytes: number;
+  /** bytes received and sent since the container started, over all its interfaces (absent without a network) */
+  netRxBytes?: number;
+  netTxBytes?: number;
 }
 
 export interface LogLine {

@@ -9,6 +9,7 @@ import { checkBudget, checkPorts } from './_rules-capacity.js';
 import { checkUpdates } from './_rules-update.js';
 import { checkRollout } from './_rollout.js';
 import { checkNetworks } from './_rules-networks.js';
+import { checkBandwidth } from './_rules-bandwidth.js';
 
 function checkPlacement(spec: Spec, ctx: RuleContext, problems: Problem[]): void {
   const edges = Object.values(spec.sites).filter((s) => s.role === 'edge').map((s) => s.name);
@@ -111,6 +112,7 @@ export function checkRules(spec: Spec, ctx: RuleContext, problems: Problem[]): v
   checkUpdates(spec, problems);
   checkRollout(spec, ctx.siteNames, ctx.rawRollout, problems);
   checkNetworks(spec, ctx, problems);
+  checkBandwidth(spec, problems);
   for (const site of Object.values(spec.sites)) {
     if (site.role !== 'edge') continue;
     checkDependencies(spec, ctx, site.name, problems);

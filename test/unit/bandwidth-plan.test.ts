@@ -96,3 +96,31 @@ test('rates: bits a second in tc\'s decimal units; bytes are refused with the fa
     ]);
   }
 });
+
+test("top's bandwidth column: the limits within the site's cap, the cap alone, and a site without an agent said so", async () => {
+  const { bandwidthColumn } = await import('../../src/cli/_bandwidth-column.js');
+  assert.deepEqual([
+    bandwidthColumn(undefined, undefined, true),
+    bandwidthColumn({ egress: 20e6 }, undefined, true),
+    bandwidthColumn({ egress: 20e6, ingress: 50e6 }, 30e6, true),
+    bandwidthColumn(undefined, 30e6, true),
+    bandwidthColumn({ egress: 20e6 }, undefined, false),
+  ], ['-', '-/20mbit', '30mbit/20mbit', '30mbit(site)/30mbit(site)', '-/20mbit (not applied: no agent)']);
+});
+
+test('limits no agent can apply are noted, not dropped without a word', () => {
+  const text = `name: shop
+sites:
+  dc1: { capacity: { cpus: 1, memory: 1g }, budget: { network: 50mbit } }
+  dc2: { capacity: { cpus: 1, memory: 1g }, agent: "https://10.0.0.2:7443" }
+services:
+  web: { image: nginx, resources: { egress: 20mbit } }
+  probe: { image: busybox, network_mode: host, resources: { ingress: 1mbit }, sites: [dc2] }
+`;
+  assert.deepEqual(parseSpec(text, 'turtle.yaml', {}).notes?.map(formatIssue), [
+    "turtle.yaml:3:55: sites.dc1.budget.network: not applied on dc1: bandwidth is shaped by a site's agent, and dc1 is driven straight through its engine (give dc1 an agent: run `turtle agent --site dc1` there and write its address as agent: in the site)",
+    "turtle.yaml:6:24: services.web.resources: egress and ingress are not applied on dc1: bandwidth is shaped by a site's agent, and dc1 has none (give dc1 an agent, or leave the limits for the sites that have one)",
+    "turtle.yaml:7:28: services.probe.network_mode: network_mode: host: the container shares the host's network, outside the project's networks and their isolation rules (every port of the host is open to it); a site can refuse it with `forbid: [host_network]`",
+    "turtle.yaml:7:48: services.probe.resources: egress and ingress are not applied to probe: with network_mode host it has no veth of its own to shape (put it on a project network, or shape the host's interface yourself)",
+  ]);
+});

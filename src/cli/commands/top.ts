@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes } from '../../domain/index.js';
+import type { Bandwidth } from '../../domain/types.js';
+import type { Spec } from '../../spec/index.js';
+import { bandwidthColumn } from '../_bandwidth-column.js';
 import type { ContainerStats } from '../../runtime/types.js';
 import type { HostStats, SiteClient, SiteSample } from '../../client/index.js';
 import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
@@ -15,6 +18,11 @@ interface Row {
   service: string;
   replica: number;
   stats: ContainerStats;
+  /** the service's resources.egress|ingress and the site's budget.network, from turtle.yaml */
+  bandwidth?: Bandwidth;
+  cap?: number;
+  /** the site has an agent, which shapes it (an engine-driven site is not shaped) */
+  agent: boolean;
 }
 
 /** An agent site's governor: null where it runs none; `error` when the agent could not say. */
@@ -46,7 +54,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       do {
-        const sample = await sampleAll(clients);
+        const sample = await sampleAll(clients, spec);
         if (opts.json) return printJson(toJson(sample));
         const text = render(sample);
         process.stdout.write(live ? `\x1b[H\x1b[2J${text}\n` : `${text}\n`);
@@ -55,7 +63,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     });
 }
 
-async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
+async function sampleAll(clients: readonly SiteClient[], spec: Spec): Promise<Sample> {
   const [samples, governors] = await Promise.all([
     Promise.all(clients.map(async (c) => [c, await c.sample()] as [SiteClient, SiteSample])),
     Promise.all(clients.flatMap((c) => (c.governor ? [readGovernor(c.site, c.governor.bind(c))] : []))),
@@ -66,7 +74,11 @@ async function sampleAll(clients: readonly SiteClient[]): Promise<Sample> {
     const known = hosts.get(s.hostKey);
     if (known) known.sites.push(client.site);
     else hosts.set(s.hostKey, { sites: [client.site], host: s.host, local: s.hostKey === 'local' });
-    rows.push(...s.containers.map((c) => ({ site: client.site, ...c })));
+    const cap = spec.sites[client.site]?.budget.network;
+    rows.push(...s.containers.map((c) => {
+      const bandwidth = spec.services[c.service]?.bandwidth;
+      return { site: client.site, ...c, ...(bandwidth ? { bandwidth } : {}), ...(cap !== undefined ? { cap } : {}), agent: spec.sites[client.site]?.agent !== undefined };
+    }));
   }
   rows.sort((a, b) => a.site.localeCompare(b.site) || a.service.localeCompare(b.service) || a.replica - b.replica);
   return { hosts: [...hosts.values()], rows, governors };
@@ -112,8 +124,12 @@ function render({ hosts, rows, governors }: Sample): string {
     '',
   ];
   const body = table(
-    ['SITE', 'SERVICE', 'REPLICA', 'CPU%', 'MEMORY', 'LIMIT'],
-    rows.map((r) => [r.site, r.service, String(r.replica), round(r.stats.cpuPercent).toFixed(1), formatBytes(r.stats.memoryBytes), r.stats.memoryLimitBytes ? formatBytes(r.stats.memoryLimitBytes) : '-']),
+    ['SITE', 'SERVICE', 'REPLICA', 'CPU%', 'MEMORY', 'LIMIT', 'NET IN/OUT', 'BANDWIDTH IN/OUT'],
+    rows.map((r) => [
+      r.site, r.service, String(r.replica), round(r.stats.cpuPercent).toFixed(1), formatBytes(r.stats.memoryBytes), r.stats.memoryLimitBytes ? formatBytes(r.stats.memoryLimitBytes) : '-',
+      r.stats.netRxBytes === undefined ? '-' : `${formatBytes(r.stats.netRxBytes)} / ${formatBytes(r.stats.netTxBytes ?? 0)}`,
+      bandwidthColumn(r.bandwidth, r.cap, r.agent),
+    ]),
   );
   return [...head, rows.length ? body : 'no running containers'].join('\n');
 }

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerStats } from '../types.js';
 import { attempt, type EngineContext } from './_context.js';
-import { cpuPercent, cpuPercentBetween, hasPreCpu, memoryUsed, type StatsDoc } from './_stats.js';
+import { cpuPercent, cpuPercentBetween, hasPreCpu, memoryUsed, networkBytes, type StatsDoc } from './_stats.js';
 
 const SECOND_SAMPLE_AFTER_MS = 1_000;
 
@@ -18,5 +18,6 @@ export async function readStats(ctx: EngineContext, id: string): Promise<Contain
     last = await sample();
     cpu = cpuPercentBetween(first, last);
   }
-  return { id, cpuPercent: cpu, memoryBytes: memoryUsed(last), memoryLimitBytes: last.memory_stats?.limit ?? 0 };
+  const net = networkBytes(last);
+  return { id, cpuPercent: cpu, memoryBytes: memoryUsed(last), memoryLimitBytes: last.memory_stats?.limit ?? 0, ...(net ? { netRxBytes: net.rx, netTxBytes: net.tx } : {}) };
 }

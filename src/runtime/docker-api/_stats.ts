@@ -6,6 +6,15 @@ export interface StatsDoc {
   cpu_stats?: CpuSample;
   precpu_stats?: CpuSample;
   memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  /** per interface, since the container started (absent without a network) */
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }> | null;
+}
+
+/** Bytes received and sent over all of a container's interfaces, since it started; undefined without any. */
+export function networkBytes(doc: StatsDoc): { rx: number; tx: number } | undefined {
+  const nets = Object.values(doc.networks ?? {});
+  if (nets.length === 0) return undefined;
+  return { rx: nets.reduce((a, n) => a + (n.rx_bytes ?? 0), 0), tx: nets.reduce((a, n) => a + (n.tx_bytes ?? 0), 0) };
 }
 
 export interface CpuSample {
