@@ -70,16 +70,19 @@ export class Agent {
         if (observed) this.monitor.use(observed);
         else if (steps > 0) void this.monitor.refresh();
         // networks made or removed, or rules changed by hand since: the host's isolation rules follow
-        if (!failed && managesNetworks(this.runtime)) void this.firewall?.sync(() => this.reconciler.desired()?.containers, this.runtime);
-        if (!failed) this.shape();
+        if (!failed) void this.firewall?.sync();
+        if (!failed) void this.bandwidth?.sync();
       },
       // a push may carry a new budget: the governor keeps to it from its next tick
       onDesiredChanged: () => {
         if (this.governor) retuneGovernor(this.governor, this.governorParts(), this.opts.governor);
       },
     });
-    this.firewall = process.env.TURTLE_FIREWALL === 'off' ? undefined : new SiteFirewall({ site: opts.site, kind: opts.runtime, endpoint: opts.engine, events: opts.store.events });
-    this.bandwidth = process.env.TURTLE_BANDWIDTH === 'off' ? undefined : new SiteBandwidth({ site: opts.site, endpoint: opts.engine, events: opts.store.events });
+    const engine = this.runtime;
+    const host = { site: opts.site, endpoint: opts.engine, events: opts.store.events };
+    this.firewall = process.env.TURTLE_FIREWALL === 'off' || !managesNetworks(engine) ? undefined
+      : new SiteFirewall({ ...host, kind: opts.runtime, engine, containers: () => this.reconciler.desired()?.containers });
+    this.bandwidth = process.env.TURTLE_BANDWIDTH === 'off' || !managesNetworks(engine) ? undefined : new SiteBandwidth({ ...host, engine, state: () => this.shapingState() });
     this.monitor = new HealthMonitor({
       site: opts.site,
       store: opts.store,
@@ -121,15 +124,11 @@ export class Agent {
     await this.watching;
   }
 
-  /** Brings the site's tc shaping to the desired state (a started container has new veths). */
-  private shape(): void {
-    if (!this.bandwidth || !managesNetworks(this.runtime)) return;
-    const state = (): ShapingState | undefined => {
-      const desired = this.reconciler.desired();
-      const cap = this.opts.store.agent.desired(this.opts.site)?.site?.budget.network;
-      return desired && { ...desired, ...(cap !== undefined ? { cap } : {}) };
-    };
-    void this.bandwidth.sync(state, this.runtime);
+  /** What the site's tc shaping follows: the desired containers and the budget's network cap. */
+  private shapingState(): ShapingState | undefined {
+    const desired = this.reconciler.desired();
+    const cap = this.opts.store.agent.desired(this.opts.site)?.site?.budget.network;
+    return desired && { ...desired, ...(cap !== undefined ? { cap } : {}) };
   }
 
   /** Sets up turtle's cgroups for the engine's driver, then the governor on them (once). */
@@ -180,7 +179,8 @@ export class Agent {
         }
         for await (const event of this.runtime.events(project, signal)) {
           this.monitor.noteEvent(event);
-          if (event.action === 'start') this.shape();
+          // a started container has new veths
+          if (event.action === 'start') void this.bandwidth?.sync();
           if (event.action === 'destroy') void this.reconciler.trigger(); // exits are the health monitor's
           if (this.reconciler.desired()?.project !== project) break;
         }

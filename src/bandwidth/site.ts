@@ -2,6 +2,7 @@
 // state asks for, on the agent's own host. Each container's host-side veths are found from inside it: the
 // `iflink` of its interfaces (in its own /sys, through /proc/PID/root) is the index of the host's end.
 import { readdir, readFile } from 'node:fs/promises';
+import { coalesced } from '../lib/coalesce.js';
 import { errorMessage } from '../lib/errors.js';
 import { isLocalEngine } from '../lib/endpoint.js';
 import { formatRate } from '../spec/_units.js';
@@ -16,6 +17,9 @@ export interface SiteBandwidthOptions {
   site: string;
   endpoint: string;
   events: Pick<EventLog, 'append'>;
+  /** the site's desired state and cap, read at each sync */
+  state: () => ShapingState | undefined;
+  engine: Engine;
   tc?: Tc;
   /** where /proc is (tests) */
   procRoot?: string;
@@ -28,7 +32,7 @@ export interface ShapingState {
   cap?: number;
 }
 
-type Engine = Pick<ContainerRuntime, 'list'> & Pick<ManagesNetworks, 'netns' | 'engineSubnets'>;
+export type Engine = Pick<ContainerRuntime, 'list'> & Pick<ManagesNetworks, 'netns' | 'engineSubnets'>;
 
 /** The host-side ends of the veths of the process `pid`'s network namespace. */
 export async function hostVeths(pid: number, links: HostLinks, procRoot = '/proc'): Promise<string[]> {
@@ -46,27 +50,15 @@ export async function hostVeths(pid: number, links: HostLinks, procRoot = '/proc
 export class SiteBandwidth {
   private readonly tc: Tc;
   private readonly found = new Map<string, { key: string; addresses: string[]; veths: string[] }>();
-  private running: Promise<void> | undefined;
-  private again = false;
   private lastProblem: string | undefined;
+  /** nothing of the site's is shaped, as checked since the last time something was: no need to look again */
+  private clear = false;
+  /** Brings the host's shaping to the desired state; one sync at a time, a request during one runs after it. */
+  readonly sync: () => Promise<void>;
 
   constructor(private readonly opts: SiteBandwidthOptions) {
     this.tc = opts.tc ?? new Tc();
-  }
-
-  /** One sync at a time; a request during one runs after it. */
-  sync(state: () => ShapingState | undefined, engine: Engine): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.once(state(), engine);
-      } while (this.again);
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    this.sync = coalesced(() => this.once(opts.state(), opts.engine));
   }
 
   private async once(state: ShapingState | undefined, engine: Engine): Promise<void> {
@@ -78,12 +70,15 @@ export class SiteBandwidth {
         if (wanted) this.problem(`bandwidth limits not applied on ${site}: its engine at ${this.opts.endpoint} is not on the agent's host`);
         return;
       }
+      if (!wanted && this.clear) return;
       const links = await this.tc.links();
       if (!wanted) {
         if ((await this.tc.sync(site, undefined, links)) === 'removed') events.append({ site, type: 'bandwidth.removed', message: `bandwidth shaping of ${site} removed: no limit or cap left` });
         this.lastProblem = undefined;
+        this.clear = true;
         return;
       }
+      this.clear = false;
       const shaped = await this.shapedContainers(state!.project, containers, engine, links);
       const names = new Set(networksOf(containers).map((n) => n.name));
       const local = (await engine.engineSubnets()).filter((n) => names.has(n.name)).flatMap((n) => n.subnets);

@@ -1,6 +1,7 @@
 // The agent's part in isolation: after each reconcile, the rules its desired state asks for, put in place
 // on the agent's own host (and put back when something else changed them). Failures are events, not
 // failed deploys: a host without iptables runs its services, and says they are not isolated.
+import { coalesced } from '../lib/coalesce.js';
 import { errorMessage } from '../lib/errors.js';
 import { isLocalEngine } from '../lib/endpoint.js';
 import { bridgeName, networksOf } from '../domain/network.js';
@@ -15,6 +16,9 @@ export interface SiteFirewallOptions {
   kind: RuntimeKind;
   endpoint: string;
   events: Pick<EventLog, 'append'>;
+  /** the site's desired containers, read at each sync */
+  containers: () => readonly ContainerSpec[] | undefined;
+  engine: Pick<ManagesNetworks, 'engineSubnets'>;
   iptables?: Iptables;
 }
 
@@ -34,27 +38,15 @@ export async function firewallInput(site: string, kind: RuntimeKind, containers:
 
 export class SiteFirewall {
   private readonly iptables: Iptables;
-  private running: Promise<void> | undefined;
-  private again = false;
   private lastProblem: string | undefined;
+  /** no rule of the site's is on the host, as checked since the last time there were: no need to look again */
+  private clear = false;
+  /** Brings the host's rules to what the desired containers need; one sync at a time, a request during one runs after it. */
+  readonly sync: () => Promise<void>;
 
   constructor(private readonly opts: SiteFirewallOptions) {
     this.iptables = opts.iptables ?? new Iptables();
-  }
-
-  /** Brings the host's rules to what `containers` need; one sync at a time, a request during one runs after it. */
-  sync(containers: () => readonly ContainerSpec[] | undefined, engine: Pick<ManagesNetworks, 'engineSubnets'>): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.once(containers() ?? [], engine);
-      } while (this.again);
-    })().finally(() => (this.running = undefined));
-    return this.running;
+    this.sync = coalesced(() => this.once(opts.containers() ?? [], opts.engine));
   }
 
   private async once(containers: readonly ContainerSpec[], engine: Pick<ManagesNetworks, 'engineSubnets'>): Promise<void> {
@@ -66,10 +58,13 @@ export class SiteFirewall {
         return;
       }
       if (input.networks.length === 0) {
+        if (this.clear) return;
         if (await this.iptables.remove(site)) events.append({ site, type: 'firewall.removed', message: `isolation rules of ${site} removed: no project network left` });
         this.lastProblem = undefined;
+        this.clear = true;
         return;
       }
+      this.clear = false;
       const outcome = await this.iptables.sync(site, firewallScript(input));
       const open = input.open.map((p) => `${p.port}${p.to ? `-${p.to}` : ''}/${p.protocol}`).join(', ') || 'none';
       const names = input.networks.map((n) => n.name).join(', ');
