@@ -9,7 +9,7 @@
 // `flock /tmp/turtle-testbed.lock npm run bench:bandwidth`.
 import { parseArgs } from 'node:util';
 import { createRuntime } from '../src/runtime/index.js';
-import { siteApi, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../test/helpers/testbed.js';
+import { holdTestbed, siteApi, testbed, testbedIdentity } from '../test/helpers/testbed.js';
 import { until } from '../test/helpers/agent.js';
 import { desiredState } from '../test/helpers/desired.js';
 import { measureEgress, measureIngress, type Rate } from '../test/helpers/bandwidth.js';
@@ -33,8 +33,7 @@ services:
 `, site, { withBudget: true }));
 }
 
-const broughtUp = !/dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
-if (broughtUp) await testbedUp();
+const held = await holdTestbed();
 const operator = testbedIdentity('operator');
 const rows: string[][] = [];
 let worst = 0;
@@ -72,7 +71,7 @@ try {
     await siteApi(site, operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project: PROJECT, specHash: '0'.repeat(64), containers: [] }) });
   }
 } finally {
-  if (broughtUp) await testbedDown();
+  await held.release();
 }
 
 const head = ['site', 'what', 'limit Mbit/s', 'min', 'median', 'max (payload Mbit/s)', 'wire (median)', 'wire vs limit'];

@@ -123,3 +123,13 @@ export async function leftovers(): Promise<Leftovers> {
     processes: await sh("ps -eo pid,args | grep -F turtle-testbed | grep -v grep"),
   };
 }
+
+/**
+ * The test bed, up: brought up here unless it already is (another suite, or by hand, is then left to
+ * itself). `release()` takes it down only if this call brought it up.
+ */
+export async function holdTestbed(): Promise<{ release: () => Promise<void> }> {
+  const up = /dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
+  if (!up) await testbedUp();
+  return { release: async () => { if (!up) await testbedDown(); } };
+}

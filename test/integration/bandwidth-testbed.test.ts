@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { ifbNames } from '../../src/bandwidth/plan.js';
 import { until, type Identity } from '../helpers/agent.js';
-import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { holdTestbed, siteApi, skipTestbed, testbed, testbedIdentity } from '../helpers/testbed.js';
 import { desiredState } from '../helpers/desired.js';
 import { measureEgress, measureIngress } from '../helpers/bandwidth.js';
 
@@ -33,16 +33,15 @@ const mbit = (bits: number) => `${(bits / MBIT).toFixed(1)} Mbit/s`;
 
 describe('bandwidth limits on the test bed (dc1 Docker, dc2 Podman)', { skip: skipTestbed, timeout: 600_000 }, () => {
   let operator: Identity;
-  let broughtUp = false;
+  let testbedHeld: { release: () => Promise<void> } | undefined;
 
   before(async () => {
-    broughtUp = !/dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
-    if (broughtUp) await testbedUp();
+    testbedHeld = await holdTestbed();
     operator = testbedIdentity('operator');
   });
   after(async () => {
     for (const site of SITES) await siteApi(site, operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project, specHash: '0'.repeat(64), containers: [] }) }).catch(() => undefined);
-    if (broughtUp) await testbedDown();
+    await testbedHeld?.release();
   });
 
   for (const site of SITES) {

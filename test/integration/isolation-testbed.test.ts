@@ -11,7 +11,7 @@ import Dockerode from 'dockerode';
 import { createRuntime } from '../../src/runtime/index.js';
 import { chainsOf } from '../../src/firewall/rules.js';
 import { until, type Identity } from '../helpers/agent.js';
-import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { holdTestbed, siteApi, skipTestbed, testbed, testbedIdentity } from '../helpers/testbed.js';
 import { desiredState } from '../helpers/desired.js';
 
 const project = `iso-${process.pid}`;
@@ -50,13 +50,12 @@ const iptablesIn = (site: string, ...args: string[]) => execFileSync('ip', ['net
 
 describe('isolation from the router on the test bed (dc1 Docker, dc2 Podman)', { skip: skipTestbed, timeout: 600_000 }, () => {
   let operator: Identity;
-  let broughtUp = false;
+  let testbedHeld: { release: () => Promise<void> } | undefined;
   const listeners: ChildProcess[] = [];
   const others: Array<{ site: 'dc1' | 'dc2'; container: string; network: string }> = [];
 
   before(async () => {
-    broughtUp = !/dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
-    if (broughtUp) await testbedUp();
+    testbedHeld = await holdTestbed();
     operator = testbedIdentity('operator');
   });
   after(async () => {
@@ -67,7 +66,7 @@ describe('isolation from the router on the test bed (dc1 Docker, dc2 Podman)', {
       await docker.getNetwork(o.network).remove().catch(() => undefined);
     }
     for (const site of SITES) await siteApi(site, operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project, specHash: '0'.repeat(64), containers: [] }) }).catch(() => undefined);
-    if (broughtUp) await testbedDown();
+    await testbedHeld?.release();
   });
 
   for (const site of SITES) {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { proxyDir } from '../../src/proxy/index.js';
 import { until, type Identity } from '../helpers/agent.js';
-import { siteApi, skipTestbed, testbed, testbedDown, testbedIdentity, testbedScript, testbedUp } from '../helpers/testbed.js';
+import { holdTestbed, siteApi, skipTestbed, testbed, testbedIdentity } from '../helpers/testbed.js';
 import { desiredState } from '../helpers/desired.js';
 
 const PORT = 18_480;
@@ -36,18 +36,17 @@ async function version(): Promise<string | undefined> {
 
 describe('a proxied service on the test bed, converged by the dc1 agent', { skip: skipTestbed, timeout: 600_000 }, () => {
   let operator: Identity;
-  let broughtUp = false;
+  let testbedHeld: { release: () => Promise<void> } | undefined;
 
   before(async () => {
     // the test bed may be up already (another suite, or by hand): then it is left up
-    broughtUp = !/dc1 10\.231\.0\.11: link UP; engine: docker up; agent .*: answers/.test((await testbedScript('status')).output);
-    if (broughtUp) await testbedUp();
+    testbedHeld = await holdTestbed();
     operator = testbedIdentity('operator');
   });
   after(async () => {
     // an empty desired state: the agent removes the project's containers, the proxy among them
     await siteApi('dc1', operator, 'PUT', '/v1/desired', { body: JSON.stringify({ project, specHash: '0'.repeat(64), containers: [] }) }).catch(() => undefined);
-    if (broughtUp) await testbedDown();
+    await testbedHeld?.release();
     rmSync(dirname(proxyDir(project, 'dc1')), { recursive: true, force: true });
   });
 
