@@ -199,8 +199,9 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     await until('dc2/web healthy in the summary', async () => ((await summary()).sites.find((x) => x.name === 'dc2')?.services[0]?.status === 'healthy' ? true : undefined), 30_000);
     await engineRequest(dc2.engine, 'POST', `/containers/${web.id}/kill?signal=KILL`);
     await until('unhealthy alert on dc2/web', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.service === 'web' && h.state === 'opened') ? true : undefined), 30_000);
-    // healed by dc2's agent, replicated, then sent: on a machine loaded by the other suites this took over 20 s
-    await until('unhealthy alert resolved', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.state === 'resolved') ? true : undefined), 60_000);
+    // healed by dc2's agent, replicated, then sent: 2.4 s alone; on a machine loaded by the other suites it
+    // took over 20 s, and once over 60 s (a clean-clone run, 2026-12-03; not reproduced with three busy loops)
+    await until('unhealthy alert resolved', async () => (hooked.some((h) => h.kind === 'service.unhealthy' && h.site === 'dc2' && h.state === 'resolved') ? true : undefined), 120_000);
 
     // dc2 moves web to version 2 (skew); dc1 is asked for a service whose image does not exist (drift: a
     // missing image fails the reconcile, leaving what runs running)
@@ -209,7 +210,9 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     const v = await until('skew and drift alerts', async () => {
       const x = await summary();
       const kinds = x.alerts.map((a) => [a.kind, a.site, a.service].filter(Boolean).join(' '));
-      return kinds.includes('version.skew web') && kinds.includes('drift dc1') ? x : undefined;
+      // the skew opens while dc2 still runs both versions (a start-first replacement): wait for it to finish
+      const settled = x.skew.find((k) => k.subject === 'web')?.bySite.dc2 === 'turtle-test/web:2';
+      return kinds.includes('version.skew web') && kinds.includes('drift dc1') && settled ? x : undefined;
     }, 60_000);
     assert.deepEqual(v.skew.find((k) => k.subject === 'web')?.bySite, { dc1: 'turtle-test/web:1', dc2: 'turtle-test/web:2' });
     assert.deepEqual(v.sites.find((x) => x.name === 'dc1')?.drift, ['extra#1 is missing']);
@@ -221,7 +224,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     await until('skew and drift resolved', async () => {
       const x = await summary();
       return x.alerts.length === 0 ? true : undefined;
-    }, 60_000);
+    }, 120_000); // two replacements and a reconcile, each agent's: under load, as the heal above
     const resolved = buildSummary(store).recentAlerts.filter((a) => a.resolvedAt !== undefined).map((a) => a.kind);
     for (const kind of ['service.unhealthy', 'version.skew', 'drift']) assert.ok(resolved.includes(kind as never), kind);
   });
