@@ -34,7 +34,8 @@ services:
 
 /** A listener in the site's namespace on `port` (a stand-in for sshd or any management port); answers "hi". */
 function listen(site: string, port: number): ChildProcess {
-  const script = `require('net').createServer((s) => s.end('hi')).listen(${port}, '0.0.0.0')`;
+  // a client that resets at once must not end it: an unhandled socket error would
+  const script = `require('net').createServer((s) => { s.on('error', () => {}); s.end('hi'); }).listen(${port}, '0.0.0.0')`;
   return spawn('ip', ['netns', 'exec', site, process.execPath, '-e', script], { stdio: 'ignore' });
 }
 
