@@ -105,7 +105,7 @@ export class SiteBandwidth {
       seen.add(o.id);
       const key = `${o.id} ${o.startedAt ?? ''}`;
       let found = this.found.get(o.id);
-      if (found?.key !== key || found.veths.some((v) => ![...links.byIndex.values()].includes(v))) {
+      if (found?.key !== key || found.veths.some((v) => !links.names.has(v))) {
         const ns = await engine.netns(o.id);
         if (!ns) continue;
         found = { key, addresses: ns.addresses, veths: await hostVeths(ns.pid, links, this.opts.procRoot) };

@@ -6,9 +6,10 @@ import { ifbNames, type BandwidthPlan } from './plan.js';
 
 export type ShapeOutcome = 'unchanged' | 'applied' | 'repaired' | 'removed' | 'none';
 
-/** `ip -o link show`: interface names by index, and each one's alias. */
+/** `ip -o link show`: interface names by index, the names themselves, and each one's alias. */
 export interface HostLinks {
   byIndex: Map<number, string>;
+  names: Set<string>;
   alias: Map<string, string>;
 }
 
@@ -22,7 +23,7 @@ export function parseLinks(text: string): HostLinks {
     const a = /\\\s+alias (\S+)/.exec(line);
     if (a) alias.set(m[2]!, a[1]!);
   }
-  return { byIndex, alias };
+  return { byIndex, names: new Set(byIndex.values()), alias };
 }
 
 export class Tc {
@@ -39,7 +40,7 @@ export class Tc {
   async sync(site: string, plan: BandwidthPlan | undefined, links?: HostLinks): Promise<ShapeOutcome> {
     const now = links ?? (await this.links());
     const ifb = ifbNames(site);
-    const present = now.alias.has(ifb.up) || [...now.byIndex.values()].some((n) => n === ifb.up || n === ifb.down);
+    const present = now.names.has(ifb.up) || now.names.has(ifb.down);
     const before = this.applied.get(site);
     if (!plan) {
       if (!present && !before) return 'none';
@@ -49,9 +50,11 @@ export class Tc {
     }
     const qdiscs = await this.qdiscs();
     const marked = now.alias.get(plan.ifb.up)?.replace(/^turtle:/, '');
-    const inPlace = marked === plan.hash && [...now.byIndex.values()].includes(plan.ifb.down) && plan.veths.every((v) => qdiscs.includes(`qdisc ingress ffff: dev ${v} `) && qdiscs.includes(`qdisc htb 1: dev ${v} root`)) && qdiscs.includes(`qdisc htb 1: dev ${plan.ifb.up} root`) && qdiscs.includes(`qdisc htb 1: dev ${plan.ifb.down} root`);
-    this.applied.set(site, { hash: plan.hash, veths: plan.veths });
-    if (inPlace) return 'unchanged';
+    const inPlace = marked === plan.hash && now.names.has(plan.ifb.down) && plan.veths.every((v) => qdiscs.includes(`qdisc ingress ffff: dev ${v} `) && qdiscs.includes(`qdisc htb 1: dev ${v} root`)) && qdiscs.includes(`qdisc htb 1: dev ${plan.ifb.up} root`) && qdiscs.includes(`qdisc htb 1: dev ${plan.ifb.down} root`);
+    if (inPlace) {
+      this.applied.set(site, { hash: plan.hash, veths: plan.veths });
+      return 'unchanged';
+    }
     await this.teardown(site, qdiscs, [...(before?.veths ?? []), ...plan.veths]);
     for (const dev of [plan.ifb.up, plan.ifb.down]) {
       await this.exec('ip', ['link', 'add', dev, 'type', 'ifb']);
@@ -60,6 +63,7 @@ export class Tc {
     await this.exec('tc', ['-batch', '-'], plan.batch);
     // the alias last: a plan cut off half-way is not taken for a whole one
     await this.exec('ip', ['link', 'set', 'dev', plan.ifb.up, 'alias', `turtle:${plan.hash}`]);
+    this.applied.set(site, { hash: plan.hash, veths: plan.veths });
     return (before?.hash ?? marked) === plan.hash ? 'repaired' : 'applied';
   }
 

@@ -25,15 +25,19 @@ export class Iptables {
     const table = await this.exec('iptables', ['-w', '-S']);
     const rulesOk = inPlace(table, chains, script);
     const jumpsOk = jumpFirst(table, 'INPUT', chains.input) && jumpFirst(table, 'FORWARD', chains.forward);
-    const before = this.applied.get(site) ?? markerIn(table, chains);
-    this.applied.set(site, hash);
-    if (rulesOk && jumpsOk) return 'unchanged';
+    const before = this.applied.get(site) ?? markerIn(table, chains.input);
+    if (rulesOk && jumpsOk) {
+      this.applied.set(site, hash);
+      return 'unchanged';
+    }
     if (!rulesOk) await this.exec('iptables-restore', ['-w', '--noflush'], script);
     if (!jumpsOk) {
       await this.unjump(site, chains);
       for (const [parent, chain] of [['FORWARD', chains.forward], ['INPUT', chains.input]] as const)
         await this.exec('iptables', ['-w', '-I', parent, '1', '-m', 'comment', '--comment', jumpComment(site), '-j', chain]);
     }
+    // only once in place: a sync that failed half-way is not what a later one repairs
+    this.applied.set(site, hash);
     return before === hash ? 'repaired' : 'applied';
   }
 
@@ -63,19 +67,19 @@ export class Iptables {
   }
 }
 
-/** The hash on the marker of the site's input chain now, if any. */
-function markerIn(table: string, chains: Chains): string | undefined {
-  const line = table.split('\n').find((l) => l.startsWith(`-A ${chains.input} -m comment --comment `) && /turtle:[0-9a-f]{12}/.test(l));
+/** The hash on the marker of `chain` now (`iptables -S` quotes the comment), if any. */
+function markerIn(table: string, chain: string): string | undefined {
+  const line = table.split('\n').find((l) => l.startsWith(`-A ${chain} -m comment --comment `) && /turtle:[0-9a-f]{12}/.test(l));
   return line === undefined ? undefined : scriptHash(line.replace(/"/g, ''));
 }
 
 /** Both chains carry the script's marker and as many rules as it puts there. */
 function inPlace(table: string, chains: Chains, script: string): boolean {
   const want = ruleCounts(script, chains);
+  const hash = scriptHash(script);
   const lines = table.split('\n');
   const count = (chain: string) => lines.filter((l) => l.startsWith(`-A ${chain} `)).length;
-  const marked = (chain: string) => lines.some((l) => l.startsWith(`-A ${chain} -m comment --comment `) && l.replace(/"/g, '').endsWith(`turtle:${scriptHash(script)}`));
-  return count(chains.input) === want.input && count(chains.forward) === want.forward && marked(chains.input) && marked(chains.forward);
+  return count(chains.input) === want.input && count(chains.forward) === want.forward && markerIn(table, chains.input) === hash && markerIn(table, chains.forward) === hash;
 }
 
 /**
