@@ -42,3 +42,17 @@ export function ago(iso: string | undefined, now = Date.now()): string {
 export function seconds(ms: number | undefined): string {
   return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
 }
+
+/**
+ * Text from a container, safe for the operator's terminal: control characters (escape sequences, carriage
+ * returns, C1 controls) and bidirectional overrides shown as `\xNN`/`\u{NNNN}` instead of acting on it.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.codePointAt(0) as number;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;

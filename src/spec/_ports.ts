@@ -1,4 +1,5 @@
 // `ports`: Compose short syntax ("127.0.0.1:8080:80/tcp", ranges) and long syntax → PortBinding[].
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { PortBinding } from '../domain/types.js';
 import { describeValue } from './_words.js';
@@ -34,6 +35,7 @@ export function parseShortPort(text: string): PortBinding[] {
   if (parts.length > 3 || (hostIp !== undefined && parts.length > 2))
     throw new PortError('expected [HOST_IP:][HOST:]CONTAINER[/PROTOCOL] (put IPv6 addresses in brackets)');
   if (parts.length === 3) hostIp = parts.shift();
+  if (hostIp !== undefined && hostIp !== '' && !isIP(hostIp)) throw new PortError(`host address "${hostIp.slice(0, 60)}" is not an IP address`);
   const container = portRange(parts.pop()!, 'container');
   const hostText = parts.pop();
   const host = hostText === undefined || hostText === '' ? undefined : portRange(hostText, 'host');
@@ -61,10 +63,13 @@ export const portShape = {
 
 const longPort = obj(portShape,
   { unsupported: { mode: 'ports are always published on the host of each site', app_protocol: '', name: '' } },
-).transform((p): PortBinding[] => {
+).transform((p, ctx): PortBinding[] => {
+  if (p.host_ip !== undefined && p.host_ip !== '' && !isIP(p.host_ip)) {
+    return fail(ctx, `host_ip must be an IP address, found ${describeValue(p.host_ip)}`, { hint: 'e.g. 127.0.0.1, 0.0.0.0 or ::1; a name is not resolved here' });
+  }
   const binding: PortBinding = { container: p.target, protocol: p.protocol ?? 'tcp' };
   if (p.published !== undefined) binding.host = p.published;
-  if (p.host_ip !== undefined) binding.hostIp = p.host_ip;
+  if (p.host_ip !== undefined && p.host_ip !== '') binding.hostIp = p.host_ip;
   return [binding];
 });
 

@@ -1,4 +1,5 @@
 // Strict validation of everything the API accepts: unknown fields, wrong types, odd names are refused.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { DesiredState } from '../../store/index.js';
 import { formatBytes } from '../../domain/index.js';
@@ -11,7 +12,9 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const ms = int(0, 86_400_000);
 
 const record = z.record(z.string().max(256).regex(/^[^\x00-\x1f\x7f=]+$/, 'not a valid key'), z.string().max(65_536).regex(/^[^\x00\x7f]*$/, 'control characters are not allowed'));
-const port = z.strictObject({ host: int(1, 65_535).optional(), hostIp: plain.optional(), container: int(1, 65_535), protocol: z.enum(['tcp', 'udp']) });
+/** an address a port or the proxy binds to: it reaches haproxy.cfg's `bind` line, so an IP and nothing else */
+const ip = z.string().max(64).refine((v) => isIP(v) !== 0, 'not an IP address');
+const port = z.strictObject({ host: int(1, 65_535).optional(), hostIp: ip.optional(), container: int(1, 65_535), protocol: z.enum(['tcp', 'udp']) });
 const mount = z.strictObject({
   type: z.enum(['bind', 'volume', 'tmpfs']), source: plain.optional(), target: plain, readOnly: z.boolean(),
   volume: z.strictObject({ driver: plain.optional(), driverOpts: record, labels: record }).optional(),
@@ -27,7 +30,7 @@ const probe = z.strictObject({ check, intervalMs: int(100, 3_600_000), timeoutMs
 
 /** A spec service, or the site proxy turtle adds (`_proxy`, a name no spec service can have). */
 const serviceName = z.union([name(SERVICE, 'service name'), z.literal('_proxy')]);
-const route = z.strictObject({ listen: int(1, 65_535), hostIp: plain.optional(), target: int(1, 65_535), mode: z.enum(['http', 'tcp']) });
+const route = z.strictObject({ listen: int(1, 65_535), hostIp: ip.optional(), target: int(1, 65_535), mode: z.enum(['http', 'tcp']) });
 const update = z.strictObject({ order: z.enum(['start-first', 'stop-first']).optional(), minHealthyMs: ms.optional(), drainTimeoutMs: ms.optional() });
 
 const engineName = name(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'network name');

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { TurtleError } from '../../lib/errors.js';
 import { collectInOrder, followInOrder, type LabelledLine, type LogSource } from '../../client/index.js';
+import { printable } from '../output.js';
 import { connectSite, loadSpec, requireService, selectSites, type GlobalOptions } from '../context.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -12,7 +13,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('-n, --tail <lines>', 'lines from the end of each container', parseTail, 100)
     .option('--site <names>', 'only these sites (comma-separated, or all)')
     .option('--json', 'one JSON object per line')
-    .action(async (service: string, opts: { follow?: boolean; tail: number; site?: string; json?: boolean }) => {
+    .option('--raw', 'print control characters (escape sequences) from the containers as they are')
+    .action(async (service: string, opts: { follow?: boolean; tail: number; site?: string; json?: boolean; raw?: boolean }) => {
       const spec = loadSpec(globals());
       requireService(spec, service);
       const abort = new AbortController();
@@ -23,8 +25,9 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         sources.push(...(await client.logs(service, { tail: opts.tail, follow: opts.follow ?? false, signal: abort.signal })));
       }
       if (sources.length === 0) throw new TurtleError(`${service} has no containers`, { hint: 'run `turtle deploy`' });
+      const shown = opts.raw ? (t: string) => t : printable;
       const print = ({ label, line: l }: LabelledLine) =>
-        console.log(opts.json ? JSON.stringify({ source: label, ...l }) : `${label} ${l.time} | ${l.text}`);
+        console.log(opts.json ? JSON.stringify({ source: label, ...l, text: shown(l.text) }) : `${label} ${l.time} | ${shown(l.text)}`);
       if (!opts.follow) {
         for (const l of await collectInOrder(sources)) print(l);
         return;
@@ -39,8 +42,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
 
 function parseTail(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new TurtleError(`--tail expects a whole number of lines, got \`${value}\``, { exitCode: 1, hint: 'for example --tail 50' });
+  if (!Number.isInteger(n) || n < 0 || n > 10_000) {
+    throw new TurtleError(`--tail expects a whole number of lines up to 10000, got \`${value}\``, { exitCode: 1, hint: 'for example --tail 50' });
   }
   return n;
 }

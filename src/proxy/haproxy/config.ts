@@ -1,5 +1,6 @@
 // haproxy.cfg for a site: the admin socket, and a frontend and an empty backend per published port of
 // each proxied service. Servers are never written here: turtle adds and removes them at run time.
+import { isIP } from 'node:net';
 import type { ProxyRoute } from '../../domain/types.js';
 import { backendName } from '../names.js';
 
@@ -32,6 +33,8 @@ export function haproxyConfig(services: readonly ProxiedService[]): string {
   for (const { service, routes } of sorted) {
     for (const route of [...routes].sort((a, b) => a.listen - b.listen)) {
       const name = backendName(service, route);
+      // the spec and the agent's API both refuse anything but an IP; checked again where it becomes config
+      if (route.hostIp && !isIP(route.hostIp)) throw new Error(`${service}: the proxy cannot bind to ${JSON.stringify(route.hostIp.slice(0, 60))}: not an IP address`);
       const bind = route.hostIp ? (route.hostIp.includes(':') ? `[${route.hostIp}]` : route.hostIp) : '0.0.0.0';
       lines.push(
         '',
