@@ -58,7 +58,9 @@ export class AgentConnection {
   /** The response once its head arrived; connection failures are explained. */
   private open(method: string, path: string, { body, signal, idleMs = IDLE_TIMEOUT_MS, headers = {} }: CallOptions): Promise<IncomingMessage> {
     const url = new URL(path.replace(/^\//, ''), this.base);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // Every request that changes something says it is JSON (the agent refuses others: a browser's cross-site
+    // form cannot), with `{}` when there is nothing to send.
+    const payload = body === undefined ? (method === 'GET' || method === 'HEAD' ? undefined : '{}') : JSON.stringify(body);
     const options: RequestOptions = {
       method,
       host: url.hostname.replace(/^\[|\]$/g, ''),

@@ -7,11 +7,12 @@ import { cpuPercent, sampleHost } from '../governor/host.js';
 import type { TurtleEvent } from '../store/index.js';
 import { DEPLOYMENT_TYPES, siteView, type Summary } from '../observer/summary.js';
 import type { Sample } from '../observer/_metrics.js';
-import { dashboardAsset } from './assets.js';
+import { dashboardAsset, CSP } from './assets.js';
+import { writeOrWait } from '../lib/streams.js';
 
 export const DASHBOARD_PATH = /^\/dashboard(\/.*)?$/;
 
-export async function serveSiteDashboard({ res, url, ctx }: Call): Promise<void> {
+export async function serveSiteDashboard({ res, url, ctx, holdStream }: Call): Promise<void> {
   const rest = url.pathname.slice('/dashboard'.length);
   if (rest === '') {
     res.writeHead(308, { location: '/dashboard/' });
@@ -28,7 +29,7 @@ export async function serveSiteDashboard({ res, url, ctx }: Call): Promise<void>
     case '/api/v1/logs':
       return json(res, { lines: await logs(ctx, url.searchParams.get('service') ?? '') });
     case '/api/v1/stream':
-      return stream(res, ctx);
+      return stream(res, ctx, holdStream);
     default:
       json(res, { error: 'no such page' }, 404);
   }
@@ -92,23 +93,42 @@ async function logs(ctx: Ctx, service: string) {
 }
 
 /** Live updates: a summary every 2 s and a sample every 5 s, until the browser or the agent goes. */
-async function stream(res: ServerResponse, ctx: Ctx): Promise<void> {
+async function stream(res: ServerResponse, ctx: Ctx, holdStream: () => void): Promise<void> {
+  holdStream();
   const closed = new AbortController();
   res.on('close', () => closed.abort());
   const signal = AbortSignal.any([closed.signal, ctx.closing]);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   for (let tick = 0; !signal.aborted; tick++) {
-    res.write(`event: summary\ndata: ${JSON.stringify(await summary(ctx))}\n\n`);
-    if (tick % 3 === 0) res.write(`event: sample\ndata: ${JSON.stringify({ site: ctx.site, sample: await sample(ctx) })}\n\n`);
+    // every open dashboard shares one listing and one sample: ten browsers cost the engine what one does
+    if (!(await writeOrWait(res, `event: summary\ndata: ${JSON.stringify(await shared(ctx, 'summary', 1_900, () => summary(ctx)))}\n\n`))) return;
+    if (tick % 3 === 0) {
+      const s = await shared(ctx, 'sample', 5_500, () => sample(ctx));
+      if (!(await writeOrWait(res, `event: sample\ndata: ${JSON.stringify({ site: ctx.site, sample: s })}\n\n`))) return;
+    }
     await sleep(2_000, undefined, { signal }).catch(() => undefined);
   }
   res.end();
 }
 
+/** One answer per store and kind, reused while younger than `maxAgeMs` (a failed one is not kept). */
+const cache = new WeakMap<object, Map<string, { at: number; value: Promise<unknown> }>>();
+
+function shared<T>(ctx: Ctx, kind: string, maxAgeMs: number, make: () => Promise<T>): Promise<T> {
+  const mine = cache.get(ctx.store) ?? new Map<string, { at: number; value: Promise<unknown> }>();
+  cache.set(ctx.store, mine);
+  const hit = mine.get(kind);
+  if (hit && Date.now() - hit.at < maxAgeMs) return hit.value as Promise<T>;
+  const value = make();
+  mine.set(kind, { at: Date.now(), value });
+  value.catch(() => mine.delete(kind));
+  return value;
+}
+
 function send(res: ServerResponse, name: string): void {
   const a = dashboardAsset(name);
   if (!a) return json(res, { error: 'no such page' }, 404);
-  res.writeHead(200, { 'content-type': a.type, 'content-length': a.body.length, 'cache-control': 'no-cache' });
+  res.writeHead(200, { 'content-type': a.type, 'content-length': a.body.length, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
   res.end(a.body);
 }
 

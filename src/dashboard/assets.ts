@@ -49,3 +49,9 @@ export function dashboardAsset(name: string): Asset | undefined {
   }
   return cache.get(name);
 }
+
+/**
+ * Both dashboards' Content-Security-Policy: their own scripts, styles and API only, no inline code, no
+ * framing, no forms; a script injected through a service name or a log line could do nothing.
+ */
+export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -97,7 +97,11 @@ export async function issueCert(dir: string, opts: IssueOptions): Promise<{ out:
   const serial = newSerial();
   const notAfter = new Date(Date.now() + (opts.days ?? 825) * DAY_MS);
   const hosts = opts.hosts ?? [];
-  const usages = opts.role === 'agent' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
+  // An agent's certificate only serves (a router's key must not be a client of the other sites); a client
+  // role given hosts also serves (the observer's own dashboard, behind mutual TLS).
+  const usages = opts.role === 'agent'
+    ? [x509.ExtendedKeyUsage.serverAuth]
+    : [x509.ExtendedKeyUsage.clientAuth, ...(hosts.length > 0 ? [x509.ExtendedKeyUsage.serverAuth] : [])];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial,
     subject: `CN=${escapeDn(opts.name)}, OU=${opts.role}, O=turtle`,

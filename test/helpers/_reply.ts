@@ -1,10 +1,11 @@
 // Reads a whole HTTP response for a test: its status, its text, and the text parsed as JSON where it is JSON.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface Reply {
   status: number;
   body: unknown;
   text: string;
+  headers: IncomingHttpHeaders;
 }
 
 export function readReply(res: IncomingMessage): Promise<Reply> {
@@ -19,7 +20,7 @@ export function readReply(res: IncomingMessage): Promise<Reply> {
       } catch {
         // not JSON (an empty 204, plain text): keep the text
       }
-      resolve({ status: res.statusCode ?? 0, body, text });
+      resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
     });
     res.on('error', reject);
   });

@@ -62,7 +62,7 @@ services:
     assert.equal((await api(agent.port, observer, 'POST', '/v1/lease', JSON.stringify({ holder, ttlMs: 60_000 }))).status, 403);
     assert.equal((await api(agent.port, operator, 'POST', `/v1/lease/${id}`, JSON.stringify({ ttlMs: 60_000 }))).status, 200);
     assert.equal((await api(agent.port, operator, 'POST', '/v1/lease', JSON.stringify({ ttlMs: 5 }))).status, 400);
-    assert.deepEqual((await api(agent.port, operator, 'DELETE', `/v1/lease/${id}`)).body, { site: 'dc1', released: true });
+    assert.deepEqual((await api(agent.port, operator, 'DELETE', `/v1/lease/${id}`, '{}')).body, { site: 'dc1', released: true });
     assert.equal((await api(agent.port, operator, 'POST', `/v1/lease/${id}`, JSON.stringify({ ttlMs: 60_000 }))).status, 409);
   });
 
@@ -75,14 +75,14 @@ services:
     assert.equal(refused.code, 5, refused.stderr);
     assert.match(refused.stderr, /^error: dc1 is being deployed by deployment 9 \(`turtle deploy`\) by carol@ci, pid 4242, since 2026-12-02T10:00:00\.000Z \(\d+ s ago\)$/m);
     assert.deepEqual((await api(agent.port, operator, 'GET', '/v1/desired')).body, before.body);
-    await api(agent.port, operator, 'DELETE', `/v1/lease/${(lease.body as { id: string }).id}`);
+    await api(agent.port, operator, 'DELETE', `/v1/lease/${(lease.body as { id: string }).id}`, '{}');
     const ok = await work.run(['deploy'], { TURTLE_IDENTITY: identity });
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual((await rt.list(project)).map((c) => c.image), ['turtle-test/web:2']);
     // the deploy let its lease go: another may take it at once
     const again = await take();
     assert.equal(again.status, 201);
-    await api(agent.port, operator, 'DELETE', `/v1/lease/${(again.body as { id: string }).id}`);
+    await api(agent.port, operator, 'DELETE', `/v1/lease/${(again.body as { id: string }).id}`, '{}');
   });
 
   test('an unreachable agent: the deploy exits 4 before it locks or changes any site', async () => {

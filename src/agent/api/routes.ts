@@ -1,7 +1,10 @@
 // The agent's endpoints. Each route names itself (for 403 messages and metrics) and says whether it writes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Role } from '../../pki/index.js';
+import { mayWrite, seesEnv, type ClientRole } from '../../pki/roles.js';
+import type { Client } from '../../pki/server-tls.js';
+import { withoutEnvValues } from '../../domain/redact.js';
+import { writeOrWait } from '../../lib/streams.js';
 import type { ContainerRuntime } from '../../runtime/types.js';
 import type { Store } from '../../store/index.js';
 import type { HealthMonitor } from '../../health/index.js';
@@ -32,46 +35,66 @@ export interface ApiContext {
   leases: LeaseTable;
 }
 
+/** The client, from its certificate: `identity` is unique per certificate (role, name and serial). */
+export type Caller = Client;
+
 export interface Call {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
   params: string[];
-  role: Role;
+  role: ClientRole;
+  caller: Caller;
   ctx: ApiContext;
+  /** takes one of the caller's slots for a long-lived answer until it ends; 429 when none is left */
+  holdStream: () => void;
 }
 
 export interface Route {
   name: string;
   method: string;
   path: RegExp;
+  /** who may call it */
+  roles: readonly ClientRole[];
+  /** changes state: JSON only, never from another site's page */
   write: boolean;
   run: (call: Call) => Promise<void>;
 }
 
+const OPERATOR: readonly ClientRole[] = ['operator'];
+const READERS: readonly ClientRole[] = ['operator', 'observer'];
+const ANYONE: readonly ClientRole[] = ['operator', 'observer', 'peer'];
+
 export const routes: Route[] = [
-  { name: 'read desired state', method: 'GET', path: /^\/v1\/desired$/, write: false, run: getDesired },
-  { name: 'replace desired state', method: 'PUT', path: /^\/v1\/desired$/, write: true, run: putDesired },
-  { name: 'take the deployment lease', method: 'POST', path: /^\/v1\/lease$/, write: true, run: postLease },
-  { name: 'renew the deployment lease', method: 'POST', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, write: true, run: renewLease },
-  { name: 'release the deployment lease', method: 'DELETE', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, write: true, run: releaseLease },
-  { name: 'read observed state', method: 'GET', path: /^\/v1\/observed$/, write: false, run: getObserved },
-  { name: 'read events', method: 'GET', path: /^\/v1\/events$/, write: false, run: getEvents },
-  { name: 'read logs', method: 'GET', path: /^\/v1\/services\/([^/]+)\/logs$/, write: false, run: getLogs },
-  { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, write: false, run: getStats },
-  { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, write: true, run: postAction },
-  { name: 'read metrics', method: 'GET', path: /^\/metrics$/, write: false, run: getMetrics },
-  { name: 'read governor', method: 'GET', path: /^\/v1\/governor$/, write: false, run: getGovernor },
-  { name: 'read the dashboard', method: 'GET', path: DASHBOARD_PATH, write: false, run: serveSiteDashboard },
+  { name: 'read health', method: 'GET', path: /^\/healthz$/, roles: ANYONE, write: false, run: getHealth },
+  { name: 'read desired state', method: 'GET', path: /^\/v1\/desired$/, roles: READERS, write: false, run: getDesired },
+  { name: 'replace desired state', method: 'PUT', path: /^\/v1\/desired$/, roles: OPERATOR, write: true, run: putDesired },
+  { name: 'take the deployment lease', method: 'POST', path: /^\/v1\/lease$/, roles: OPERATOR, write: true, run: postLease },
+  { name: 'renew the deployment lease', method: 'POST', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, roles: OPERATOR, write: true, run: renewLease },
+  { name: 'release the deployment lease', method: 'DELETE', path: /^\/v1\/lease\/([0-9a-f-]{36})$/, roles: OPERATOR, write: true, run: releaseLease },
+  { name: 'read observed state', method: 'GET', path: /^\/v1\/observed$/, roles: READERS, write: false, run: getObserved },
+  { name: 'read events', method: 'GET', path: /^\/v1\/events$/, roles: READERS, write: false, run: getEvents },
+  { name: 'read logs', method: 'GET', path: /^\/v1\/services\/([^/]+)\/logs$/, roles: READERS, write: false, run: getLogs },
+  { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, roles: READERS, write: false, run: getStats },
+  { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, roles: OPERATOR, write: true, run: postAction },
+  { name: 'read metrics', method: 'GET', path: /^\/metrics$/, roles: READERS, write: false, run: getMetrics },
+  { name: 'read governor', method: 'GET', path: /^\/v1\/governor$/, roles: READERS, write: false, run: getGovernor },
+  { name: 'read the dashboard', method: 'GET', path: DASHBOARD_PATH, roles: READERS, write: false, run: serveSiteDashboard },
 ];
 
-async function getDesired({ res, url, ctx }: Call) {
+async function getHealth({ res, url, ctx }: Call) {
   query(url, []);
-  const state = ctx.store.agent.desired(ctx.site);
-  sendJson(res, 200, { site: ctx.site, desired: state ?? null, stopped: [...ctx.store.stoppedServices(ctx.site)].sort() });
+  sendJson(res, 200, { ok: true, site: ctx.site });
 }
 
-async function putDesired({ req, res, url, ctx }: Call) {
+async function getDesired({ res, url, role, ctx }: Call) {
+  query(url, []);
+  const state = ctx.store.agent.desired(ctx.site);
+  const shown = state && !seesEnv(role) ? withoutEnvValues(state) : state;
+  sendJson(res, 200, { site: ctx.site, desired: shown ?? null, stopped: [...ctx.store.stoppedServices(ctx.site)].sort() });
+}
+
+async function putDesired({ req, res, url, caller, ctx }: Call) {
   query(url, []);
   const holder = ctx.leases.blocking(leaseHeader(req));
   if (holder) throw new HttpError(409, `${ctx.site} is being deployed by ${describeHolder(holder)}`, ['wait for it to finish; a holder that died loses the lease within its TTL']);
@@ -79,7 +102,7 @@ async function putDesired({ req, res, url, ctx }: Call) {
   if (!parsed.ok) throw new HttpError(400, parsed.invalid.error, parsed.invalid.issues);
   ctx.store.agent.setDesired(ctx.site, parsed.value);
   ctx.reconciler.desiredChanged();
-  const replaced = ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash } });
+  const replaced = ctx.store.events.append({ site: ctx.site, type: 'desired.replaced', message: `desired state replaced by ${who(caller)}: ${parsed.value.containers.length} containers`, data: { specHash: parsed.value.specHash, by: who(caller) } });
   // Queued behind a run already under way (which still uses the old state): reconcile events after this
   // marker come from runs that saw the new state. The CLI's deploy waits for the first one.
   void ctx.reconciler.exclusive(async () => {
@@ -89,24 +112,30 @@ async function putDesired({ req, res, url, ctx }: Call) {
   sendJson(res, 202, { site: ctx.site, specHash: parsed.value.specHash, containers: parsed.value.containers.length, seq: replaced.seq });
 }
 
-async function getObserved({ res, url, ctx }: Call) {
+async function getObserved({ res, url, role, ctx, holdStream }: Call) {
   const q = query(url, ['wait']);
-  // wait=1: answer after the reconcile this request triggers (the CLI's deploy uses it)
+  // wait=1: answer after the reconcile this request triggers (the CLI's deploy uses it). A reader may not
+  // start one (it pulls images and replaces containers): it waits for the one under way, if any.
   if (q.wait !== undefined && q.wait !== '1') throw new HttpError(400, '`wait` must be 1');
-  if (q.wait === '1') await ctx.reconciler.trigger();
+  if (q.wait === '1') {
+    holdStream();
+    if (mayWrite(role)) await ctx.reconciler.trigger();
+    else await ctx.reconciler.exclusive(async () => undefined);
+  }
   const desired = ctx.store.agent.desired(ctx.site);
   const containers = desired ? (await ctx.runtime().list(desired.project)).filter((c) => c.site === ctx.site) : [];
   const lastReconcile = ctx.store.events.last({ site: ctx.site, typePrefix: 'reconcile.' });
   sendJson(res, 200, { site: ctx.site, containers, health: ctx.monitor.health(), reconciling: ctx.reconciler.busy, failures: ctx.reconciler.consecutiveFailures, lastReconcile: lastReconcile ?? null });
 }
 
-async function getEvents({ req, res, url, ctx }: Call) {
+async function getEvents({ req, res, url, ctx, holdStream }: Call) {
   const q = query(url, ['after', 'wait', 'limit']);
   const lastId = req.headers['last-event-id'];
   let after = intParam(q.after ?? (typeof lastId === 'string' ? lastId : undefined), 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
   const wait = intParam(q.wait, 'wait', 0, 300) ?? 0;
   const limit = intParam(q.limit, 'limit', 1, 10_000) ?? 1000;
   const sse = /text\/event-stream/.test(req.headers.accept ?? '');
+  if (sse || wait > 0) holdStream();
   const closed = new AbortController();
   res.on('close', () => closed.abort());
   const signal = AbortSignal.any([closed.signal, ctx.closing]);
@@ -125,19 +154,22 @@ async function getEvents({ req, res, url, ctx }: Call) {
   let idle = 0;
   while (!signal.aborted) {
     const events = ctx.store.events.list({ after, limit, site: ctx.site });
-    for (const e of events) res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    after = events.at(-1)?.seq ?? after;
-    if (events.length === 0 && ++idle % 75 === 0) res.write(': keep-alive\n\n');
+    for (const e of events) {
+      if (!(await writeOrWait(res, `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`))) return;
+      after = e.seq;
+    }
+    if (events.length === 0 && ++idle % 75 === 0 && !(await writeOrWait(res, ': keep-alive\n\n'))) return;
     await sleep(200, undefined, { signal }).catch(() => undefined);
   }
   res.end();
 }
 
-async function getLogs({ res, url, params, ctx }: Call) {
+async function getLogs({ res, url, params, ctx, holdStream }: Call) {
   const service = serviceParam(params[0]);
   const q = query(url, ['tail', 'follow']);
-  const tail = intParam(q.tail, 'tail', 0, 100_000) ?? 100;
+  const tail = intParam(q.tail, 'tail', 0, MAX_TAIL) ?? 100;
   if (q.follow !== undefined && q.follow !== '0' && q.follow !== '1') throw new HttpError(400, '`follow` must be 0 or 1');
+  if (q.follow === '1') holdStream();
   const desired = ctx.store.agent.desired(ctx.site);
   const runtime = ctx.runtime();
   const containers = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && c.service === service) : [];
@@ -146,11 +178,14 @@ async function getLogs({ res, url, params, ctx }: Call) {
   res.on('close', () => closed.abort());
   const signal = AbortSignal.any([closed.signal, ctx.closing]);
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+  res.flushHeaders(); // a quiet service's follow still answers at once
   await Promise.all(
     containers.map(async (c) => {
       try {
+        // waiting on a full socket buffer stops reading the engine's stream: a client that reads slowly
+        // slows its own follow, and one that stops reading is cut after a minute
         for await (const line of runtime.logs(c.id, { tail, follow: q.follow === '1', signal })) {
-          res.write(JSON.stringify({ site: ctx.site, service, replica: c.replica, ...line }) + '\n');
+          if (!(await writeOrWait(res, JSON.stringify({ site: ctx.site, service, replica: c.replica, ...line }) + '\n'))) break;
         }
       } catch {
         // a container removed while following: its stream simply ends
@@ -159,6 +194,9 @@ async function getLogs({ res, url, params, ctx }: Call) {
   );
   res.end();
 }
+
+/** the most lines a log read starts with (the engine reads them all before the first is sent) */
+const MAX_TAIL = 10_000;
 
 async function getStats({ res, url, ctx }: Call) {
   query(url, []);
@@ -174,13 +212,13 @@ async function getStats({ res, url, ctx }: Call) {
   sendJson(res, 200, { site: ctx.site, host, containers: stats });
 }
 
-async function postAction({ res, url, params, ctx }: Call) {
+async function postAction({ res, url, params, caller, ctx }: Call) {
   const service = serviceParam(params[0]);
   query(url, []);
   const action = params[1] as ServiceAction;
   const desired = ctx.store.agent.desired(ctx.site);
   if (!desired?.containers.some((c) => c.service === service)) throw new HttpError(404, `${service} is not in ${ctx.site}'s desired state`);
-  const count = await serviceAction(ctx, desired.project, service, action);
+  const count = await serviceAction(ctx, desired.project, service, action, who(caller));
   sendJson(res, 200, { site: ctx.site, service, action, containers: count });
 }
 
@@ -199,6 +237,11 @@ async function getMetrics({ res, url, ctx }: Call) {
 async function getGovernor({ res, url, ctx }: Call) {
   query(url, []);
   sendJson(res, 200, { site: ctx.site, governor: ctx.governor?.() ?? null });
+}
+
+/** How events name the certificate that made a change: `operator alice`. */
+function who(caller: Caller): string {
+  return `${caller.role} ${caller.name}`;
 }
 
 function serviceParam(raw: string | undefined): string {

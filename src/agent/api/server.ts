@@ -1,15 +1,20 @@
-// The agent's API: HTTPS with mutual TLS only. The client certificate's OU is its role: operators may
-// change desired state and act on services, observers only read. A revoked certificate is refused at the
-// handshake: the CRL is reloaded when its file changes, and every open connection is then closed, so one
-// opened before the revocation must shake hands again (clients reconnect; event streams resume by seq).
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+// The agent's API: HTTPS with mutual TLS only. The client certificate's OU is its role (operators change
+// things, observers read without env values, peers reach only their own routes; an agent's certificate is
+// never a client). A revoked certificate is refused at the handshake: the CRL is reloaded when its file
+// changes, and every open connection is then closed, so one opened before the revocation must shake hands
+// again (clients reconnect; event streams resume by seq). Once a CRL has been seen, a missing, empty or
+// unparsable one refuses every request (503, said in the events and on /healthz) until it is fixed.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { identityFiles } from '../../pki/files.js';
-import { isRole, mayWrite, type Role } from '../../pki/roles.js';
+import { ServerTls, clientOf } from '../../pki/server-tls.js';
+import { hardenListener, LISTENER_LIMITS } from '../../lib/listener.js';
+import { StreamCaps } from '../../lib/streams.js';
 import { HttpError, readUpTo, sendJson } from './_http.js';
-import { routes, type Route, type ApiContext } from './routes.js';
+import { crossSite } from './_guard.js';
+import { routes, type Route, type ApiContext, type Caller } from './routes.js';
 
 export interface ApiOptions {
   /** directory with cert.pem, key.pem, ca.pem and (optionally) crl.pem, as `turtle ca issue` writes it */
@@ -20,25 +25,23 @@ export interface ApiOptions {
 
 export class AgentApi {
   private server: Server | undefined;
+  private readonly streams = new StreamCaps();
+  private readonly tls: ServerTls;
 
-  constructor(private readonly opts: ApiOptions, private readonly ctx: ApiContext) {}
+  constructor(private readonly opts: ApiOptions, private readonly ctx: ApiContext) {
+    const files = identityFiles(opts.tlsDir);
+    this.tls = new ServerTls(
+      () => ({ cert: readFileSync(files.cert), key: readFileSync(files.key), ca: readFileSync(files.ca), crlPath: files.crl }),
+      (problem) => this.crlChanged(problem),
+    );
+  }
 
   async listen(): Promise<{ port: number }> {
-    const files = identityFiles(this.opts.tlsDir);
-    const server = createServer({ ...this.tlsOptions(), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (req, res) => {
+    const server = createServer({ ...this.tls.options(), requestCert: true, rejectUnauthorized: true, handshakeTimeout: LISTENER_LIMITS.handshakeMs }, (req, res) => {
       void this.handle(req, res);
     });
-    server.keepAliveTimeout = 5_000;
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 0; // logs and events follow for as long as the client wants
-    watchFile(files.crl, { interval: 1_000, persistent: false }, () => {
-      try {
-        server.setSecureContext(this.tlsOptions());
-        server.closeAllConnections();
-      } catch {
-        // a half-written CRL: the next change reloads it
-      }
-    });
+    hardenListener(server);
+    this.tls.watch(server);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -48,7 +51,7 @@ export class AgentApi {
   }
 
   async close(): Promise<void> {
-    unwatchFile(identityFiles(this.opts.tlsDir).crl);
+    this.tls.unwatch();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -57,29 +60,32 @@ export class AgentApi {
     });
   }
 
-  private tlsOptions() {
-    const files = identityFiles(this.opts.tlsDir);
-    let crl: string | undefined;
-    try {
-      crl = readFileSync(files.crl, 'utf8');
-    } catch {
-      crl = undefined;
-    }
-    return { cert: readFileSync(files.cert), key: readFileSync(files.key), ca: readFileSync(files.ca), ...(crl ? { crl } : {}) };
+  private crlChanged(problem: string | undefined): void {
+    const message = problem
+      ? `the CRL cannot be used (${problem}): every client is refused until it is fixed; copy the CA's crl.pem again`
+      : 'the CRL is usable again: clients are accepted';
+    console.error(`turtle agent: ${message}`);
+    this.ctx.store.events.append({ site: this.ctx.site, type: problem ? 'agent.crl-invalid' : 'agent.crl-valid', message });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let routeName = 'unknown';
     try {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      const ou = (peer.subject as { OU?: string | string[] } | undefined)?.OU;
-      const role = Array.isArray(ou) ? undefined : ou;
-      if (!isRole(role)) throw new HttpError(403, 'the client certificate names no turtle role');
+      const caller = callerOf(req);
       const url = new URL(req.url ?? '/', 'https://agent');
+      if (this.tls.problem) {
+        throw new HttpError(503, `the agent's CRL cannot be used (${this.tls.problem}): every client is refused until it is fixed`, ["copy the CA's crl.pem into the agent's TLS directory again"]);
+      }
       const match = findRoute(req.method ?? 'GET', url.pathname);
-      routeName = match.route.name;
-      if (match.route.write && !mayWrite(role)) throw new HttpError(403, `role ${role} may not ${match.route.name}`);
-      await match.route.run({ req, res, url, params: match.params, role: role as Role, ctx: this.ctx });
+      const { route } = match;
+      routeName = route.name;
+      if (!route.roles.includes(caller.role)) throw new HttpError(403, `role ${caller.role} may not ${route.name}`);
+      if (route.write) {
+        const why = crossSite(req);
+        if (why) throw new HttpError(403, `${why} may not ${route.name}`, ['state-changing requests come from turtle\'s CLI, not from a web page']);
+        if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'expected content-type: application/json');
+      }
+      await route.run({ req, res, url, params: match.params, role: caller.role, caller, ctx: this.ctx, holdStream: () => this.holdStream(caller, res) });
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
@@ -94,6 +100,20 @@ export class AgentApi {
       this.ctx.metrics.requests.inc({ route: routeName, code: String(res.statusCode) });
     }
   }
+
+  /** A slot for a long-lived answer, given back when it ends; 429 when the caller holds too many. */
+  private holdStream(caller: Caller, res: ServerResponse): void {
+    const got = this.streams.take({ identity: caller.identity, address: caller.address, operator: caller.role === 'operator' });
+    if ('refused' in got) throw new HttpError(429, got.refused, ['close another log follow or event stream first']);
+    res.once('close', got.release);
+  }
+}
+
+/** Who is calling, from the certificate; 403 for a certificate that is no client's. */
+function callerOf(req: IncomingMessage): Caller {
+  const client = clientOf(req.socket as TLSSocket);
+  if ('refused' in client) throw new HttpError(403, client.refused, client.hint ? [client.hint] : undefined);
+  return client;
 }
 
 function findRoute(method: string, path: string): { route: Route; params: string[] } {
