@@ -108,7 +108,8 @@ loopback_pki() {
   turtle ca issue --ca-dir "$ca" --role agent --name dc1 --host 127.0.0.1 --out "$DEMO/dc1/tls" >/dev/null
   turtle ca issue --ca-dir "$ca" --role agent --name dc2 --host 127.0.0.1 --out "$DEMO/dc2/tls" >/dev/null
   turtle ca issue --ca-dir "$ca" --role operator --name demo-operator --out "$DEMO/operator" >/dev/null
-  turtle ca issue --ca-dir "$ca" --role observer --name demo-observer --out "$DEMO/observer" >/dev/null
+  # the observer's certificate also serves its dashboard (mutual TLS): it names the address browsers use
+  turtle ca issue --ca-dir "$ca" --role observer --name demo-observer --host 127.0.0.1,localhost --out "$DEMO/observer" >/dev/null
 }
 
 loopback_agent() { # site runtime engine port
@@ -168,6 +169,17 @@ observer_up() {
     --tls-dir "$tls" --listen "$TURTLE_DEMO_OBSERVER"
   wait_until 30 "the observer did not start (see $DEMO/observer.log)" grep -q 'dashboard on' "$DEMO/observer.log"
   grep 'dashboard on' "$DEMO/observer.log"
+  local base=https://$TURTLE_DEMO_OBSERVER
+  note "curl --cacert ca.pem $base/api/v1/summary    (no client certificate)"
+  curl -sS --max-time 10 --cacert "$TURTLE_IDENTITY/ca.pem" "$base/api/v1/summary"; echo
+  note "curl --cacert ca.pem --cert operator/cert.pem --key operator/key.pem $base/api/v1/summary"
+  curl -sS --max-time 10 --cacert "$TURTLE_IDENTITY/ca.pem" --cert "$TURTLE_IDENTITY/cert.pem" --key "$TURTLE_IDENTITY/key.pem" "$base/api/v1/summary" \
+    | node -e 'let t="";process.stdin.on("data",(d)=>(t+=d)).on("end",()=>{const s=JSON.parse(t);console.log("  the summary: "+s.sites.map((x)=>x.name+(x.reachable?" reachable, ":" unreachable, ")+x.services.length+" services").join("; "))})'
+  # for a browser: the operator's certificate as one PKCS#12 file to import
+  if command -v openssl >/dev/null; then
+    openssl pkcs12 -export -in "$TURTLE_IDENTITY/cert.pem" -inkey "$TURTLE_IDENTITY/key.pem" -certfile "$TURTLE_IDENTITY/ca.pem" \
+      -name turtle-operator -out "$DEMO/operator.p12" -passout pass:turtle 2>/dev/null && echo "  for a browser: import $DEMO/operator.p12 (password: turtle)"
+  fi
 }
 
 # ---- down ----

@@ -88,7 +88,7 @@ Where to look: paste this line, then try the commands below.
   WEB_VERSION=3 turtle deploy        roll out another version (dc2 first); WEB_VERSION=broken to see a rollback
   turtle drift                       what differs from $TURTLE_FILE
   curl $(web_url dc1)   curl $(web_url dc2)
-  dashboard: http://$TURTLE_DEMO_OBSERVER/
+  dashboard: https://$TURTLE_DEMO_OBSERVER/ (private: import $DEMO/operator.p12, password turtle, into the browser)
 EOT
   if [ "$TURTLE_DEMO_MODE" = testbed ]; then
     echo "  (the dashboard listens in namespace dc3: from another machine, ssh -L 8080:$TURTLE_DEMO_OBSERVER HOST)"

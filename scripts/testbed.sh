@@ -174,7 +174,7 @@ ensure_pki() {
     ca issue --role agent --name "$s" --host "${ADDR[$s]}" --out "$RUN/$s/tls"
   done
   [ -f "$RUN/operator/cert.pem" ] || { say "operator certificate in $RUN/operator"; ca issue --role operator --name testbed-operator --out "$RUN/operator"; }
-  [ -f "$RUN/observer/cert.pem" ] || { say "observer certificate in $RUN/observer"; ca issue --role observer --name testbed-observer --out "$RUN/observer"; }
+  [ -f "$RUN/observer/cert.pem" ] || { say "observer certificate in $RUN/observer"; ca issue --role observer --name testbed-observer --host "${ADDR[dc3]},127.0.0.1,localhost" --out "$RUN/observer"; }
 }
 
 agent_answers() { # site: the TLS handshake with the operator's identity succeeds and /v1/desired answers

@@ -1,5 +1,5 @@
 // The observer: a read-only twin of every site (replication, current view, alerts, the dashboard's server).
-export { Observer } from './observer.js';
+export { Observer, servingNames } from './observer.js';
 export type { ObserverOptions, WatchedSite } from './observer.js';
 export { ObserverStore } from './store.js';
 export { readIdentity } from './reader.js';

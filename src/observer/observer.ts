@@ -1,12 +1,15 @@
 // The observer: a puller per site into its own store, alerts over the current view, retention, and the
 // read-only server with the dashboard. It holds no credential that could change a site.
-import type { Server } from 'node:http';
+import { X509Certificate } from 'node:crypto';
+import type { Server } from 'node:https';
+import { ExitCode, TurtleError } from '../lib/errors.js';
+import { ServerTls } from '../pki/server-tls.js';
 import { ObserverStore } from './store.js';
 import { SitePuller, DEFAULT_PULL, type PullOptions } from './puller.js';
 import type { TurtleEvent } from '../store/index.js';
 import { AlertManager, DEFAULT_THRESHOLDS, blips, conditions, type AlertThresholds, type Condition } from './alerts.js';
 import { buildSummary, type Summary } from './summary.js';
-import { observerServer } from './server.js';
+import { certificateNames, observerServer } from './server.js';
 import { Hub } from './hub.js';
 import { DEFAULT_RETENTION, type Retention } from './_metrics.js';
 import type { ObserverIdentity } from './reader.js';
@@ -81,8 +84,12 @@ export class Observer {
   }
 
   async start(): Promise<{ port: number }> {
-    const server = observerServer({ store: this.opts.store, summary: () => this.summary(), hub: this.hub });
-    server.keepAliveTimeout = 5_000;
+    const { identity } = this.opts;
+    const names = servingNames(identity.cert);
+    const tls = new ServerTls(() => identity, (problem) => {
+      console.error(`observer: ${problem ? `the CRL cannot be used (${problem}): every client is refused until it is fixed` : 'the CRL is usable again'}`);
+    });
+    const server = observerServer({ store: this.opts.store, summary: () => this.summary(), hub: this.hub, tls, names });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port, this.opts.host, () => resolve());
@@ -120,4 +127,18 @@ export class Observer {
     const current = conditions(this.summary(), now, this.thresholds);
     this.alerts.sync([...current, ...extra.filter((c) => !current.some((x) => x.key === c.key))], now);
   }
+}
+
+/** The names the observer's certificate serves; refused when it cannot serve at all. */
+export function servingNames(cert: Buffer): string[] {
+  const x = new X509Certificate(cert);
+  const names = certificateNames(x.subjectAltName);
+  const serves = (x.keyUsage ?? []).includes('1.3.6.1.5.5.7.3.1');
+  if (!serves || names.length === 0) {
+    throw new TurtleError('the observer\'s certificate cannot serve HTTPS: it names no host (the dashboard is private, behind mutual TLS)', {
+      exitCode: ExitCode.invalid,
+      hint: 'issue it with the names browsers will use: turtle ca issue --role observer --name observer --host localhost,127.0.0.1[,observer.example]',
+    });
+  }
+  return names;
 }

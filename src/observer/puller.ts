@@ -1,5 +1,6 @@
 // Pulls one site into the observer's store: events (long-poll, resumed from the stored cursor), desired and
 // observed state, CPU and memory samples, and the logs of each service. Every loop only reads.
+import { withoutEnvValues } from '../domain/redact.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../lib/backoff.js';
 import { errorMessage } from '../lib/errors.js';
@@ -133,7 +134,9 @@ export class SitePuller {
       this.reader.json<{ desired: { project: string; specHash: string; containers: { service: string }[] } | null; stopped: string[] }>('/v1/desired', { signal: this.signal }),
       this.reader.json<unknown>('/v1/observed', { signal: this.signal }),
     ]);
-    this.store.sites.setState(this.site, { desired, observed }, Date.now());
+    // the agent hides env values from observers already; whatever it sent, none is stored here
+    const kept = desired.desired ? { ...desired, desired: withoutEnvValues(desired.desired as never) } : desired;
+    this.store.sites.setState(this.site, { desired: kept, observed }, Date.now());
     this.reached(false);
     this.listener.state(this.site);
     if (this.opts.logs) this.logs.sync(new Set(desired.desired?.containers.map((c) => c.service) ?? []), this.signal);

@@ -9,11 +9,14 @@ export interface ObserverIdentity {
   cert: Buffer;
   key: Buffer;
   ca: Buffer;
+  /** the CRL its own server checks clients against: a file (watched) or text (Fly secrets) */
+  crlPath?: string;
+  crl?: string;
 }
 
 export function readIdentity(tlsDir: string): ObserverIdentity {
   const f = identityFiles(tlsDir);
-  return { cert: readFileSync(f.cert), key: readFileSync(f.key), ca: readFileSync(f.ca) };
+  return { cert: readFileSync(f.cert), key: readFileSync(f.key), ca: readFileSync(f.ca), crlPath: f.crl };
 }
 
 /** A request that failed: `status` is set when the agent answered (it is reachable, the request was refused). */

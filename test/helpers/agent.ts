@@ -32,8 +32,9 @@ export class AgentFixture {
     await issueCert(this.caDir, { role: 'agent', name: this.site, hosts: ['127.0.0.1'], out: this.tlsDir });
   }
 
-  async identity(role: Role, name: string): Promise<Identity> {
-    const { out } = await issueCert(this.caDir, { role, name });
+  /** `hosts`: an identity that also serves (the observer's dashboard) */
+  async identity(role: Role, name: string, hosts?: string[]): Promise<Identity> {
+    const { out } = await issueCert(this.caDir, { role, name, ...(hosts ? { hosts } : {}) });
     const f = identityFiles(out);
     return { cert: readFileSync(f.cert), key: readFileSync(f.key), ca: readFileSync(f.ca) };
   }

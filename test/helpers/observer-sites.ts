@@ -21,7 +21,7 @@ export async function startTwoSites(): Promise<TwoSites> {
   await dc1.init();
   await issueCert(dc1.caDir, { role: 'agent', name: 'dc2', hosts: ['127.0.0.1'], out: dc2.tlsDir });
   const operator = await dc1.identity('operator', 'alice');
-  const observer = await dc1.identity('observer', 'watcher');
+  const observer = await dc1.identity('observer', 'watcher', ['127.0.0.1', 'localhost']);
   await Promise.all([dc1.start(), dc2.start()]);
   return { dc1, dc2, operator, observer };
 }

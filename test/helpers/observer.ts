@@ -38,7 +38,7 @@ export class ObserverProcess {
       observer.url = await new Promise<string>((ok, fail) => {
         const timer = setTimeout(() => fail(new Error(`the observer${where} did not serve within ${START_TIMEOUT_MS / 1000} s; its output:\n${observer.output}`)), START_TIMEOUT_MS);
         const look = () => {
-          const url = /dashboard on (http:\/\/\S+)/.exec(observer.output)?.[1];
+          const url = /dashboard on (https:\/\/\S+)/.exec(observer.output)?.[1];
           if (url === undefined) return;
           clearTimeout(timer);
           ok(url);

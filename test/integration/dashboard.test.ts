@@ -26,6 +26,7 @@ describe('the dashboard in chromium', { skip }, () => {
   let browser: Browser | undefined;
   let page: Page;
   const outside: string[] = [];
+  const refusedByCsp: string[] = [];
 
   before(async () => {
     sites = await startTwoSites();
@@ -33,7 +34,7 @@ describe('the dashboard in chromium', { skip }, () => {
     // ~0.3 s, faster than a page can be expected to show (the events list and the resolved alert still do)
     for (const s of [sites.dc1, sites.dc2]) await pushDesired(s, sites.operator, desiredFor(project, s, [{ name: 'web', bootS: 2 }]));
     const tls = join(dir, 'observer-tls');
-    await issueCert(sites.dc1.caDir, { role: 'observer', name: 'dashboard', out: tls });
+    await issueCert(sites.dc1.caDir, { role: 'observer', name: 'dashboard', out: tls, hosts: ['127.0.0.1', 'localhost'] });
     const spec = join(dir, 'turtle.yaml');
     writeFileSync(spec, `version: 1
 project: ${project}
@@ -48,9 +49,18 @@ services:
     observer = await ObserverProcess.start({ spec, state: join(dir, 'observer.db'), tlsDir: tls, listen: '127.0.0.1:0' });
     url = observer.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    // the observer is private: the browser presents the operator's certificate (mutual TLS), as a person
+    // would after importing it; the test CA is not one chromium trusts, hence ignoreHTTPSErrors
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 1000 }, ignoreHTTPSErrors: true,
+      clientCertificates: [{ origin: new URL(url).origin, cert: sites.operator.cert, key: sites.operator.key }],
+    });
+    page = await context.newPage();
     page.on('request', (r) => {
       if (!r.url().startsWith(url)) outside.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) refusedByCsp.push(m.text());
     });
   });
 
@@ -76,6 +86,24 @@ services:
     await page.waitForSelector('[data-chart="dc2"] canvas', { timeout: 10_000 });
     assert.ok((await page.$$('#events tbody tr')).length > 0);
     assert.deepEqual(outside, []);
+    // the strict Content-Security-Policy costs the page nothing
+    assert.deepEqual(refusedByCsp, []);
+  });
+
+  test('without a client certificate the browser gets a 401 naming the fix, and nothing of the sites', async () => {
+    const bare = await browser!.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const p = await bare.newPage();
+      const res = await p.goto(url);
+      assert.equal(res?.status(), 401);
+      const body = JSON.parse(await res!.text()) as { error: string; hint: string };
+      assert.equal(body.error, 'the observer is private: no client certificate was presented');
+      assert.match(body.hint, /turtle ca issue --role operator\|observer/);
+      const health = await p.goto(new URL('/healthz', url).href);
+      assert.equal(health?.status(), 200);
+    } finally {
+      await bare.close();
+    }
   });
 
   test('a container killed on dc2 shows as unhealthy on the page within 5 s', async (t) => {

@@ -31,7 +31,19 @@ describe('turtle observer (CLI)', () => {
     await initCa(ca);
     const { out } = await issueCert(ca, { role: 'operator', name: 'alice', out: join(ca, 'alice') });
     const r = await w.run(['observer', '--tls-dir', out, '--listen', '127.0.0.1:0']);
-    assert.deepEqual([r.code, r.stderr], [1, 'observer: site dc2 has no `agent:` URL; not watched\nerror: the observer runs only with an observer certificate; this one is operator\nhint: issue one: turtle ca issue --role observer --name observer\n']);
+    assert.deepEqual([r.code, r.stderr], [1, 'observer: site dc2 has no `agent:` URL; not watched\nerror: the observer runs only with an observer certificate; this one is operator\nhint: issue one: turtle ca issue --role observer --name observer --host localhost,127.0.0.1\n']);
+  });
+
+  test('refuses an observer certificate that names no host: the dashboard is served behind mutual TLS', async () => {
+    w.write(SPEC);
+    const { out } = await issueCert(ca, { role: 'observer', name: 'no-host', out: join(ca, 'no-host') });
+    const r = await w.run(['--state', join(w.dir, 'obs.db'), 'observer', '--tls-dir', out, '--listen', '127.0.0.1:0']);
+    assert.deepEqual([r.code, r.stderr.split('\n').slice(1)], [1, [
+      "error: the observer's certificate cannot serve HTTPS: it names no host (the dashboard is private, behind mutual TLS)",
+      'hint: issue it with the names browsers will use: turtle ca issue --role observer --name observer --host localhost,127.0.0.1[,observer.example]',
+      '',
+    ]]);
+    assert.equal(existsSync(join(w.dir, 'obs.db')), false, 'a refused start writes no store');
   });
 
   test('needs at least one site with an agent to watch', async () => {

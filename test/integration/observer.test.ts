@@ -2,7 +2,8 @@
 // nothing across a 60 s cut-off, an agent restart and its own restart; read-only both ways; alerts and the
 // webhook; the summary API.
 import assert from 'node:assert/strict';
-import { METHODS, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { METHODS, createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { request } from 'node:https';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { routes } from '../../src/agent/api/routes.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { Observer, ObserverStore, buildSummary, type Summary } from '../../src/observer/index.js';
 import { engineRequest, engines, skipEngines } from '../helpers/engines.js';
-import { api, until } from '../helpers/agent.js';
+import { api, until, type Identity } from '../helpers/agent.js';
 import { Forwarder } from '../helpers/forwarder.js';
 import { agentEvents, desiredFor, pushDesired, startTwoSites, stopTwoSites, type TwoSites } from '../helpers/observer-sites.js';
 
@@ -46,7 +47,7 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     store.close();
   };
   const summary = async (): Promise<Summary> => JSON.parse((await get('/api/v1/summary')).text) as Summary;
-  const get = (path: string, method = 'GET') => call(port, method, path);
+  const get = (path: string, method = 'GET') => call(port, method, path, sites.operator);
 
   before(async () => {
     hook = createServer((req, res) => {
@@ -110,7 +111,36 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     assert.deepEqual([head.status, head.text, head.headers['content-type']], [200, '', 'application/json']);
   });
 
-  test('an agent serves the dashboard for its own site, to any role, read-only', async () => {
+  test('the observer is private: 401 without a certificate, 403 for a peer, 421 for a foreign Host; /healthz is open', async () => {
+    for (const path of ['/', '/api/v1/summary', '/api/v1/stream', '/api/v1/events', '/assets/app.js']) {
+      const r = await call(port, 'GET', path, undefined);
+      assert.equal(r.status, 401, path);
+      assert.deepEqual(JSON.parse(r.text).error, 'the observer is private: no client certificate was presented');
+    }
+    assert.deepEqual(JSON.parse((await call(port, 'GET', '/healthz', undefined)).text), { ok: true });
+    const peer = await sites.dc1.identity('peer', 'dc2-peer');
+    const refused = await call(port, 'GET', '/api/v1/summary', peer);
+    assert.deepEqual([refused.status, JSON.parse(refused.text).error], [403, 'role peer may not read the observer']);
+    const rebound = await call(port, 'GET', '/api/v1/summary', sites.operator, { host: 'attacker.example:8080' });
+    assert.equal(rebound.status, 421);
+    assert.match(JSON.parse(rebound.text).error, /^this observer answers as 127\.0\.0\.1, localhost; Host "attacker\.example:8080" is not one of them$/);
+    assert.equal((await call(port, 'GET', '/api/v1/summary', sites.observer, { host: `localhost:${port}` })).status, 200);
+    const page = await get('/');
+    assert.match(String(page.headers['content-security-policy']), /^default-src 'none'; script-src 'self'/);
+  });
+
+  test('the observer keeps env names, never values, whatever the agent sends', async () => {
+    const stored = ObserverStore.open(storePath);
+    try {
+      const text = JSON.stringify(stored.sites.list());
+      assert.doesNotMatch(text, /"env":/);
+      assert.match(text, /"envNames":\["SITE"\]/);
+    } finally {
+      stored.close();
+    }
+  });
+
+  test('an agent serves the dashboard for its own site, to operators and observers, read-only', async () => {
     const page = await api(sites.dc2.port, sites.observer, 'GET', '/dashboard/');
     assert.equal(page.status, 200);
     assert.match(page.text, /<script src="assets\/uPlot.iife.min.js"><\/script>/);
@@ -239,9 +269,10 @@ function store_cursor(path: string, site: string): number {
   }
 }
 
-function call(port: number, method: string, path: string): Promise<{ status: number; text: string; headers: IncomingHttpHeaders }> {
+/** One request to the observer over TLS, as `who` (undefined: no client certificate). */
+function call(port: number, method: string, path: string, who: Identity | undefined, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false, timeout: 5_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent: false, timeout: 5_000, rejectUnauthorized: false, headers, ...(who ? { cert: who.cert, key: who.key } : {}) }, (res) => {
       if (path === '/api/v1/stream' && res.statusCode === 200 && method === 'GET') {
         res.destroy();
         return resolve({ status: 200, text: '', headers: res.headers });

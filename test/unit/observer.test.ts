@@ -128,11 +128,22 @@ test('fly-config: a volume for the store, a health check, the internal port; the
   const toml = files['fly.toml'];
   assert.match(toml, /^app = "my-observer"$/m);
   assert.match(toml, /\[\[mounts\]\]\n  source = "turtle_observer"\n  destination = "\/data"/);
-  assert.match(toml, /internal_port = 8080/);
-  assert.match(toml, /path = "\/healthz"/);
+  assert.match(toml, /\[checks\.healthz\]\n  type = "http"\n  port = 8080\n  path = "\/healthz"\n  protocol = "https"\n  tls_skip_verify = true/);
   assert.match(toml, /TURTLE_OBSERVER_STATE = "\/data\/observer.db"/);
+  assert.match(toml, /TURTLE_OBSERVER_LISTEN = "\[::\]:8080"/);
   assert.match(files['Dockerfile.observer'], /^COPY examples\/turtle.yaml \/app\/turtle.yaml$/m);
   assert.match(files['Dockerfile.observer'], /^CMD \["node", "bin\/turtle.js", "observer"\]$/m);
+});
+
+test('fly-config is private by default: no service on Fly\'s proxy, the way in is `fly proxy`; --public passes TCP through', () => {
+  const base = { app: 'my-observer', region: 'ams', port: 8080, volume: 'v', spec: 'turtle.yaml' };
+  const priv = flyConfig(base)['fly.toml'];
+  assert.doesNotMatch(priv, /^\s*\[\[?(http_service|services)/m);
+  assert.match(priv, /^#   fly proxy 8080:8080 -a my-observer      then https:\/\/localhost:8080\/$/m);
+  const pub = flyConfig({ ...base, public: true })['fly.toml'];
+  assert.doesNotMatch(pub, /^\s*\[http_service\]/m);
+  // TLS is not ended by Fly's proxy (no tls/http handlers): the client certificate reaches the observer
+  assert.match(pub, /\[\[services\]\]\n  internal_port = 8080\n  protocol = "tcp"\n[\s\S]*\[\[services.ports\]\]\n    port = 443\n    handlers = \[\]\n/);
 });
 
 test('an outage healed within one batch of events is still an alert, opened and then resolved; a replayed backlog is not', () => {

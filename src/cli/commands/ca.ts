@@ -24,10 +24,10 @@ export function register(program: Command): void {
       console.log(`CA created: ${cert}`);
     });
   ca.command('issue')
-    .description('issue a certificate: operator (changes state), observer (reads), agent (an agent\'s server certificate)')
+    .description('issue a certificate: operator (changes state), observer (reads, and serves its dashboard given --host), peer (one site calling another), agent (an agent\'s server certificate, never a client)')
     .requiredOption('--role <role>', ROLES.join(' | '))
     .requiredOption('--name <name>', 'who it is for (a person, or the site for an agent)')
-    .option('--host <names>', 'DNS names and IPs an agent answers on (comma-separated)')
+    .option('--host <names>', 'DNS names and IPs it answers on (comma-separated): an agent\'s, or the observer\'s dashboard')
     .option('--days <n>', 'validity in days', wholeNumber('--days', 'a whole number of days', 365, { min: 1 }), 825)
     .option('--out <dir>', 'where cert.pem, key.pem (0600), ca.pem and crl.pem go (default <ca-dir>/issued/<name>)')
     .option('--ca-dir <dir>', 'where the CA lives')
@@ -40,6 +40,11 @@ export function register(program: Command): void {
         throw new TurtleError('an agent certificate needs the names it answers on', {
           exitCode: ExitCode.invalid,
           hint: 'add --host with the address in its site\'s agent URL, e.g. --host 10.0.0.1,router.lan',
+        });
+      }
+      if (hosts.length > 0 && opts.role !== 'agent' && opts.role !== 'observer') {
+        throw new TurtleError(`a ${opts.role} certificate is a client's: it takes no --host`, {
+          exitCode: ExitCode.invalid, hint: '--host is for an agent\'s certificate and for the observer that serves its dashboard',
         });
       }
       const { issueCert } = await pki();
