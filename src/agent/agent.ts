@@ -14,6 +14,7 @@ import { HealthMonitor } from '../health/index.js';
 import { prepareLocalHost } from '../governor/prepare.js';
 import { retuneGovernor, startGovernor, type AgentGovernorOptions, type AgentParts } from '../governor/agent.js';
 import type { Governor } from '../governor/governor.js';
+import { RateBudget } from '../lib/streams.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
@@ -96,7 +97,7 @@ export class Agent {
   async start(): Promise<{ port: number }> {
     this.api = new AgentApi(
       { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
-      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable() },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable(), logBudget: new RateBudget() },
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });

@@ -14,7 +14,17 @@ export interface StreamLimits {
   operatorRoom: number;
 }
 
-export const STREAM_LIMITS: StreamLimits = { perIdentity: 8, perOperator: 16, perAddress: 32, total: 128, operatorRoom: 32 };
+/**
+ * Long-lived answers open at once. Each one moving data costs the agent ~200 KB (TLS and socket buffers):
+ * a reader gets few (the observer needs two per site: events and one follow of every service's logs).
+ */
+export const STREAM_LIMITS: StreamLimits = { perIdentity: 8, perOperator: 16, perAddress: 16, total: 96, operatorRoom: 32 };
+
+/**
+ * Other requests in flight at once: each one is work now (a log read of 10,000 lines, stats of every
+ * container), so a reader gets few; operators keep room of their own.
+ */
+export const REQUEST_LIMITS: StreamLimits = { perIdentity: 4, perOperator: 16, perAddress: 8, total: 64, operatorRoom: 16 };
 
 export interface StreamHolder {
   /** the certificate (role, name and serial), or an address for a listener without identities */
@@ -29,19 +39,21 @@ export class StreamCaps {
   private readonly byAddress = new Map<string, number>();
   private open = 0;
 
-  constructor(private readonly limits: StreamLimits = STREAM_LIMITS) {}
+  /** `what`: how refusals name what is counted */
+  constructor(private readonly limits: StreamLimits = STREAM_LIMITS, private readonly what = 'open streams') {}
 
   get size(): number {
     return this.open;
   }
 
   take(who: StreamHolder): { release: () => void } | { refused: string } {
-    const l = this.limits;
+    const { limits: l, what } = this;
     const mine = this.byIdentity.get(who.identity) ?? 0;
     const here = this.byAddress.get(who.address) ?? 0;
-    if (mine >= (who.operator ? l.perOperator : l.perIdentity)) return { refused: `this client already holds ${mine} open streams (at most ${who.operator ? l.perOperator : l.perIdentity})` };
-    if (!who.operator && here >= l.perAddress) return { refused: `${who.address} already holds ${here} open streams (at most ${l.perAddress})` };
-    if (this.open >= (who.operator ? l.total : l.total - l.operatorRoom)) return { refused: `the server holds ${this.open} open streams, its limit${who.operator ? '' : ' for this role'}` };
+    const own = who.operator ? l.perOperator : l.perIdentity;
+    if (mine >= own) return { refused: `this client already holds ${mine} ${what} (at most ${own})` };
+    if (!who.operator && here >= l.perAddress) return { refused: `${who.address} already holds ${here} ${what} (at most ${l.perAddress})` };
+    if (this.open >= (who.operator ? l.total : l.total - l.operatorRoom)) return { refused: `the server holds ${this.open} ${what}, its limit${who.operator ? '' : ' for this role'}` };
     this.byIdentity.set(who.identity, mine + 1);
     if (!who.operator) this.byAddress.set(who.address, here + 1);
     this.open++;
@@ -88,4 +100,45 @@ export async function writeOrWait(res: ServerResponse, chunk: string, stallMs = 
     }, stallMs);
     res.once('drain', onDrain).once('close', onClose);
   });
+}
+
+export interface RateLimits {
+  /** per client identity that is not an operator: a rate (units a second) and a burst */
+  perIdentity: { rate: number; burst: number };
+  /** per client address, operators not counted */
+  perAddress: { rate: number; burst: number };
+}
+
+/** Log lines a second a reader (any role but operator) may be sent: the observer mirrors far fewer. */
+export const LOG_LINE_LIMITS: RateLimits = { perIdentity: { rate: 2_000, burst: 10_000 }, perAddress: { rate: 4_000, burst: 20_000 } };
+
+/**
+ * Token buckets per identity and per address: work a reader may make the server do (log lines read from
+ * the engine and sent) whatever number of connections it opens. `delayMs` takes `n` units and says how long
+ * to wait first (0 at once): the caller waits, as it does for a full socket buffer.
+ */
+export class RateBudget {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly limits: RateLimits = LOG_LINE_LIMITS, private readonly now: () => number = Date.now) {}
+
+  delayMs(who: StreamHolder, n = 1): number {
+    if (who.operator) return 0;
+    return Math.max(this.spend(`i:${who.identity}`, this.limits.perIdentity, n), this.spend(`a:${who.address}`, this.limits.perAddress, n));
+  }
+
+  private spend(key: string, { rate, burst }: { rate: number; burst: number }, n: number): number {
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate) - n;
+    b.at = now;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 10_000) this.forgetFull(now);
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / rate) * 1000);
+  }
+
+  /** buckets refilled to their burst are the same as none */
+  private forgetFull(now: number): void {
+    for (const [key, b] of this.buckets) if (now - b.at > 60_000) this.buckets.delete(key);
+  }
 }

@@ -1,11 +1,12 @@
-// Follows the logs of each service a site wants (one NDJSON stream per service from the agent), batching the
-// lines into the store; a stream that ends (container replaced, site gone) is opened again at the next sync.
+// Follows the logs of the services a site wants (one NDJSON stream for all of them from the agent), batching
+// the lines into the store; a stream that ends (container replaced, site gone) is opened again at the next sync.
 import type { ObserverStore } from './store.js';
 import type { StoredLogLine } from './_logs.js';
 import type { AgentReader } from './reader.js';
 
 export class LogFollowers {
-  private readonly followers = new Map<string, AbortController>();
+  /** the one follow of the site's services, and which services it covers */
+  private current: { key: string; ctl: AbortController } | undefined;
   private pending: Omit<StoredLogLine, 'id'>[] = [];
 
   constructor(
@@ -15,19 +16,19 @@ export class LogFollowers {
     private readonly onLines: (lines: StoredLogLine[]) => void,
   ) {}
 
-  /** One follower per service in `services`: new ones start, unwanted ones stop. */
+  /**
+   * One follow of every service in `services` (the agent caps the streams a reader holds: one per site,
+   * not one per service); a different set ends it and opens another.
+   */
   sync(services: ReadonlySet<string>, signal: AbortSignal): void {
-    for (const [service, ctl] of this.followers) {
-      if (services.has(service)) continue;
-      ctl.abort();
-      this.followers.delete(service);
-    }
-    for (const service of services) {
-      if (this.followers.has(service) || signal.aborted) continue;
-      const ctl = new AbortController();
-      this.followers.set(service, ctl);
-      void this.follow(service, ctl, AbortSignal.any([ctl.signal, signal]));
-    }
+    const key = [...services].sort().join(',');
+    if (this.current?.key === key || signal.aborted) return;
+    this.current?.ctl.abort();
+    this.current = undefined;
+    if (key === '') return;
+    const ctl = new AbortController();
+    this.current = { key, ctl };
+    void this.follow(key, ctl, AbortSignal.any([ctl.signal, signal]));
   }
 
   /** Stores the lines read since the last flush (the store drops those it has: a reopened stream resends its tail). */
@@ -40,21 +41,22 @@ export class LogFollowers {
   }
 
   stop(): void {
-    for (const ctl of this.followers.values()) ctl.abort();
-    this.followers.clear();
+    this.current?.ctl.abort();
+    this.current = undefined;
     this.flush();
   }
 
-  private async follow(service: string, ctl: AbortController, signal: AbortSignal): Promise<void> {
+  private async follow(key: string, ctl: AbortController, signal: AbortSignal): Promise<void> {
     try {
-      for await (const line of this.reader.lines(`/v1/services/${encodeURIComponent(service)}/logs?tail=50&follow=1`, signal)) {
-        const l = JSON.parse(line) as { replica: number; time: string; stream: string; text: string };
-        this.pending.push({ site: this.site, service, replica: l.replica, time: l.time, stream: l.stream, text: l.text });
+      for await (const line of this.reader.lines(`/v1/logs?services=${encodeURIComponent(key)}&tail=50&follow=1`, signal)) {
+        const l = JSON.parse(line) as { service: string; replica: number; time: string; stream: string; text: string };
+        this.pending.push({ site: this.site, service: l.service, replica: l.replica, time: l.time, stream: l.stream, text: l.text });
       }
     } catch {
-      // the container went away or the site did: opened again at the next sync
+      // the site went away: opened again at the next sync
     } finally {
-      if (this.followers.get(service) === ctl) this.followers.delete(service);
+      // ended (a container replaced, the site gone): the next sync opens it again
+      if (this.current?.ctl === ctl) this.current = undefined;
     }
   }
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossSite } from '../../src/agent/api/_guard.js';
-import { StreamCaps } from '../../src/lib/streams.js';
+import { RateBudget, StreamCaps } from '../../src/lib/streams.js';
 import { withoutEnvValues } from '../../src/domain/redact.js';
 import { printable } from '../../src/cli/output.js';
 import { parseSpec } from '../../src/spec/index.js';
@@ -107,4 +107,18 @@ test('a stop is recorded only once the engine stopped every container', async ()
   assert.equal(await serviceAction(ctx(false), 'p', 'web', 'stop', 'operator alice'), 1);
   assert.deepEqual([...stopped], ['web']);
   assert.deepEqual(events, ['web: stop by operator alice']);
+});
+
+test('RateBudget: a reader spends its identity\'s and its address\'s tokens; operators are never held', () => {
+  let now = 0;
+  const budget = new RateBudget({ perIdentity: { rate: 10, burst: 20 }, perAddress: { rate: 15, burst: 30 } }, () => now);
+  const a = { identity: 'observer:a', address: '10.0.0.1', operator: false };
+  const b = { identity: 'observer:b', address: '10.0.0.1', operator: false };
+  assert.equal(budget.delayMs(a, 20), 0);
+  assert.equal(budget.delayMs(a, 5), 500); // 5 short at 10 a second
+  assert.equal(budget.delayMs(b, 5), 0); // b has its own 20, the address 5 left
+  assert.equal(budget.delayMs(b, 10), 667); // the address: 5 short at 15 a second
+  now = 2_000;
+  assert.equal(budget.delayMs(b, 1), 0);
+  assert.equal(budget.delayMs({ identity: 'operator:o', address: '10.0.0.1', operator: true }, 1e9), 0);
 });

@@ -120,7 +120,7 @@ describe('turtle ca: bad flags are refused, exit 1, nothing written', { concurre
       args: ['init', '--ca-dir', half],
       stderr: [`error: ${half} already holds ca.crt, issued.json but no ca.key`, 'hint: move those files away if that CA is gone, or choose another --ca-dir'],
     },
-    { args: ['issue', '--role', 'admin', '--name', 'x', '--ca-dir', ca], stderr: ['error: unknown role `admin`', 'hint: use one of operator, observer, agent'] },
+    { args: ['issue', '--role', 'admin', '--name', 'x', '--ca-dir', ca], stderr: ['error: unknown role `admin`', 'hint: use one of operator, observer, peer, agent'] },
     { args: ['issue', '--name', 'x', '--ca-dir', ca], stderr: ["error: required option '--role <role>' not specified", usage] },
     { args: ['issue', '--role', 'operator', '--ca-dir', ca], stderr: ["error: required option '--name <name>' not specified", usage] },
     {

@@ -34,7 +34,7 @@ const agentTls = join(work.dir, 'agent-tls');
 const observerTls = join(work.dir, 'observer-tls');
 await initCa(join(work.dir, 'ca'));
 await issueCert(join(work.dir, 'ca'), { role: 'agent', name: 'dc1', hosts: ['127.0.0.1'], out: agentTls });
-await issueCert(join(work.dir, 'ca'), { role: 'observer', name: 'obs', out: observerTls });
+await issueCert(join(work.dir, 'ca'), { role: 'observer', name: 'obs', out: observerTls, hosts: ['127.0.0.1'] });
 const USAGE = 'hint: see `turtle --help` or `turtle <command> --help`';
 
 interface Case {
@@ -115,7 +115,7 @@ refuses('turtle observer: bad flags', [
     stderr: [
       'observer: site dc2 has no `agent:` URL; not watched',
       `error: no observer certificate in ${emptyTls}`,
-      `hint: issue one: turtle ca issue --role observer --name observer --out ${emptyTls} (or pass --tls-dir)`,
+      `hint: issue one: turtle ca issue --role observer --name observer --host localhost,127.0.0.1 --out ${emptyTls} (or pass --tls-dir)`,
     ],
   },
   { args: ['observer', '--bogus'], stderr: ["error: unknown option '--bogus'", USAGE] },

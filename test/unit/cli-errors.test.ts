@@ -48,7 +48,8 @@ const cases: { args: string[]; code: number; stderr: string }[] = [
     stderr:
       'error: site dc1: docker engine at unix:///nonexistent/turtle-test.sock is not reachable (ENOENT)\nhint: start Docker: `systemctl start docker`, or `dockerd --host unix:///nonexistent/turtle-test.sock`\n',
   },
-  { args: ['logs', 'web', '--tail', 'x'], code: 1, stderr: 'error: --tail expects a whole number of lines, got `x`\nhint: for example --tail 50\n' },
+  { args: ['logs', 'web', '--tail', 'x'], code: 1, stderr: 'error: --tail expects a whole number of lines up to 10000, got `x`\nhint: for example --tail 50\n' },
+  { args: ['logs', 'web', '--tail', '10001'], code: 1, stderr: 'error: --tail expects a whole number of lines up to 10000, got `10001`\nhint: for example --tail 50\n' },
   { args: ['history', '-n', 'x'], code: 1, stderr: 'error: --limit expects a whole number of deployments (1 or more), got `x`\nhint: for example --limit 20\n' },
   {
     args: ['history', 'abc'],

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mayWrite, seesEnv, type ClientRole } from '../../pki/roles.js';
 import type { Client } from '../../pki/server-tls.js';
 import { withoutEnvValues } from '../../domain/redact.js';
-import { writeOrWait } from '../../lib/streams.js';
+import { writeOrWait, type RateBudget } from '../../lib/streams.js';
 import type { ContainerRuntime } from '../../runtime/types.js';
 import type { Store } from '../../store/index.js';
 import type { HealthMonitor } from '../../health/index.js';
@@ -33,6 +33,8 @@ export interface ApiContext {
   governor?: () => GovernorSnapshot | undefined;
   /** the site's deployment lease (one deployment at a time) */
   leases: LeaseTable;
+  /** log lines readers may be sent a second, per certificate and per address */
+  logBudget: RateBudget;
 }
 
 /** The client, from its certificate: `identity` is unique per certificate (role, name and serial). */
@@ -75,6 +77,7 @@ export const routes: Route[] = [
   { name: 'read observed state', method: 'GET', path: /^\/v1\/observed$/, roles: READERS, write: false, run: getObserved },
   { name: 'read events', method: 'GET', path: /^\/v1\/events$/, roles: READERS, write: false, run: getEvents },
   { name: 'read logs', method: 'GET', path: /^\/v1\/services\/([^/]+)\/logs$/, roles: READERS, write: false, run: getLogs },
+  { name: 'read logs', method: 'GET', path: /^\/v1\/logs$/, roles: READERS, write: false, run: getSiteLogs },
   { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, roles: READERS, write: false, run: getStats },
   { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, roles: OPERATOR, write: true, run: postAction },
   { name: 'read metrics', method: 'GET', path: /^\/metrics$/, roles: READERS, write: false, run: getMetrics },
@@ -164,31 +167,52 @@ async function getEvents({ req, res, url, ctx, holdStream }: Call) {
   res.end();
 }
 
-async function getLogs({ res, url, params, ctx, holdStream }: Call) {
-  const service = serviceParam(params[0]);
-  const q = query(url, ['tail', 'follow']);
+async function getLogs(call: Call) {
+  const service = serviceParam(call.params[0]);
+  await sendLogs(call, [service], false);
+}
+
+/** `GET /v1/logs?services=a,b`: several services in one answer (the observer mirrors a site with one follow). */
+async function getSiteLogs(call: Call) {
+  const raw = new URLSearchParams(call.url.search).get('services') ?? '';
+  const services = [...new Set(raw.split(',').filter(Boolean))];
+  if (services.length === 0 || services.length > 200) throw new HttpError(400, '`services` must name 1 to 200 services, comma-separated');
+  for (const s of services) if (!SERVICE.test(s)) throw new HttpError(400, `\`${s.slice(0, 64)}\` is not a valid service name (lower-case letters, digits, _ and -)`);
+  // a container that goes (replaced, removed) ends the whole follow: the client opens it again for the new ones
+  await sendLogs(call, services, true);
+}
+
+async function sendLogs({ res, url, caller, ctx, holdStream }: Call, services: readonly string[], endWithFirst: boolean): Promise<void> {
+  const q = query(url, endWithFirst ? ['tail', 'follow', 'services'] : ['tail', 'follow']);
   const tail = intParam(q.tail, 'tail', 0, MAX_TAIL) ?? 100;
   if (q.follow !== undefined && q.follow !== '0' && q.follow !== '1') throw new HttpError(400, '`follow` must be 0 or 1');
   if (q.follow === '1') holdStream();
   const desired = ctx.store.agent.desired(ctx.site);
   const runtime = ctx.runtime();
-  const containers = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && c.service === service) : [];
-  if (containers.length === 0) throw new HttpError(404, `${ctx.site}/${service} has no containers`);
+  const wanted = new Set(services);
+  const containers = desired ? (await runtime.list(desired.project)).filter((c) => c.site === ctx.site && wanted.has(c.service)) : [];
+  if (containers.length === 0) throw new HttpError(404, `${ctx.site}/${services.join(',').slice(0, 200)} has no containers`);
   const closed = new AbortController();
   res.on('close', () => closed.abort());
   const signal = AbortSignal.any([closed.signal, ctx.closing]);
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
   res.flushHeaders(); // a quiet service's follow still answers at once
+  // a reader (not an operator) gets its share of log lines a second, however many streams it opens
+  const who = { identity: caller.identity, address: caller.address, operator: caller.role === 'operator' };
   await Promise.all(
     containers.map(async (c) => {
       try {
         // waiting on a full socket buffer stops reading the engine's stream: a client that reads slowly
         // slows its own follow, and one that stops reading is cut after a minute
         for await (const line of runtime.logs(c.id, { tail, follow: q.follow === '1', signal })) {
-          if (!(await writeOrWait(res, JSON.stringify({ site: ctx.site, service, replica: c.replica, ...line }) + '\n'))) break;
+          const wait = ctx.logBudget.delayMs(who);
+          if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+          if (signal.aborted || !(await writeOrWait(res, JSON.stringify({ site: ctx.site, service: c.service, replica: c.replica, ...line }) + '\n'))) break;
         }
       } catch {
         // a container removed while following: its stream simply ends
+      } finally {
+        if (endWithFirst && q.follow === '1') closed.abort();
       }
     }),
   );

@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { identityFiles } from '../../pki/files.js';
 import { ServerTls, clientOf } from '../../pki/server-tls.js';
 import { hardenListener, LISTENER_LIMITS } from '../../lib/listener.js';
-import { StreamCaps } from '../../lib/streams.js';
+import { REQUEST_LIMITS, StreamCaps } from '../../lib/streams.js';
 import { HttpError, readUpTo, sendJson } from './_http.js';
 import { crossSite } from './_guard.js';
 import { routes, type Route, type ApiContext, type Caller } from './routes.js';
@@ -26,6 +26,7 @@ export interface ApiOptions {
 export class AgentApi {
   private server: Server | undefined;
   private readonly streams = new StreamCaps();
+  private readonly inFlight = new StreamCaps(REQUEST_LIMITS, 'requests in flight');
   private readonly tls: ServerTls;
 
   constructor(private readonly opts: ApiOptions, private readonly ctx: ApiContext) {
@@ -72,6 +73,9 @@ export class AgentApi {
     let routeName = 'unknown';
     try {
       const caller = callerOf(req);
+      const slot = this.inFlight.take({ identity: caller.identity, address: caller.address, operator: caller.role === 'operator' });
+      if ('refused' in slot) throw new HttpError(429, slot.refused, ['wait for an answer before sending more']);
+      res.once('close', slot.release);
       const url = new URL(req.url ?? '/', 'https://agent');
       if (this.tls.problem) {
         throw new HttpError(503, `the agent's CRL cannot be used (${this.tls.problem}): every client is refused until it is fixed`, ["copy the CA's crl.pem into the agent's TLS directory again"]);
@@ -85,7 +89,8 @@ export class AgentApi {
         if (why) throw new HttpError(403, `${why} may not ${route.name}`, ['state-changing requests come from turtle\'s CLI, not from a web page']);
         if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'expected content-type: application/json');
       }
-      await route.run({ req, res, url, params: match.params, role: caller.role, caller, ctx: this.ctx, holdStream: () => this.holdStream(caller, res) });
+      // a long-lived answer moves from the in-flight caps to the stream caps
+      await route.run({ req, res, url, params: match.params, role: caller.role, caller, ctx: this.ctx, holdStream: () => this.holdStream(caller, res, slot.release) });
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
@@ -102,10 +107,11 @@ export class AgentApi {
   }
 
   /** A slot for a long-lived answer, given back when it ends; 429 when the caller holds too many. */
-  private holdStream(caller: Caller, res: ServerResponse): void {
+  private holdStream(caller: Caller, res: ServerResponse, releaseRequest: () => void): void {
     const got = this.streams.take({ identity: caller.identity, address: caller.address, operator: caller.role === 'operator' });
     if ('refused' in got) throw new HttpError(429, got.refused, ['close another log follow or event stream first']);
     res.once('close', got.release);
+    releaseRequest();
   }
 }
 
