@@ -24,7 +24,7 @@ export const STREAM_LIMITS: StreamLimits = { perIdentity: 8, perOperator: 16, pe
  * Other requests in flight at once: each one is work now (a log read of 10,000 lines, stats of every
  * container), so a reader gets few; operators keep room of their own.
  */
-export const REQUEST_LIMITS: StreamLimits = { perIdentity: 4, perOperator: 16, perAddress: 8, total: 64, operatorRoom: 16 };
+export const REQUEST_LIMITS: StreamLimits = { perIdentity: 4, perOperator: 32, perAddress: 8, total: 64, operatorRoom: 16 };
 
 export interface StreamHolder {
   /** the certificate (role, name and serial), or an address for a listener without identities */

@@ -75,7 +75,8 @@ export class AgentApi {
       const caller = callerOf(req);
       const slot = this.inFlight.take({ identity: caller.identity, address: caller.address, operator: caller.role === 'operator' });
       if ('refused' in slot) throw new HttpError(429, slot.refused, ['wait for an answer before sending more']);
-      res.once('close', slot.release);
+      // answered (handed to the socket) or cut off: either way no longer work in flight
+      res.once('finish', slot.release).once('close', slot.release);
       const url = new URL(req.url ?? '/', 'https://agent');
       if (this.tls.problem) {
         throw new HttpError(503, `the agent's CRL cannot be used (${this.tls.problem}): every client is refused until it is fixed`, ["copy the CA's crl.pem into the agent's TLS directory again"]);
