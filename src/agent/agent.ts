@@ -1,5 +1,8 @@
 // The site agent: its desired state in its own SQLite store, a reconcile loop driven by the engine's
 // events and a periodic resync, turtle's health monitor, and the mutual-TLS API.
+import { join } from 'node:path';
+import { loadOrCreateKey, type AgeKey } from '../secrets/age.js';
+import { DEFAULT_SECRETS_DIR, SecretDelivery } from '../secrets/deliver.js';
 import { LeaseTable } from './leases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from '../lib/backoff.js';
@@ -31,6 +34,8 @@ export interface AgentOptions {
   tlsDir: string;
   host: string;
   port: number;
+  /** where secrets are decrypted to, a tmpfs (default /run/turtle/secrets; one is mounted there if it is not) */
+  secretsDir?: string;
   /** full observe -> plan -> execute even without events (default 30 s) */
   resyncMs?: number;
   /** the governor's budget and floor until a desired state names the site's (default: 10% of the host, floor 10% of its memory) */
@@ -46,6 +51,8 @@ export class Agent {
   /** tc shaping of resources.egress|ingress and budget.network (TURTLE_BANDWIDTH=off: none) */
   readonly bandwidth: SiteBandwidth | undefined;
   private readonly runtime: ContainerRuntime;
+  /** the site's age key (<tlsDir>/age.key, made on first start): secrets are sealed to its public part */
+  private readonly key: () => Promise<AgeKey>;
   private readonly closing = new AbortController();
   private api: AgentApi | undefined;
   private governor: Governor | undefined;
@@ -56,7 +63,15 @@ export class Agent {
   private wake: (() => void) | undefined;
 
   constructor(private readonly opts: AgentOptions) {
-    this.runtime = createRuntime({ kind: opts.runtime, endpoint: opts.engine });
+    const engineRuntime = createRuntime({ kind: opts.runtime, endpoint: opts.engine });
+    let key: Promise<AgeKey> | undefined;
+    this.key = () => {
+      key ??= loadOrCreateKey(join(opts.tlsDir, 'age.key'));
+      key.catch(() => (key = undefined));
+      return key;
+    };
+    engineRuntime.secrets = new SecretDelivery({ root: opts.secretsDir ?? DEFAULT_SECRETS_DIR, site: opts.site, identity: async () => (await this.key()).identity });
+    this.runtime = engineRuntime;
     const runtime = () => this.runtime;
     this.reconciler = new Reconciler({
       site: opts.site,
@@ -95,9 +110,10 @@ export class Agent {
   }
 
   async start(): Promise<{ port: number }> {
+    await this.key(); // made now, so the CLI can seal secrets to this site before its first deploy
     this.api = new AgentApi(
       { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
-      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable(), logBudget: new RateBudget() },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable(), logBudget: new RateBudget(), recipient: async () => (await this.key()).recipient },
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });

@@ -7,6 +7,9 @@ import { Store } from '../store/index.js';
 import { closest } from '../lib/words.js';
 import { siteClient, type SiteClient } from '../client/index.js';
 import { cachedSpec } from './_spec-cache.js';
+import { isLocalEngine } from '../lib/endpoint.js';
+import { loadOrCreateKey } from '../secrets/age.js';
+import { DEFAULT_SECRETS_DIR, SecretDelivery } from '../secrets/deliver.js';
 
 export interface GlobalOptions {
   file: string;
@@ -31,6 +34,18 @@ export function profiled(spec: Spec, opts: GlobalOptions): Spec {
 /** The store lives beside the spec (`.turtle/state.db`) unless --state or TURTLE_STATE says otherwise. */
 export function openStore(opts: GlobalOptions): Store {
   return Store.open(storePath(opts));
+}
+
+/**
+ * The keys of sites whose engine this machine drives (keys/<site>.age beside the store, 0600): their secrets
+ * are sealed to these, so another operator's machine needs a copy of the folder (TURTLE_KEYS names another).
+ */
+export function keysDir(opts: GlobalOptions): string {
+  return process.env.TURTLE_KEYS ?? join(dirname(storePath(opts)), 'keys');
+}
+
+export function siteKeyPath(keys: string, site: string): string {
+  return join(keys, `${site}.age`);
 }
 
 function storePath(opts: GlobalOptions): string {
@@ -77,19 +92,24 @@ export function requireService(spec: Spec, service: string): void {
 const connected = new Map<string, Promise<ContainerRuntime>>();
 
 /** The site's engine, checked to answer; an unreachable engine names the site, the socket and how to start it. */
-export function connect(site: SiteSpec): Promise<ContainerRuntime> {
+export function connect(site: SiteSpec, keys?: string): Promise<ContainerRuntime> {
   const key = `${site.name}\u0000${site.runtime}\u0000${site.engine}`;
   let runtime = connected.get(key);
   if (runtime === undefined) {
-    runtime = checked(site);
+    runtime = checked(site, keys);
     connected.set(key, runtime);
     runtime.catch(() => connected.delete(key));
   }
   return runtime;
 }
 
-async function checked(site: SiteSpec): Promise<ContainerRuntime> {
+async function checked(site: SiteSpec, keys: string | undefined): Promise<ContainerRuntime> {
   const runtime = createRuntime({ kind: site.runtime, endpoint: site.engine });
+  // an engine on this machine gets its containers' secrets from here, opened with this machine's key for the site
+  if (keys !== undefined && isLocalEngine(site.engine)) {
+    const path = siteKeyPath(keys, site.name);
+    runtime.secrets = new SecretDelivery({ root: process.env.TURTLE_SECRETS_DIR ?? DEFAULT_SECRETS_DIR, site: site.name, identity: async () => (await loadOrCreateKey(path)).identity });
+  }
   try {
     await runtime.check();
   } catch (err) {
@@ -103,5 +123,5 @@ async function checked(site: SiteSpec): Promise<ContainerRuntime> {
 
 /** How a command reaches `site`: through its agent when the spec names one, else its engine directly. */
 export function connectSite(spec: Spec, site: SiteSpec, opts: GlobalOptions): Promise<SiteClient> {
-  return siteClient(spec, site, { engine: connect, ...(opts.identity === undefined ? {} : { identity: opts.identity }) });
+  return siteClient(spec, site, { engine: (s) => connect(s, keysDir(opts)), ...(opts.identity === undefined ? {} : { identity: opts.identity }) });
 }

@@ -94,6 +94,12 @@ export class AgentClient implements SiteClient {
     return { specHash: body.desired.specHash, containers: body.desired.containers };
   }
 
+  /** The site's age public key: secrets for it are sealed to this. */
+  async recipient(): Promise<string> {
+    const { body } = await this.api.json<{ recipient: string }>('GET', '/v1/recipient');
+    return body.recipient;
+  }
+
   async stopped(): Promise<ReadonlySet<string>> {
     const { body } = await this.api.json<{ stopped: string[] }>('GET', '/v1/desired');
     return new Set(body.stopped);

@@ -63,5 +63,6 @@ export function siteRenderOptions(spec: Spec, site: string, stopped: ReadonlySet
     ...(spec.networks ? { networks: spec.networks } : {}),
     ...(s?.networkPool ? { pool: s.networkPool } : {}),
     ...(s?.networkHostAccess ? { hostAccess: s.networkHostAccess } : {}),
+    ...(spec.sealed?.[site] ? { secrets: spec.sealed[site] } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TurtleError, errorMessage } from '../lib/errors.js';
 import type { Step, StepKind } from '../domain/steps.js';
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
-import { managesNetworks, type ContainerRuntime, type ManagesNetworks } from '../runtime/types.js';
+import { managesNetworks, secretsOf, type ContainerRuntime, type ManagesNetworks } from '../runtime/types.js';
 import { replaceOrder } from '../domain/plan.js';
 import { healthDeadlineMs, waitReady } from './_wait.js';
 import { holdHealthy, isProxied, isProxy, joinProxy, leaveProxy, rejoinAll, updatePolicy, waitProxyReady, type ProxyContext } from './_proxied.js';
@@ -41,6 +41,7 @@ export const executors: { [K in StepKind]: Executor<K> } = {
   },
   start: async ({ container, spec }, ctx) => {
     await waitForDependencies(spec, ctx);
+    await secretsOf(ctx.runtime)?.ensure(spec);
     await ctx.runtime.start(container.id);
     await launched(container.id, spec, ctx);
   },

@@ -1,5 +1,5 @@
 // What a reader that may not see values gets of a desired state: every container's env names, never its
-// values. The agent answers read-only roles with it, and the observer stores nothing else, whoever sent it.
+// values, and its secrets by name and digest, never their sealed values. The agent answers read-only roles with it, and the observer stores nothing else, whoever sent it.
 import type { ContainerSpec } from './types.js';
 
 export type RedactedContainer = Omit<ContainerSpec, 'env'> & { envNames: string[] };
@@ -8,9 +8,12 @@ export function withoutEnvValues<T extends { containers: readonly ContainerSpec[
   return {
     ...state,
     containers: state.containers.map((c) => {
-      const { env, ...rest } = c as ContainerSpec & { envNames?: string[] };
+      const { env, secrets, ...rest } = c as ContainerSpec & { envNames?: string[] };
       // a state redacted once already keeps its names
-      return { ...rest, envNames: env ? Object.keys(env).sort() : (rest.envNames ?? []) };
+      return {
+        ...rest, envNames: env ? Object.keys(env).sort() : (rest.envNames ?? []),
+        ...(secrets ? { secrets: secrets.map(({ sealed: _sealed, ...use }) => use) } : {}),
+      };
     }),
   };
 }

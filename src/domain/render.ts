@@ -3,7 +3,8 @@
 import type { NetworkDef, ServiceSpec } from '../spec/index.js';
 import { hashOf } from './hash.js';
 import { cgroupParent } from './cgroup.js';
-import type { ContainerSpec, PortBinding, ProxyRoute } from './types.js';
+import type { ContainerSpec, PortBinding, ProxyRoute, SecretUse } from './types.js';
+import type { SealedSecret } from '../secrets/site-file.js';
 import { containerNetworks, networksForHash, type NetworkContext } from './render-networks.js';
 import type { HostPort } from './network.js';
 
@@ -18,6 +19,8 @@ export interface RenderOptions {
   pool?: readonly string[];
   /** the site's `networks.host_access` */
   hostAccess?: readonly HostPort[];
+  /** the values of turtle's store this site has, sealed to it (spec.sealed[site]) */
+  secrets?: Readonly<Record<string, SealedSecret>>;
 }
 
 /** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
@@ -49,6 +52,7 @@ function renderContainer(
   );
   const networks = containerNetworks(service, net);
   const { ports, routes } = proxied(service);
+  const secrets = secretUses(service, options.secrets ?? {});
   const config = {
     image: service.image,
     command: service.command,
@@ -69,6 +73,8 @@ function renderContainer(
     // a container sharing another's network goes with that one: a new one of it needs a new one of this
     ...(sharedWith ? { sharesWith: renderContainer(sharedWith, 1, onSite, options, net).configHash } : {}),
     ...(networks.length > 0 ? { networks: networksForHash(networks) } : {}),
+    // by digest: a new value is a new container, and the hash tells nothing of the value
+    ...(secrets.length > 0 ? { secrets: secrets.map(({ sealed: _sealed, ...use }) => use) } : {}),
   };
   // Resources are not in configHash (they can change in place), but they are in the name, so a
   // container re-created for new limits never collides with the one it replaces.
@@ -82,6 +88,7 @@ function renderContainer(
     replica,
     ...withoutHashOnly(config),
     ...(networks.length > 0 ? { networks } : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
     resources: service.resources,
     ...(service.bandwidth ? { bandwidth: service.bandwidth } : {}),
     ...(service.probe ? { probe: service.probe } : {}),
@@ -110,8 +117,17 @@ function proxied(service: ServiceSpec): { ports: PortBinding[]; routes: ProxyRou
   return { ports, routes };
 }
 
+/** The store's secrets a service reads, files first, each with the site's sealed value (none where it is not set). */
+function secretUses(service: ServiceSpec, sealed: Readonly<Record<string, SealedSecret>>): SecretUse[] {
+  const value = (source: string) => (sealed[source] ? { digest: sealed[source].digest, sealed: sealed[source].sealed } : {});
+  return [
+    ...(service.secretFiles ?? []).map((f): SecretUse => ({ source: f.store, kind: 'file', target: f.target, uid: f.uid, gid: f.gid, mode: f.mode, ...value(f.store) })),
+    ...Object.entries(service.secretEnv ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([variable, source]): SecretUse => ({ source, kind: 'env', target: variable, ...value(source) })),
+  ];
+}
+
 /** The config as a ContainerSpec holds it: the networks in full (set apart), nothing that is there for the hash only. */
-function withoutHashOnly<T extends { networks?: unknown; sharesWith?: unknown }>(config: T): Omit<T, 'networks' | 'sharesWith'> {
-  const { networks: _networks, sharesWith: _sharesWith, ...rest } = config;
+function withoutHashOnly<T extends { networks?: unknown; sharesWith?: unknown; secrets?: unknown }>(config: T): Omit<T, 'networks' | 'sharesWith' | 'secrets'> {
+  const { networks: _networks, sharesWith: _sharesWith, secrets: _secrets, ...rest } = config;
   return rest;
 }

@@ -148,10 +148,28 @@ export interface ContainerSpec extends ContainerConfig {
   network?: 'host' | 'none' | 'bridge' | `service:${string}`;
   /** the project networks it joins, the first one at create (the one turtle's probes and the proxy reach it on) */
   networks?: ContainerNetwork[];
+  /** secrets of turtle's store it reads, each sealed to the site; delivered by the site (secrets/deliver.ts) */
+  secrets?: SecretUse[];
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */
   configHash: string;
+}
+
+/** A secret in a container: a file at `target` (absolute), or the environment variable `target`. */
+export interface SecretUse {
+  /** the name in turtle's store */
+  source: string;
+  kind: 'file' | 'env';
+  target: string;
+  /** files only: owner and mode inside the container */
+  uid?: number;
+  gid?: number;
+  mode?: number;
+  /** the sealed value's digest, in configHash: a new value is a new container; absent: not set for the site */
+  digest?: string;
+  /** the value sealed to the site (an armored age file); outside configHash, never shown to read-only roles */
+  sealed?: string;
 }
 
 /**

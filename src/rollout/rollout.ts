@@ -4,6 +4,7 @@
 // after it never receive the version: no mixed versions remain. A site that cannot be reached is waited
 // for (unreachable: wait, up to wait_timeout) or skipped and left pending (skip). Every site's outcome,
 // steps, timings and the version it ended on are recorded in the store.
+import { assertSecretsReady } from '../secrets/check.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, TurtleError, errorMessage } from '../lib/errors.js';
 import type { ObservedContainer } from '../domain/types.js';
@@ -85,6 +86,8 @@ interface Changed {
 export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
   const { spec, store } = opts;
   const policy = opts.policy ?? rolloutPolicy(spec);
+  // a secret a site cannot have fails the deployment before anything is recorded or touched
+  assertSecretsReady(spec, opts.sites);
   const version = specHash(spec);
   const { file: _file, ...content } = spec;
   store.releases.save(version, content);

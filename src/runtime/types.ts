@@ -211,3 +211,12 @@ export interface ManagesNetworks {
 export function managesNetworks(runtime: ContainerRuntime): runtime is ContainerRuntime & ManagesNetworks {
   return typeof (runtime as Partial<ManagesNetworks>).createNetwork === 'function';
 }
+
+/** An adapter that delivers secrets of turtle's store into the containers it creates (secrets/deliver.ts). */
+export interface DeliversSecrets {
+  secrets?: import('../secrets/deliver.js').SecretDelivery;
+}
+
+export function secretsOf(runtime: ContainerRuntime): import('../secrets/deliver.js').SecretDelivery | undefined {
+  return (runtime as DeliversSecrets).secrets;
+}

@@ -11,9 +11,34 @@ const HINTS = {
   label: (k: string, list: boolean) => `write ${list ? `${k}=` : `${k}: ""`} for an empty label`,
 };
 
+/** `environment:` as `env`, plus the variables whose value is a secret of turtle's store (`NAME: { secret: db }`, map form only). */
+export function environmentValues() {
+  return z.unknown().transform((value, ctx): { env: Record<string, string>; secretEnv: Record<string, string> } => {
+    const secretEnv: Record<string, string> = {};
+    let plain = value;
+    if (isMap(value)) {
+      plain = {};
+      for (const [key, v] of Object.entries(value)) {
+        if (!isMap(v)) {
+          (plain as Record<string, unknown>)[key] = v;
+          continue;
+        }
+        const keys = Object.keys(v);
+        if (keys.length === 1 && keys[0] === 'secret' && typeof v.secret === 'string' && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v.secret)) secretEnv[key] = v.secret;
+        else fail(ctx, `expected a string, number, true/false or { secret: NAME }, found ${describeValue(v)}`, { path: [key], hint: 'a value from turtle\'s store is written { secret: NAME }, NAME a secret of the top-level secrets:' });
+      }
+    }
+    return { env: parseKeyValues('environment', plain, ctx), secretEnv };
+  });
+}
+
 export function keyValues(kind: keyof typeof HINTS) {
+  return z.unknown().transform((value, ctx): Record<string, string> => parseKeyValues(kind, value, ctx));
+}
+
+function parseKeyValues(kind: keyof typeof HINTS, value: unknown, ctx: z.RefinementCtx): Record<string, string> {
   const noun = kind === 'environment' ? 'variable' : 'label';
-  return z.unknown().transform((value, ctx): Record<string, string> => {
+  {
     const out: Record<string, string> = {};
     if (isMap(value)) {
       for (const [key, v] of Object.entries(value)) {
@@ -41,5 +66,5 @@ export function keyValues(kind: keyof typeof HINTS) {
       out[key] = item.slice(eq + 1);
     });
     return out;
-  });
+  }
 }

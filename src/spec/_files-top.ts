@@ -2,13 +2,14 @@
 // machine that runs turtle, mounted read-only into the container (a secret at /run/secrets/<target>, a
 // config at /<source> or its target), as Compose does without Swarm. Values never enter the spec: only
 // the file's path does. Sources that would put a value in turtle's records (`environment:`, a config's
-// `content:`) are refused with what to do instead; turtle's own encrypted secrets build on this shape.
+// `content:`) are refused with what to do instead. A secret declared `external: true` is one of turtle's
+// store (turtle.secrets/<site>.yaml, sealed to each site): the site decrypts it into tmpfs and mounts that.
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { Mount } from '../domain/types.js';
 import { unreported, type Problem } from './_problems.js';
-import type { FileDef, FileRef, ServiceSpec, Spec } from './types.js';
+import type { FileDef, FileRef, SecretFile, ServiceSpec, Spec } from './types.js';
 import { doc, fail, isMap, obj, str } from './_fields.js';
 import { namedSection, readableSection } from './_sections.js';
 import { describeValue } from './_words.js';
@@ -20,12 +21,19 @@ const SWARM = 'it is a Swarm object, made with `docker secret create`; without S
 
 const defShape = {
   file: doc(str().optional(), { description: 'The file, relative to turtle.yaml\'s folder (or absolute, or ~/…), mounted read-only into the services that name it.', type: 'string', example: './db/password.txt' }),
-  name: doc(str({ pattern: NAME, rule: 'letters, digits, _, . and -' }).optional(), { description: 'Swarm\'s name of the object; accepted, and changes nothing for a file.', type: 'string' }),
+  name: doc(str({ pattern: NAME, rule: 'letters, digits, _, . and -' }).optional(), { description: 'For `external: true`, its name in turtle\'s store (default: the key); for a file, accepted and changes nothing.', type: 'string' }),
+};
+
+export const secretShape = {
+  ...defShape,
+  external: doc(z.boolean().optional(), {
+    description: 'true: the value is in turtle\'s store, set with `turtle secret set NAME` and encrypted to each site (turtle.secrets/<site>.yaml); the site decrypts it into tmpfs and mounts it read-only. Not with `file:`.',
+    type: 'boolean', example: 'true',
+  }),
 };
 
 const SECRET_SOURCES_REFUSED = {
-  environment: 'a secret read from an environment variable would put its value in turtle\'s records; write it to a file readable only by you (chmod 600) and name it with `file:`',
-  external: SWARM,
+  environment: 'a secret read from an environment variable would put its value in turtle\'s records; keep it in turtle\'s store instead (`external: true`, then `printenv VAR | turtle secret set NAME`)',
   template_driver: SWARM,
   driver: SWARM,
   driver_opts: SWARM,
@@ -41,22 +49,36 @@ const CONFIG_SOURCES_REFUSED = {
 };
 
 /** An entry is a file; without `file:` (and without a refused source, reported on its own) it says what to write. */
-const entry = (what: 'secret' | 'config', refused: Record<string, string>) =>
-  obj(defShape, { extensions: true, unsupported: refused }).transform((v, ctx): FileDef => {
-    if (v.file !== undefined) return { file: v.file };
-    if (!Object.keys(v).some((k) => k in refused)) fail(ctx, 'missing required key `file`', { hint: `name the ${what}'s file: { file: ./${what === 'secret' ? 'password.txt' : 'app.conf'} }` });
-    return { file: '' };
-  });
+const configEntry = obj(defShape, { extensions: true, unsupported: CONFIG_SOURCES_REFUSED }).transform((v, ctx): FileDef => {
+  if (v.file !== undefined) return { file: v.file };
+  if (!Object.keys(v).some((k) => k in CONFIG_SOURCES_REFUSED)) fail(ctx, 'missing required key `file`', { hint: 'name the config\'s file: { file: ./app.conf }' });
+  return { file: '' };
+});
 
-const secretEntry = entry('secret', SECRET_SOURCES_REFUSED);
-const configEntry = entry('config', CONFIG_SOURCES_REFUSED);
+/** A secret is a file (Compose) or in turtle's store (`external: true`, its name `name:` or, filled in later, the key). */
+const secretEntry = obj(secretShape, { extensions: true, unsupported: SECRET_SOURCES_REFUSED }).transform((v, ctx): FileDef => {
+  if (v.external === true && v.file !== undefined) fail(ctx, 'a secret is either a file (`file:`) or in turtle\'s store (`external: true`), not both', { path: ['external'], hint: 'remove one of them' });
+  if (v.external === true) return { store: v.name ?? '' };
+  if (v.file !== undefined) return { file: v.file };
+  if (!Object.keys(v).some((k) => k in SECRET_SOURCES_REFUSED)) {
+    fail(ctx, v.external === false ? '`external: false` needs a `file:`' : 'missing required key `file` or `external: true`', { hint: 'name a file ({ file: ./password.txt }), or keep the value in turtle\'s store: { external: true }, then turtle secret set NAME' });
+  }
+  return { file: '' };
+});
 
 export const secretsSection = namedSection('secret', NAME, 'file', secretEntry);
 export const configsSection = namedSection('config', NAME, 'file', configEntry);
 
 /** The section's entries; when it has problems, each key with its file where one is written. */
 export function readableFiles(kind: 'secrets' | 'configs', raw: unknown): Record<string, FileDef> {
-  return readableSection(kind === 'secrets' ? secretsSection : configsSection, raw, (v) => ({ file: isMap(v) && typeof v.file === 'string' ? v.file : '' }));
+  const read = readableSection(kind === 'secrets' ? secretsSection : configsSection, raw, (v): FileDef =>
+    kind === 'secrets' && isMap(v) && v.external === true ? { store: typeof v.name === 'string' ? v.name : '' } : { file: isMap(v) && typeof v.file === 'string' ? v.file : '' });
+  return Object.fromEntries(Object.entries(read).map(([key, def]) => [key, 'store' in def && def.store === '' ? { store: key } : def]));
+}
+
+/** The names in turtle's store the spec's secrets use. */
+export function storeNames(spec: Spec): string[] {
+  return [...new Set(Object.values(spec.secrets ?? {}).flatMap((d) => ('store' in d ? [d.store] : [])))];
 }
 
 /** A service's `secrets:` or `configs:`: names, or { source, target, uid, gid, mode }. */
@@ -71,14 +93,43 @@ export const fileRefs = (what: 'secret' | 'config') =>
         if (!['source', 'target', 'uid', 'gid', 'mode'].includes(key)) fail(ctx, `unknown key \`${key}\``, { path: [i, key], at: 'key', hint: 'expected one of: source, target, uid, gid, mode' });
       if (item.target !== undefined && (typeof item.target !== 'string' || item.target === '')) fail(ctx, `expected a path, found ${describeValue(item.target)}`, { path: [i, 'target'] });
       const owner = ['uid', 'gid', 'mode'].filter((k) => item[k] !== undefined);
-      out.push({ source: item.source, ...(typeof item.target === 'string' && item.target !== '' ? { target: item.target } : {}), ...(owner.length > 0 ? { owner } : {}) });
+      const uid = ownerId(item.uid, ctx, [i, 'uid']);
+      const gid = ownerId(item.gid, ctx, [i, 'gid']);
+      const mode = fileMode(item.mode, ctx, [i, 'mode']);
+      out.push({
+        source: item.source, ...(typeof item.target === 'string' && item.target !== '' ? { target: item.target } : {}), ...(owner.length > 0 ? { owner } : {}),
+        ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }), ...(mode === undefined ? {} : { mode }),
+      });
     });
     return out;
   });
 
+/** A uid or gid: a whole number, or one written as a string (Compose writes `uid: "103"`). */
+function ownerId(value: unknown, ctx: z.RefinementCtx, path: (string | number)[]): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** 31) return n;
+  fail(ctx, `expected a numeric id (0 is root), found ${describeValue(value)}`, { path, hint: 'write the number: names are looked up inside the image, which turtle cannot do before the container exists' });
+  return undefined;
+}
+
+/**
+ * A file mode, octal as Compose means it: `0440` (which YAML 1.2 reads as the number 440), `0o440`, or the
+ * string "0440". A number whose digits are all octal ones is read as octal.
+ */
+function fileMode(value: unknown, ctx: z.RefinementCtx, path: (string | number)[]): number | undefined {
+  if (value === undefined) return undefined;
+  let mode: number | undefined;
+  if (typeof value === 'string' && /^0?o?[0-7]{1,4}$/.test(value)) mode = parseInt(value.replace(/^0?o?/, ''), 8);
+  else if (typeof value === 'number' && Number.isInteger(value) && value >= 0) mode = /^[0-7]+$/.test(String(value)) ? parseInt(String(value), 8) : value;
+  if (mode !== undefined && mode <= 0o777) return mode;
+  fail(ctx, `expected a file mode such as 0440, found ${describeValue(value)}`, { path, hint: 'write it in octal: 0400 (owner reads), 0440 (owner and group), 0444 (everyone)' });
+  return undefined;
+}
+
 export const fileRefsShape = {
   secrets: doc(fileRefs('secret').optional(), {
-    description: 'Secrets of the top-level `secrets:` this service reads, each a read-only file at /run/secrets/<target> (default: its name). uid, gid and mode are not applied to a file mounted from the host (as in Compose without Swarm): set them on the file.',
+    description: 'Secrets of the top-level `secrets:` this service reads, each a read-only file at /run/secrets/<target> (default: its name). For a secret of turtle\'s store, uid, gid (default: the service\'s numeric `user`, else 0) and mode (default 0400) are applied; for a `file:` one they are not (as in Compose without Swarm): set them on the file.',
     type: 'list of names | { source, target }', default: '[]', example: '[db_password]',
   }),
   configs: doc(fileRefs('config').optional(), {
@@ -117,24 +168,53 @@ export function resolveFiles(spec: Spec, problems: Problem[], home: string): voi
   const noted = new Set<string>();
   const mountsOf = (service: ServiceSpec, path: (string | number)[], problems: Problem[]): Mount[] => {
     const out: Mount[] = [];
+    const stored: SecretFile[] = [];
     for (const kind of ['secret', 'config'] as const) {
       const key = kind === 'secret' ? 'secrets' : 'configs';
-      const section = kind === 'secret' ? spec.secrets : spec.configs;
+      const section: Record<string, FileDef> | undefined = kind === 'secret' ? spec.secrets : spec.configs;
       (service[key] ?? []).forEach((ref, i) => {
         const def = section?.[ref.source];
-        if (!def) return void problems.push({ path: [...path, key, i], message: `${kind} \`${ref.source}\` is not declared under the top-level \`${key}:\``, hint: `add it there: ${key}: { ${ref.source}: { file: ./${ref.source}.txt } }` });
+        if (!def) return void problems.push({ path: [...path, key, i], message: `${kind} \`${ref.source}\` is not declared under the top-level \`${key}:\``, hint: `add it there: ${key}: { ${ref.source}: { file: ./${ref.source}.txt } }${kind === 'secret' ? `, or { ${ref.source}: { external: true } } to keep it in turtle's store` : ''}` });
+        if ('store' in def) return void stored.push(storedFile(service, ref, def.store));
         if (def.file === '') return; // its own problem is reported at the definition
         const file = absolute(def.file);
         const why = missing(file);
         if (why) return void problems.push({ path: [key, ref.source, 'file'], message: `the file of ${kind} \`${ref.source}\`, ${file}, ${why}`, hint: `create it (the path is relative to ${base}) or fix the path` });
         if (ref.owner && !noted.has(`${service.name}/${key}/${i}`)) {
           noted.add(`${service.name}/${key}/${i}`);
-          problems.push({ path: [...path, key, i], note: true, message: `${ref.owner.join(', ')} of ${kind} \`${ref.source}\` ${ref.owner.length === 1 ? 'is' : 'are'} not applied: the file is mounted from the host as it is (as in Compose without Swarm)`, hint: `set the owner and mode on ${file} itself (chown, chmod)` });
+          problems.push({ path: [...path, key, i], note: true, message: `${ref.owner.join(', ')} of ${kind} \`${ref.source}\` ${ref.owner.length === 1 ? 'is' : 'are'} not applied: the file is mounted from the host as it is (as in Compose without Swarm)`, hint: `set the owner and mode on ${file} itself (chown, chmod), or keep the secret in turtle's store (external: true), where they are applied` });
         }
         out.push({ type: 'bind', source: file, target: fileTarget(kind, ref), readOnly: true });
       });
     }
+    if (stored.length > 0) service.secretFiles = stored;
+    else delete service.secretFiles;
+    secretEnv(service, path, problems);
     return out;
+  };
+  /** `environment: { NAME: { secret: S } }` must name a secret of turtle's store; the value goes by name, checked here. */
+  const secretEnv = (service: ServiceSpec, path: (string | number)[], problems: Problem[]) => {
+    const resolved: Record<string, string> = {};
+    for (const [variable, source] of Object.entries(service.secretEnv ?? {})) {
+      const def = spec.secrets?.[source];
+      const at = [...path, 'environment', variable, 'secret'];
+      if (!def) {
+        problems.push({ path: at, message: `secret \`${source}\` is not declared under the top-level \`secrets:\``, hint: `add it there: secrets: { ${source}: { external: true } }, then turtle secret set ${source}` });
+        continue;
+      }
+      if (!('store' in def)) {
+        problems.push({ path: at, message: `secret \`${source}\` is a file: only a secret of turtle's store can be an environment variable`, hint: `declare it { external: true } and set it with turtle secret set ${source} < ${def.file || 'FILE'}, or mount the file and point ${variable}_FILE at /run/secrets/${source}` });
+        continue;
+      }
+      resolved[variable] = def.store;
+      const noteKey = `${path.join('.')}:${variable}`;
+      if (!noted.has(noteKey)) {
+        noted.add(noteKey);
+        problems.push({ path: at, note: true, message: `${variable} gets secret \`${source}\` as an environment variable: the engine shows it to anyone who can inspect the container (docker inspect)`, hint: `where the image reads ${variable}_FILE, list the secret under the service's secrets: and set ${variable}_FILE: /run/secrets/${source} instead` });
+      }
+    }
+    if (Object.keys(resolved).length > 0) service.secretEnv = resolved;
+    else delete service.secretEnv;
   };
   const seen = new Set<string>();
   const apply = (service: ServiceSpec, path: (string | number)[], problems: Problem[]) => {
@@ -161,11 +241,19 @@ export function resolveFiles(spec: Spec, problems: Problem[], home: string): voi
     }
 }
 
+/** A secret of the store as a file: at /run/secrets/<target>, owned by the service's numeric user unless written, 0400 unless written. */
+function storedFile(service: ServiceSpec, ref: FileRef, store: string): SecretFile {
+  const [user, group] = (service.user ?? '').split(':');
+  const numeric = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const uid = ref.uid ?? numeric(user) ?? 0;
+  return { store, target: fileTarget('secret', ref), uid, gid: ref.gid ?? numeric(group) ?? (ref.uid === undefined ? uid : 0), mode: ref.mode ?? 0o400 };
+}
+
 /** A site whose engine is not on this machine mounts the file from its own disk: it must be there too. */
 function remoteNotes(spec: Spec, problems: Problem[]): void {
   const remote = new Set<string>();
   for (const s of Object.values(spec.services))
-    if ((s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0)
+    if ([...(s.secrets ?? []).filter((r) => { const d = spec.secrets?.[r.source]; return d !== undefined && 'file' in d; }), ...(s.configs ?? [])].length > 0)
       for (const site of s.sites) if (spec.sites[site] && (spec.sites[site].agent !== undefined || !isLocalEngine(spec.sites[site].engine))) remote.add(site);
   for (const site of remote)
     problems.push({

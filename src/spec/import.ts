@@ -171,8 +171,13 @@ function secretSources(doc: Document, out: ImportResult): void {
       const name = String((pair.key as Scalar).value);
       if (!isMap(pair.value)) continue;
       if (pair.value.has('environment'))
-        out.left.push(`${section}.${name}: from the environment variable ${String(pair.value.get('environment'))}: write its value to a file (chmod 600) and name it with file:`);
-      if (pair.value.get('external') === true) out.left.push(`${section}.${name}: external (a Swarm object): name a file with file: instead`);
+        out.left.push(section === 'secrets'
+          ? `${section}.${name}: from the environment variable ${String(pair.value.get('environment'))}: keep it in turtle's store instead (external: true, then printenv ${String(pair.value.get('environment'))} | turtle secret set ${name})`
+          : `${section}.${name}: from the environment variable ${String(pair.value.get('environment'))}: write its value to a file (chmod 600) and name it with file:`);
+      if (pair.value.get('external') === true)
+        out.left.push(section === 'secrets'
+          ? `${section}.${name}: external: in turtle it is a secret of turtle's store: set its value with turtle secret set ${name} (it reads stdin)`
+          : `${section}.${name}: external (a Swarm object): name a file with file: instead`);
     }
   }
 }

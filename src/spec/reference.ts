@@ -1,4 +1,5 @@
 // The turtle.yaml reference, generated from the schema's own field docs so the two cannot drift apart.
+import { secretShape } from './_files-top.js';
 import { z } from 'zod';
 import type { FieldDoc } from './_fields.js';
 import { documentShape } from './schema.js';
@@ -65,6 +66,14 @@ export function specReference(): string {
     table(networkShape),
     '## Volumes\n\n`volumes.<name>`: the project\'s named volumes. A declared one is `<project>_<name>` on the engine unless it has a `name` or is `external`.',
     table(volumeDefShape),
+    [
+      '## Secrets',
+      '',
+      '`secrets.<name>`: a file (`file:`, Compose\'s form without Swarm: bind-mounted from the machine running turtle, so an agent\'s site needs it at the same path) or a value of turtle\'s store (`external: true`).',
+      '',
+      'A value of the store is set with `turtle secret set NAME [--site S]` (from stdin) and kept in `turtle.secrets/<site>.yaml` beside turtle.yaml, encrypted with age to that site\'s key: its agent\'s (made on its first start, beside its TLS key), or, for an engine on this machine, `.turtle/keys/<site>.age`. The files can be committed: names show, values do not. A site decrypts its values into a tmpfs (`/run/turtle/secrets/<site>/<project>/<service>/<container>/`) and mounts each read-only at `/run/secrets/<target>` with its `uid`, `gid` and `mode`; `environment: { VAR: { secret: NAME } }` passes one as a variable instead (the engine then shows it in `docker inspect`). A new value replaces, at the next deploy, only the containers that read it. A site whose engine is remote and that has no agent cannot take secrets of the store: the deploy is refused.',
+    ].join('\n'),
+    table(secretShape),
     REFERENCE_PROSE.rest,
   ];
   return `${sections.join('\n\n')}\n`;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ServiceSpec } from './types.js';
 import { bool, command, doc, num, obj, oneOf, str, stringList } from './_fields.js';
-import { keyValues } from './_collections.js';
+import { environmentValues, keyValues } from './_collections.js';
 import { portEntry } from './_ports.js';
 import { volumeEntry } from './_volumes.js';
 import { healthcheck } from './_healthcheck.js';
@@ -30,8 +30,8 @@ export const serviceShape = {
     description: 'Overrides the image ENTRYPOINT; same forms as `command`.',
     type: 'string | list of strings', default: "the image's ENTRYPOINT", example: '/docker-entrypoint.sh',
   }),
-  environment: doc(keyValues('environment').optional(), {
-    description: 'Environment variables. Map values may be strings, numbers or booleans (turned into strings). A name without a value (`- TZ`, or `TZ:`) takes it from the environment turtle runs in, as in Compose; where it is not set there, the container does not get it (noted).',
+  environment: doc(environmentValues().optional(), {
+    description: 'Environment variables. Map values may be strings, numbers, booleans (turned into strings) or `{ secret: NAME }`, a secret of turtle\'s store (visible in `docker inspect`: prefer a file). A name without a value (`- TZ`, or `TZ:`) takes it from the environment turtle runs in, as in Compose; where it is not set there, the container does not get it (noted).',
     type: 'map | list of "KEY=VALUE"', default: '{}', example: '{ LOG_LEVEL: info, DB_PASSWORD: ${DB_PASSWORD} }',
   }),
   ports: doc(z.array(portEntry).optional(), {
@@ -106,7 +106,7 @@ function toService(written: Fields): ParsedService {
     image: s.image ?? '',
     ...(s.command !== undefined ? { command: s.command } : {}),
     ...(s.entrypoint !== undefined ? { entrypoint: s.entrypoint } : {}),
-    env: s.environment ?? {},
+    env: s.environment?.env ?? {},
     ports: (s.ports ?? []).flat(),
     mounts: s.volumes ?? [],
     ...(s.healthcheck !== undefined ? { healthcheck: s.healthcheck } : {}),
@@ -128,6 +128,7 @@ function toService(written: Fields): ParsedService {
     ...composeFields(s),
     ...(s.secrets?.length ? { secrets: s.secrets } : {}),
     ...(s.configs?.length ? { configs: s.configs } : {}),
+    ...(s.environment && Object.keys(s.environment.secretEnv).length > 0 ? { secretEnv: s.environment.secretEnv } : {}),
   };
 }
 

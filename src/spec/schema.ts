@@ -61,8 +61,8 @@ export const documentShape = {
     type: 'map of name → { driver, driver_opts, external, name, labels }', default: '{}', example: '{ db_data: {} }',
   }),
   secrets: doc(secretsSection.optional(), {
-    description: 'The project\'s secrets, as Compose declares them without Swarm: each a file (`file:`), mounted read-only at /run/secrets/<name> into the services that list it. Only the path is kept in turtle\'s records, never the value.',
-    type: 'map of name → { file }', default: '{}', example: '{ db_password: { file: ./db/password.txt } }',
+    description: 'The project\'s secrets: a file on this machine (`file:`, as Compose without Swarm), bind-mounted read-only at /run/secrets/<name>; or a value of turtle\'s store (`external: true`, set with `turtle secret set NAME`), encrypted to each site in turtle.secrets/<site>.yaml and decrypted only there, into tmpfs. Neither value is ever kept in turtle\'s records. See [Secrets](#secrets).',
+    type: 'map of name → { file } | { external: true, name }', default: '{}', example: '{ db_password: { external: true } }',
   }),
   configs: doc(configsSection.optional(), {
     description: 'The project\'s configs, as Compose declares them: each a file (`file:`), mounted read-only into the services that list it.',

@@ -1,4 +1,5 @@
 // The normalised, typed form of turtle.yaml that every other layer codes against.
+import type { SealedSecret } from '../secrets/site-file.js';
 import type { ContainerConfig, DependsCondition, RuntimeKind } from '../domain/types.js';
 import type { HostPort } from '../domain/network.js';
 import type { Issue } from '../lib/errors.js';
@@ -42,6 +43,21 @@ export interface ServiceSpec extends ContainerConfig {
   /** the top-level secrets and configs it reads (already in `mounts`, as read-only binds of their files) */
   secrets?: FileRef[];
   configs?: FileRef[];
+  /** the secrets of turtle's store it reads as files (its `secrets:` naming an `external: true` one), targets resolved */
+  secretFiles?: SecretFile[];
+  /** environment variables whose value is a secret of turtle's store (`environment: { DB_PASSWORD: { secret: db } }`) */
+  secretEnv?: Record<string, string>;
+}
+
+/** A secret of turtle's store, delivered as a file: decrypted on the site into tmpfs, bind-mounted read-only. */
+export interface SecretFile {
+  /** the name in turtle's store */
+  store: string;
+  /** absolute path in the container */
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 /** A service's use of a secret or config. */
@@ -51,13 +67,17 @@ export interface FileRef {
   target?: string;
   /** uid, gid, mode as written: not applied to a file mounted from the host, so noted */
   owner?: string[];
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 /** One entry of the top-level `secrets:` or `configs:`. */
-export interface FileDef {
+export type FileDef =
   /** as written, relative to the spec's folder */
-  file: string;
-}
+  | { file: string }
+  /** a secret of turtle's store (`external: true`): `store` is its name there (`name:`, else the key) */
+  | { store: string };
 
 /** How a service is reached and what it joins (spec/_networks.ts). */
 export interface ServiceNetworking {
@@ -117,6 +137,11 @@ export interface Spec {
   notes?: Issue[];
   /** files the spec read besides itself (env_file), so a cached parse is redone when one changes */
   reads?: string[];
+  /**
+   * The values of the store's secrets each site has (turtle.secrets/<site>.yaml), sealed to that site: only
+   * the site can open them. Part of the spec hash through their digests, so a rotation is a new version.
+   */
+  sealed?: Record<string, Record<string, SealedSecret>>;
   /** the rollout policy as written (defaults filled in by rolloutPolicy()); absent when not written */
   rollout?: Partial<RolloutPolicy>;
 }

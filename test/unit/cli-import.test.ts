@@ -55,7 +55,7 @@ test('import rewrites what turtle reads differently, each change said', () => {
   assert.deepEqual(content.files, [{ path: '/srv/My Shop/configs/site', content: 'server {}\n' }]);
   assert.ok(content.text.includes('  site:\n    file: ./configs/site\n'), content.text);
   const left = run('services:\n  app:\n    image: a\nsecrets:\n  pw: { environment: PW }\n');
-  assert.deepEqual(left.left, ['secrets.pw: from the environment variable PW: write its value to a file (chmod 600) and name it with file:']);
+  assert.deepEqual(left.left, ["secrets.pw: from the environment variable PW: keep it in turtle's store instead (external: true, then printenv PW | turtle secret set pw)"]);
 });
 
 test('import refuses what is not a Compose file; --site is checked', () => {

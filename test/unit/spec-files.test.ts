@@ -98,10 +98,9 @@ configs:
   gone: { file: ./missing.conf }
 `), [
     'services.web: two mounts at /run/secrets/pw (a secret or config and a volume, or two of them) (give one of them another target)',
-    'services.web.secrets[0]: secret `nope` is not declared under the top-level `secrets:` (add it there: secrets: { nope: { file: ./nope.txt } })',
-    "secrets.env.environment: `environment` is not supported by turtle (a secret read from an environment variable would put its value in turtle's records; write it to a file readable only by you (chmod 600) and name it with `file:`)",
-    'secrets.swarm.external: `external` is not supported by turtle (it is a Swarm object, made with `docker secret create`; without Swarm, name a file with `file:`)',
-    "secrets.empty: missing required key `file` (name the secret's file: { file: ./password.txt })",
+    "services.web.secrets[0]: secret `nope` is not declared under the top-level `secrets:` (add it there: secrets: { nope: { file: ./nope.txt } }, or { nope: { external: true } } to keep it in turtle's store)",
+    "secrets.env.environment: `environment` is not supported by turtle (a secret read from an environment variable would put its value in turtle's records; keep it in turtle's store instead (`external: true`, then `printenv VAR | turtle secret set NAME`))",
+    "secrets.empty: missing required key `file` or `external: true` (name a file ({ file: ./password.txt }), or keep the value in turtle's store: { external: true }, then turtle secret set NAME)",
     'configs.site.content: `content` is not supported by turtle (write the content to a file beside turtle.yaml and name it with `file:` (`turtle import` does this for you))',
     `configs.gone.file: the file of config \`gone\`, ${join(dir, 'missing.conf')}, does not exist (create it (the path is relative to ${dir}) or fix the path)`,
   ]);

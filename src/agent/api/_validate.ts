@@ -33,6 +33,21 @@ const serviceName = z.union([name(SERVICE, 'service name'), z.literal('_proxy')]
 const route = z.strictObject({ listen: int(1, 65_535), hostIp: ip.optional(), target: int(1, 65_535), mode: z.enum(['http', 'tcp']) });
 const update = z.strictObject({ order: z.enum(['start-first', 'stop-first']).optional(), minHealthyMs: ms.optional(), drainTimeoutMs: ms.optional() });
 
+/** A secret of turtle's store: a file at an absolute path (no `..`), or a variable; its value sealed (armored age). */
+const secretUse = z.strictObject({
+  source: name(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'secret name'),
+  kind: z.enum(['file', 'env']),
+  target: z.string().max(1024).regex(/^[^\x00-\x1f\x7f]+$/, 'control characters are not allowed'),
+  uid: int(0, 2 ** 31 - 1).optional(),
+  gid: int(0, 2 ** 31 - 1).optional(),
+  mode: int(0, 0o777).optional(),
+  digest: z.string().regex(/^sha256:[0-9a-f]{32}$/, 'sha256: and 32 hex digits').optional(),
+  sealed: z.string().max(262_144).regex(/^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END AGE ENCRYPTED FILE-----\s*$/, 'an armored age file').optional(),
+}).superRefine((u, ctx) => {
+  if (u.kind === 'file' && (!u.target.startsWith('/') || u.target.split('/').includes('..'))) ctx.addIssue({ code: 'custom', path: ['target'], message: 'an absolute path without ..' });
+  if (u.kind === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(u.target)) ctx.addIssue({ code: 'custom', path: ['target'], message: 'an environment variable name' });
+});
+
 const engineName = name(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'network name');
 const cidr = z.string().max(64).regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'an address range such as 10.0.0.0/24');
 const address = z.string().max(64).regex(/^[0-9a-fA-F:.]+$/, 'an IP address');
@@ -98,6 +113,7 @@ export const containerSpec = z.strictObject({
   network: z.union([z.enum(['host', 'none', 'bridge']), z.string().regex(/^service:[a-z0-9][a-z0-9_-]{0,62}$/, 'service:NAME')]).optional(),
   networks: z.array(containerNetwork).max(32).optional(),
   options: options.optional(),
+  secrets: z.array(secretUse).max(64).optional(),
   running: z.boolean(),
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });

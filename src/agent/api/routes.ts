@@ -35,6 +35,8 @@ export interface ApiContext {
   leases: LeaseTable;
   /** log lines readers may be sent a second, per certificate and per address */
   logBudget: RateBudget;
+  /** the site's age public key, which secrets for it are sealed to */
+  recipient: () => Promise<string>;
 }
 
 /** The client, from its certificate: `identity` is unique per certificate (role, name and serial). */
@@ -69,6 +71,7 @@ const ANYONE: readonly ClientRole[] = ['operator', 'observer', 'peer'];
 
 export const routes: Route[] = [
   { name: 'read health', method: 'GET', path: /^\/healthz$/, roles: ANYONE, write: false, run: getHealth },
+  { name: 'read the site\'s secrets recipient', method: 'GET', path: /^\/v1\/recipient$/, roles: ['operator', 'peer'], write: false, run: getRecipient },
   { name: 'read desired state', method: 'GET', path: /^\/v1\/desired$/, roles: READERS, write: false, run: getDesired },
   { name: 'replace desired state', method: 'PUT', path: /^\/v1\/desired$/, roles: OPERATOR, write: true, run: putDesired },
   { name: 'take the deployment lease', method: 'POST', path: /^\/v1\/lease$/, roles: OPERATOR, write: true, run: postLease },
@@ -88,6 +91,11 @@ export const routes: Route[] = [
 async function getHealth({ res, url, ctx }: Call) {
   query(url, []);
   sendJson(res, 200, { ok: true, site: ctx.site });
+}
+
+async function getRecipient({ res, url, ctx }: Call) {
+  query(url, []);
+  sendJson(res, 200, { site: ctx.site, recipient: await ctx.recipient() });
 }
 
 async function getDesired({ res, url, role, ctx }: Call) {

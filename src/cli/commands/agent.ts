@@ -18,6 +18,7 @@ interface AgentFlags {
   runtime?: string;
   engine?: string;
   resync: number;
+  secretsDir: string;
 }
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -29,6 +30,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .option('--tls-dir <dir>', 'cert.pem, key.pem, ca.pem, crl.pem (from `turtle ca issue --role agent`)', process.env.TURTLE_AGENT_TLS ?? '/etc/turtle/agent')
     .option('--runtime <kind>', 'docker | podman (default: the site\'s in turtle.yaml, else docker)')
     .option('--engine <endpoint>', 'the engine API (default: the site\'s in turtle.yaml, else the runtime\'s usual socket)')
+    .option('--secrets-dir <dir>', 'where secrets are decrypted to for the containers: a tmpfs, mounted there when it is not one', process.env.TURTLE_AGENT_SECRETS ?? '/run/turtle/secrets')
     .option('--resync <seconds>', 'full resync interval', wholeNumber('--resync', 'a whole number of seconds', 30, { min: 1 }), 30)
     .action(async (flags: AgentFlags) => {
       const g = globals();
@@ -61,6 +63,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         host: listen.host,
         port: listen.port,
         resyncMs: flags.resync * 1000,
+        secretsDir: flags.secretsDir,
       });
       const { port } = await agent.start();
       console.log(`turtle agent: site ${flags.site}, ${runtime} at ${engine}, listening on https://${listen.written}:${port}`);

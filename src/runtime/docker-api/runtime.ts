@@ -2,6 +2,8 @@
 import type Dockerode from 'dockerode';
 import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
+import type { DeliversSecrets } from '../types.js';
+import type { SecretDelivery } from '../../secrets/deliver.js';
 import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
 import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../../domain/network.js';
 import { connectNetworks, createNetwork, engineSubnets, listNetworks, removeNetwork } from './_networks.js';
@@ -30,12 +32,14 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks {
+export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
   private readonly docker: Dockerode;
   private version: Promise<VersionDoc> | undefined;
+  /** where this site's secrets are opened and written; absent: a container with secrets is refused */
+  secrets: SecretDelivery | undefined;
   private driver: Promise<CgroupDriver> | undefined;
 
   constructor(
@@ -84,10 +88,22 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
     );
     const observed = await Promise.all(found.map((c) => this.inspect(c.Id)));
     // A container removed between the listing and its inspect is simply gone.
-    return observed.filter((c): c is ObservedContainer => c !== undefined);
+    const present = observed.filter((c): c is ObservedContainer => c !== undefined);
+    // the secret files of containers that are gone go too (none are made for one not yet created)
+    await this.secrets?.sweep(project, new Set(found.flatMap((c) => c.Names.map((n) => n.replace(/^\//, '')))));
+    return present;
   }
 
-  async create(spec: ContainerSpec): Promise<string> {
+  async create(wanted: ContainerSpec): Promise<string> {
+    const spec = wanted.secrets?.length ? await this.withSecrets(wanted) : wanted;
+    try {
+      return await this.createPrepared(spec);
+    } finally {
+      if (spec !== wanted) this.secrets?.settled(spec.name);
+    }
+  }
+
+  private async createPrepared(spec: ContainerSpec): Promise<string> {
     try {
       const driver = spec.cgroupParent ? await this.cgroupDriver() : 'cgroupfs';
       const sharing = spec.network?.startsWith('service:') ? await this.sharedContainer(spec) : undefined;
@@ -108,6 +124,16 @@ export class DockerApiRuntime implements ContainerRuntime, WatchesEvents, ExecsC
       }
       return attempt(this.ctx, `create container ${spec.name}`, () => Promise.reject(err));
     }
+  }
+
+  private withSecrets(spec: ContainerSpec): Promise<ContainerSpec> {
+    if (!this.secrets) {
+      throw new TurtleError(`${spec.site}/${spec.service} reads secrets of turtle's store, and ${this.endpoint} is not an engine on this machine: turtle cannot put their files there before the container starts`, {
+        exitCode: ExitCode.invalid,
+        hint: `run turtle's agent on ${spec.site} (it opens the secrets there), or drive ${spec.site}'s engine through a local socket`,
+      });
+    }
+    return this.secrets.prepare(spec);
   }
 
   /** For `network: service:NAME`: that service's running container on the site (its first replica first). */
