@@ -71,10 +71,21 @@ services:
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // chromium aborts a navigation in flight when the host's interfaces change (ERR_NETWORK_CHANGED), and
+  // the tests beside this one add and remove engine networks; a person would reload, so does the test
+  const load = async (p: Page, href: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await p.goto(href);
+      } catch (e) {
+        if (attempt === 5 || !/ERR_NETWORK_CHANGED/.test(String(e))) throw e;
+      }
+    }
+  };
   const cell = (site: string) => `tr[data-site="${site}"][data-service="web"] td[data-status]`;
 
   test('shows every site healthy, with versions, charts and events, all served locally', async () => {
-    await page.goto(url);
+    await load(page, url);
     await page.waitForSelector('#live.on', { timeout: 10_000 });
     for (const site of ['dc1', 'dc2']) await page.waitForSelector(`${cell(site)}[data-status="healthy"]`, { timeout: 60_000 });
     const cards = await page.$$eval('.site', (els) => els.map((e) => e.getAttribute('data-site')));
@@ -94,12 +105,12 @@ services:
     const bare = await browser!.newContext({ ignoreHTTPSErrors: true });
     try {
       const p = await bare.newPage();
-      const res = await p.goto(url);
+      const res = await load(p, url);
       assert.equal(res?.status(), 401);
       const body = JSON.parse(await res!.text()) as { error: string; hint: string };
       assert.equal(body.error, 'the observer is private: no client certificate was presented');
       assert.match(body.hint, /turtle ca issue --role operator\|observer/);
-      const health = await p.goto(new URL('/healthz', url).href);
+      const health = await load(p, new URL('/healthz', url).href);
       assert.equal(health?.status(), 200);
     } finally {
       await bare.close();
