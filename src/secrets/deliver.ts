@@ -3,6 +3,7 @@
 // bind-mounted read-only at their targets. Values never reach the engine's config except the env ones the
 // spec asks for. Folders of containers that are gone are removed.
 import { chown, mkdir, readdir, rm, stat, statfs, writeFile, chmod } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TurtleError, ExitCode, errorMessage } from '../lib/errors.js';
 import { runCommand } from '../lib/exec.js';
@@ -80,6 +81,17 @@ export class SecretDelivery {
       const names = await readdir(join(base, service)).catch(() => [] as string[]);
       for (const name of names) if (!live.has(name) && !this.making.has(name)) await rm(join(base, service, name), { recursive: true, force: true });
     }
+  }
+
+  /** Whether this site ever had files here (so a removal must look for its container's). */
+  holdsFiles(): boolean {
+    return existsSync(join(this.opts.root, this.opts.site));
+  }
+
+  /** The files of a container just removed. */
+  async discard(project: string, service: string, name: string): Promise<void> {
+    if ([project, service, name].some((part) => part.includes('/') || part.startsWith('.'))) return;
+    await rm(join(this.opts.root, this.opts.site, project, service, name), { recursive: true, force: true });
   }
 
   private dirOf(spec: ContainerSpec): string {

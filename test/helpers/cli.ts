@@ -23,18 +23,19 @@ export class Workdir {
     writeFileSync(this.spec, yaml);
   }
 
-  /** `turtle -f <dir>/turtle.yaml ARGS`, with the store inside the scratch folder; `bare`: `turtle ARGS` run in the folder. */
-  run(args: string[], env: Record<string, string> = {}, bare = false): Promise<CliResult> {
+  /** `turtle -f <dir>/turtle.yaml ARGS`, with the store inside the scratch folder; `bare`: `turtle ARGS` run in the folder; `input`: its stdin. */
+  run(args: string[], env: Record<string, string> = {}, bare = false, input?: string): Promise<CliResult> {
     return new Promise((resolvePromise, reject) => {
       const child = spawn(process.execPath, [BIN, ...(bare ? [] : ['-f', this.spec]), ...args], {
         ...(bare ? { cwd: this.dir } : {}),
         env: { ...process.env, TURTLE_STATE: join(this.dir, 'state.db'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      if (input !== undefined) child.stdin?.end(input);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     });

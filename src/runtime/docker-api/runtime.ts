@@ -1,6 +1,6 @@
 // ContainerRuntime over the Docker Engine API, for Docker and for Podman's Docker-compatible service.
 import type Dockerode from 'dockerode';
-import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../../domain/types.js';
+import { Label, type ContainerSpec, type ObservedContainer, type Resources, type RuntimeKind } from '../../domain/types.js';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { DeliversSecrets } from '../types.js';
 import type { SecretDelivery } from '../../secrets/deliver.js';
@@ -203,8 +203,12 @@ export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, Watc
   }
 
   async remove(id: string): Promise<void> {
+    // its secret files go with it (a sweep at the next listing catches the rest)
+    const gone = this.secrets?.holdsFiles() ? await this.inspectDoc(id).catch(() => undefined) : undefined;
     // v: anonymous volumes go with their container; named volumes stay.
     await this.ignoringGone(`remove container ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+    const labels = gone?.Config.Labels ?? {};
+    if (gone && labels[Label.project] && labels[Label.service]) await this.secrets?.discard(labels[Label.project]!, labels[Label.service]!, gone.Name.replace(/^\//, ''));
   }
 
   async updateResources(id: string, resources: Resources): Promise<void> {
