@@ -47,4 +47,5 @@ bash scripts/browser.sh
 install_debian_packages --no-recommends "promtool, for the metrics test" prometheus
 
 say "unit and integration tests (real Docker and Podman, real SQLite)"
-node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/integration/*.test.ts
+# a test that hangs fails after 10 minutes, naming itself, rather than holding CI until its limit
+node --import tsx --test --test-concurrency=1 --test-timeout=600000 test/unit/*.test.ts test/integration/*.test.ts

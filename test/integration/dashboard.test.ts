@@ -71,15 +71,24 @@ services:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // chromium aborts a navigation in flight when the host's interfaces change (ERR_NETWORK_CHANGED), and
-  // the tests beside this one add and remove engine networks; a person would reload, so does the test
+  // chromium aborts what it is loading when the host's interfaces change (ERR_NETWORK_CHANGED: the page's
+  // navigation, its error page taking over, or one of its scripts), and each container an engine starts adds
+  // a veth to this host; a person would reload, so does the test
+  const changed = /ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error/;
   const load = async (p: Page, href: string) => {
     for (let attempt = 1; ; attempt++) {
+      let broken = false;
+      const onFailed = (r: { failure(): { errorText: string } | null }) => (broken ||= changed.test(r.failure()?.errorText ?? ''));
+      p.on('requestfailed', onFailed);
       try {
-        return await p.goto(href);
+        const res = await p.goto(href);
+        if (!broken || attempt === 5) return res;
       } catch (e) {
-        if (attempt === 5 || !/ERR_NETWORK_CHANGED/.test(String(e))) throw e;
+        if (attempt === 5 || !changed.test(String(e))) throw e;
+      } finally {
+        p.off('requestfailed', onFailed);
       }
+      await new Promise((r) => setTimeout(r, 500));
     }
   };
   const cell = (site: string) => `tr[data-site="${site}"][data-service="web"] td[data-status]`;
