@@ -71,7 +71,8 @@ function write(path: string, entry: Entry): void {
   try {
     // whole or not at all: a command reading it meanwhile sees the old entry or the new one
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry));
+    // it holds the values the spec read from the environment: its owner's only
+    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
     renameSync(tmp, path);
   } catch {
     // a read-only store folder only costs the next command a parse

@@ -1,6 +1,4 @@
 // The observer's SQLite store: one file (on a Fly volume, or local), its own schema and migrations.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ExitCode, TurtleError, errorMessage } from '../lib/errors.js';
 import { observerMigrations } from './_schema.js';
@@ -9,6 +7,7 @@ import { MirroredEvents } from './_events.js';
 import { MetricSeries } from './_metrics.js';
 import { LogLines } from './_logs.js';
 import { AlertTable } from './_alerts.js';
+import { preparePrivateFile } from '../lib/private-file.js';
 
 export class ObserverStore {
   readonly sites: SiteTable;
@@ -28,7 +27,7 @@ export class ObserverStore {
   static open(path: string): ObserverStore {
     let db: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') preparePrivateFile(path);
       db = new Database(path);
     } catch (err) {
       throw new TurtleError(`cannot open the observer's store ${path}: ${errorMessage(err)}`, {

@@ -1,6 +1,4 @@
 // The SQLite store (better-sqlite3): deployments, events and the operator's run-state of services.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TurtleError, ExitCode, errorMessage } from '../lib/errors.js';
 import { migrations } from './_migrations.js';
@@ -10,6 +8,7 @@ import { ProbeLog } from './probes.js';
 import { DecisionLog } from './decisions.js';
 import { AgentState } from './agent-state.js';
 import { ReleaseLog } from './releases.js';
+import { preparePrivateFile } from '../lib/private-file.js';
 
 export class Store {
   readonly deployments: DeploymentLog;
@@ -32,7 +31,7 @@ export class Store {
   static open(path: string): Store {
     let db: Database.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') preparePrivateFile(path);
       db = new Database(path);
     } catch (err) {
       throw new TurtleError(`cannot open the state store ${path}: ${errorMessage(err)}`, {

@@ -1,7 +1,9 @@
 // The observer's pure rules (health, drift, skew, alert conditions), its store (idempotent applying,
 // retention and rollups), the read-only code path, and the Fly files.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ObserverStore, conditions, drift, serviceStatus, siteView, versionSkew, DEFAULT_THRESHOLDS, AlertManager } from '../../src/observer/index.js';
 import { flyConfig } from '../../src/observer/fly.js';
@@ -165,4 +167,16 @@ test('an outage healed within one batch of events is still an alert, opened and 
     ['resolved service.unhealthy/dc2/db', 'resolved service.unhealthy/dc2/web'],
   ]);
   store.close();
+});
+
+test("the observer's store is its owner's only: the file 0600, the folder turtle makes 0700", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-observer-'));
+  try {
+    const store = ObserverStore.open(join(dir, 'volume', 'observer.db'));
+    store.close();
+    assert.equal(statSync(join(dir, 'volume', 'observer.db')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'volume')).mode & 0o777, 0o700);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

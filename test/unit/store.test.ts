@@ -1,7 +1,7 @@
 // The store against real SQLite (better-sqlite3), in a temporary file so WAL and reopening are real.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -188,4 +188,24 @@ test('releases: a spec saved once by its hash, found by a prefix', () => {
   assert.deepEqual(store.releases.matching('ab').map((r) => r.specHash).sort(), ['abc123def456', 'abd000000000']);
   assert.deepEqual(store.releases.matching('a%'), []);
   store.close();
+});
+
+test('the store, its WAL and its folder are readable by their owner only, whatever the umask', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turtle-store-'));
+  const path = join(dir, 'new', 'state.db');
+  const umask = process.umask(0o022);
+  try {
+    const store = Store.open(path);
+    store.events.append({ site: 'dc1', type: 'test', message: 'x' });
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'new')).mode & 0o777, 0o700);
+    store.close();
+    chmodSync(path, 0o644); // as an older turtle left it
+    Store.open(path).close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  } finally {
+    process.umask(umask);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
