@@ -51,6 +51,19 @@ test('validate --json: the normalised spec (bytes, defaults, placement filled in
   assert.equal(spec.file, work.spec);
 });
 
+test('validate --json hides environment values (a password read from ${VAR} is not printed) unless --show-values', async () => {
+  work.write(VALID.replace('web: { image: "turtle-test/web:1", replicas: 2 }', 'web: { image: "turtle-test/web:1", replicas: 2, environment: { DB_PASSWORD: "${PW}", MODE: prod } }'));
+  const r = await work.run(['validate', '--json'], { PW: 'canary-7f3a9c' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.includes('canary-7f3a9c'), false);
+  assert.deepEqual((JSON.parse(r.stdout) as { services: { web: { env: unknown } } }).services.web.env, { DB_PASSWORD: '<hidden>', MODE: '<hidden>' });
+  assert.equal(r.stderr, 'note: 2 environment values are shown as <hidden> (they often hold passwords read from ${VAR}); --show-values prints them\n');
+  const shown = await work.run(['validate', '--json', '--show-values'], { PW: 'canary-7f3a9c' });
+  assert.deepEqual((JSON.parse(shown.stdout) as { services: { web: { env: unknown } } }).services.web.env, { DB_PASSWORD: 'canary-7f3a9c', MODE: 'prod' });
+  const alone = await work.run(['validate', '--show-values']);
+  assert.deepEqual([alone.code, alone.stdout, alone.stderr], [1, '', 'error: --show-values goes with --json\nhint: turtle validate --json --show-values\n']);
+});
+
 const invalid: { name: string; yaml: string; stderr: string[] }[] = [
   {
     name: 'a YAML syntax error, with its position',
