@@ -1,7 +1,7 @@
 // What a deployment converges on each site (a DeployTarget: the site's engine driven from here, or its
 // agent) and what it converges it to (desiredContainers). The cross-site rollout is in rollout/.
 import { TurtleError, errorMessage } from '../lib/errors.js';
-import { hashOf } from '../domain/hash.js';
+import { keyedHashOf } from '../domain/hash.js';
 import { renderSite, type RenderOptions } from '../domain/render.js';
 import { withProxy } from '../proxy/index.js';
 import type { ContainerSpec } from '../domain/types.js';
@@ -46,8 +46,8 @@ export function engineTarget(runtime: ContainerRuntime, site: string, project: s
 
 export function specHash(spec: Spec): string {
   // where the spec and the files it read lie, and validation's notes, are not what it asks for
-  const { file: _file, reads: _reads, notes: _notes, ...content } = spec;
-  return hashOf(content);
+  const { file: _file, reads: _reads, notes: _notes, hashKey, ...content } = spec;
+  return keyedHashOf(content, hashKey);
 }
 
 /** What `site` should run: its services with overlays, rendered, with the operator's stops applied (the store's unless given), and its proxy when a service is proxied. */
@@ -64,5 +64,6 @@ export function siteRenderOptions(spec: Spec, site: string, stopped: ReadonlySet
     ...(s?.networkPool ? { pool: s.networkPool } : {}),
     ...(s?.networkHostAccess ? { hostAccess: s.networkHostAccess } : {}),
     ...(spec.sealed?.[site] ? { secrets: spec.sealed[site] } : {}),
+    ...(spec.hashKey ? { hashKey: spec.hashKey } : {}),
   };
 }

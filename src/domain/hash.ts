@@ -1,5 +1,5 @@
 // Stable hashing of plain data: key order must not change a hash, or every deploy would look like drift.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -24,4 +24,9 @@ export function sha256(text: string): string {
 
 export function hashOf(value: unknown): string {
   return sha256(canonicalJson(value));
+}
+
+/** hashOf, keyed (HMAC-SHA256) when the project has a hash key: the same length, and nothing to guess against. */
+export function keyedHashOf(value: unknown, key: string | undefined): string {
+  return key === undefined ? hashOf(value) : createHmac('sha256', key).update(canonicalJson(value)).digest('hex');
 }

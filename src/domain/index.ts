@@ -12,6 +12,6 @@ export { normaliseImage } from './image.js';
 export { describeStep, stepService, formatResources, formatBytes } from './steps.js';
 export type { Step, StepKind, ReplaceOrder } from './steps.js';
 export { resourcesEqual, nanoCpus } from './resources.js';
-export { canonicalJson, hashOf, sha256 } from './hash.js';
+export { canonicalJson, hashOf, keyedHashOf, sha256 } from './hash.js';
 export { Label } from './types.js';
 export type * from './types.js';

@@ -1,7 +1,7 @@
 // Renders the spec into the exact containers one site should run. Pure: the same spec gives the same
 // containers, names and hashes on every machine, which is what makes drift and no-op deploys detectable.
 import type { NetworkDef, ServiceSpec } from '../spec/index.js';
-import { hashOf } from './hash.js';
+import { hashOf, keyedHashOf } from './hash.js';
 import { cgroupParent } from './cgroup.js';
 import type { ContainerSpec, PortBinding, ProxyRoute, SecretUse } from './types.js';
 import type { SealedSecret } from '../secrets/site-file.js';
@@ -21,6 +21,8 @@ export interface RenderOptions {
   hostAccess?: readonly HostPort[];
   /** the values of turtle's store this site has, sealed to it (spec.sealed[site]) */
   secrets?: Readonly<Record<string, SealedSecret>>;
+  /** the project's hash key: configHash is an HMAC under it, so a published hash says nothing of the values */
+  hashKey?: string;
 }
 
 /** `services` are the ones placed on the site, overlays applied (spec's servicesForSite). */
@@ -78,7 +80,7 @@ function renderContainer(
   };
   // Resources are not in configHash (they can change in place), but they are in the name, so a
   // container re-created for new limits never collides with the one it replaces.
-  const configHash = hashOf(config);
+  const configHash = keyedHashOf(config, options.hashKey);
   const nameHash = hashOf({ configHash, resources: service.resources }).slice(0, 8);
   return {
     name: `${project}-${service.name}-${replica}-${nameHash}`,

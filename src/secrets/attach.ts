@@ -2,9 +2,13 @@
 // plan, drift, status and deploy all see the same version (and a cached parse is redone when a file changes).
 import type { Spec } from '../spec/types.js';
 import { storeNames } from '../spec/_files-top.js';
+import { hashKeyPath, readHashKey } from './hash-key.js';
 import { readSiteSecrets, sealedDigest, siteSecretsPath, type SealedSecret } from './site-file.js';
 
 export function attachSealed(spec: Spec): Spec {
+  const hashKey = readHashKey(spec.file);
+  spec.reads = [...(spec.reads ?? []), hashKeyPath(spec.file)];
+  if (hashKey) spec.hashKey = hashKey;
   const names = storeNames(spec);
   if (names.length === 0) return spec;
   const sealed: Record<string, Record<string, SealedSecret>> = {};

@@ -142,6 +142,8 @@ export interface Spec {
    * the site can open them. Part of the spec hash through their digests, so a rotation is a new version.
    */
   sealed?: Record<string, Record<string, SealedSecret>>;
+  /** the project's hash key (turtle.secrets/hash.key), when it has one: the spec and config hashes are HMACs under it */
+  hashKey?: string;
   /** the rollout policy as written (defaults filled in by rolloutPolicy()); absent when not written */
   rollout?: Partial<RolloutPolicy>;
 }

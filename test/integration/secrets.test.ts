@@ -79,6 +79,7 @@ secrets:
   test('secret set seals the value to each site (the agent\'s key, and this machine\'s for dc2) and ls shows names, never values', LIMIT, async () => {
     const set = await turtle(['secret', 'set', 'db'], value('canary-db-one'));
     assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /note: made the project's hash key .*turtle\.secrets\/hash\.key: commit it/);
     assert.match(set.stdout, /^dc1: secret db set \(sha256:[0-9a-f]{12}\), sealed to age1[a-z0-9]{8}… in .*turtle\.secrets\/dc1\.yaml\ndc2: secret db set/);
     assert.equal((await turtle(['secret', 'set', 'token'], value('canary-token-one'))).code, 0);
     const ls = JSON.parse((await turtle(['secret', 'ls', '--json'])).stdout) as { secret: string; site: string; state: string; readBy: string[] }[];

@@ -1,7 +1,7 @@
 // `turtle validate` and `turtle spec` through the real CLI: what a valid spec prints, every problem of an
 // invalid one at once with exit 1, and the reference the schema generates.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Workdir } from '../helpers/cli.js';
@@ -62,6 +62,23 @@ test('validate --json hides environment values (a password read from ${VAR} is n
   assert.deepEqual((JSON.parse(shown.stdout) as { services: { web: { env: unknown } } }).services.web.env, { DB_PASSWORD: 'canary-7f3a9c', MODE: 'prod' });
   const alone = await work.run(['validate', '--show-values']);
   assert.deepEqual([alone.code, alone.stdout, alone.stderr], [1, '', 'error: --show-values goes with --json\nhint: turtle validate --json --show-values\n']);
+});
+
+test("secret init makes the project's hash key once, says to commit it, and validate --json never prints it", async () => {
+  work.write(VALID);
+  const made = await work.run(['secret', 'init']);
+  const path = join(work.dir, 'turtle.secrets', 'hash.key');
+  assert.deepEqual([made.code, made.stdout], [0, `made ${path}\n`], made.stderr);
+  assert.equal(made.stderr, `note: made the project's hash key ${path}: commit it with turtle.yaml (every operator needs the same one). Versions are now keyed, so the next deploy replaces each container once\n`);
+  const key = readFileSync(path, 'utf8');
+  const again = await work.run(['secret', 'init']);
+  assert.deepEqual([again.code, again.stdout, readFileSync(path, 'utf8')], [0, `${path} exists: the project's versions are already keyed\n`, key]);
+  for (const args of [['validate', '--json'], ['validate', '--json', '--show-values']]) {
+    const r = await work.run(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.includes(key.split('\n')[1]!), false);
+  }
+  rmSync(join(work.dir, 'turtle.secrets'), { recursive: true });
 });
 
 const invalid: { name: string; yaml: string; stderr: string[] }[] = [

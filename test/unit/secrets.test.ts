@@ -13,6 +13,7 @@ import { withoutEnvValues } from '../../src/domain/redact.js';
 import { loadOrCreateKey, seal, unseal } from '../../src/secrets/age.js';
 import { readSiteSecrets, sealedDigest, siteSecretsPath, writeSiteSecrets } from '../../src/secrets/site-file.js';
 import { SecretDelivery } from '../../src/secrets/deliver.js';
+import { ensureHashKey, hashKeyPath } from '../../src/secrets/hash-key.js';
 import { assertSecretsReady } from '../../src/secrets/check.js';
 import { parseDesired } from '../../src/agent/api/_validate.js';
 
@@ -188,6 +189,45 @@ test('a rotation changes the version and the config hash of the services that re
     assert.equal(desired.ok, true);
     const bad = parseDesired({ project: 'shop', specHash: 'a'.repeat(64), containers: [{ ...two.api, secrets: [{ ...two.api!.secrets![0], target: '/run/../etc/shadow' }] }] }, 'dc1');
     assert.equal(bad.ok, false);
+  } finally {
+    store.close();
+  }
+});
+
+test("with the project's hash key, the published versions are HMACs: no guess at a value can be checked against them, and two checkouts with the key agree", () => {
+  const project = mkdtempSync(join(dir, 'keyed-'));
+  const path = join(project, 'turtle.yaml');
+  writeFileSync(path, HEAD + 'services:\n  api: { image: api:1, sites: [dc1], environment: { DB_PASSWORD: "${PW}" } }\n');
+  const store = Store.open(':memory:');
+  try {
+    const plain = loadSpecFile(path, { PW: 'hunter2' });
+    const guess = (pw: string) => desiredContainers(loadSpecFile(path, { PW: pw }), 'dc1', store)[0]!.configHash;
+    // without a key, anyone who sees the hash can test a guess
+    assert.equal(desiredContainers(plain, 'dc1', store)[0]!.configHash, guess('hunter2'));
+    assert.equal(plain.hashKey, undefined);
+    const made = ensureHashKey(path);
+    assert.deepEqual([made.created, ensureHashKey(path)], [true, { key: made.key, created: false }]);
+    assert.match(readFileSync(hashKeyPath(path), 'utf8'), /^# turtle: this project's hash key\. Commit it[^\n]*\n[0-9a-f]{64}\n$/);
+    const keyed = loadSpecFile(path, { PW: 'hunter2' });
+    assert.equal(keyed.hashKey, made.key);
+    const api = desiredContainers(keyed, 'dc1', store)[0]!;
+    assert.notEqual(api.configHash, desiredContainers(plain, 'dc1', store)[0]!.configHash);
+    assert.match(api.configHash, /^[0-9a-f]{64}$/);
+    assert.notEqual(specHash(keyed), specHash(plain));
+    // a second checkout (the key committed with the project) hashes alike; a new key would not
+    const other = mkdtempSync(join(dir, 'checkout-'));
+    mkdirSync(join(other, 'turtle.secrets'));
+    writeFileSync(join(other, 'turtle.yaml'), readFileSync(path));
+    writeFileSync(hashKeyPath(join(other, 'turtle.yaml')), readFileSync(hashKeyPath(path)));
+    const second = loadSpecFile(join(other, 'turtle.yaml'), { PW: 'hunter2' });
+    assert.deepEqual([desiredContainers(second, 'dc1', store)[0]!.configHash, specHash(second)], [api.configHash, specHash(keyed)]);
+    // a value still changes the version
+    assert.notEqual(desiredContainers(loadSpecFile(path, { PW: 'hunter3' }), 'dc1', store)[0]!.configHash, api.configHash);
+    // a key that is not one is an error naming the file, never replaced
+    writeFileSync(hashKeyPath(path), 'not-a-key\n');
+    assert.throws(() => loadSpecFile(path, {}), (err: unknown) => err instanceof TurtleError && /hash\.key: expected the project's hash key \(64 hex digits\), found 9 characters/.test(err.message) && /restore it from version control/.test(err.hint ?? ''));
+    assert.throws(() => ensureHashKey(path), TurtleError);
+    assert.equal(readFileSync(hashKeyPath(path), 'utf8'), 'not-a-key\n');
   } finally {
     store.close();
   }

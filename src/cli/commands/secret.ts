@@ -9,6 +9,7 @@ import { storeNames } from '../../spec/_files-top.js';
 import { AgentClient } from '../../client/agent.js';
 import { loadOrCreateKey, seal } from '../../secrets/age.js';
 import { storeSecretsOf } from '../../secrets/check.js';
+import { ensureHashKey, hashKeyPath } from '../../secrets/hash-key.js';
 import { SECRET_NAME, readSiteSecrets, sealedDigest, siteSecretsPath, writeSiteSecrets, type SiteSecrets } from '../../secrets/site-file.js';
 import { connectSite, keysDir, loadSpec, selectSites, siteKeyPath, type GlobalOptions } from '../context.js';
 import { printJson, table } from '../output.js';
@@ -35,9 +36,21 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         file.data.secrets[name] = await seal(value, file.data.recipient);
         writeSiteSecrets(file.path, file.data);
       }
+      const made = ensureHashKey(spec.file);
       for (const file of files) console.log(`${file.data.site}: secret ${name} set (${sealedDigest(file.data.secrets[name]!).slice(0, 19)}), sealed to ${file.data.recipient.slice(0, 12)}… in ${file.path}`);
+      if (made.created) console.error(madeNote(spec.file));
       if (!storeNames(spec).includes(name)) console.error(`note: no secret of ${spec.file} is kept in turtle's store under \`${name}\`: declare it (secrets: { ${name}: { external: true } }) and list it under a service's secrets:`);
       else console.error(`the services that read it get the new value at the next \`turtle deploy\``);
+    });
+  secret
+    .command('init')
+    .description("make the project's hash key (turtle.secrets/hash.key), so the versions turtle publishes say nothing of the values in environment")
+    .action(() => {
+      const spec = loadSpec(globals());
+      const made = ensureHashKey(spec.file);
+      if (!made.created) return console.log(`${hashKeyPath(spec.file)} exists: the project's versions are already keyed`);
+      console.log(`made ${hashKeyPath(spec.file)}`);
+      console.error(madeNote(spec.file));
     });
   secret
     .command('ls')
@@ -77,6 +90,10 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const readers = removed.flatMap((site) => servicesForSite(spec, site).filter((s) => storeSecretsOf(s).includes(name)).map((s) => `${site}/${s.name}`));
       if (readers.length > 0) console.error(`note: ${readers.join(', ')} still read it: their next deploy fails until it is set again; the containers running now keep their value`);
     });
+}
+
+function madeNote(specFile: string): string {
+  return `note: made the project's hash key ${hashKeyPath(specFile)}: commit it with turtle.yaml (every operator needs the same one). Versions are now keyed, so the next deploy replaces each container once`;
 }
 
 function checkName(name: string): void {

@@ -21,6 +21,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const spec = profiled(loadSpecFile(file ?? globals().file), globals());
       // notes go to stderr, so --json stays a document
       for (const note of spec.notes ?? []) process.stderr.write(`note: ${formatIssue(note)}\n`);
+      // the hash key is the project's, not the spec's: it keys the versions turtle publishes
+      delete spec.hashKey;
       if (opts.json && opts.showValues) return printJson(spec);
       if (opts.json) {
         const hidden = hideEnvValues(spec);

@@ -1,0 +1,59 @@
+// The project's hash key (turtle.secrets/hash.key): the versions turtle publishes (the spec hash in events
+// and on the observer, each container's config hash in its labels) are HMACs under it, so someone who sees
+// a version cannot test a guess at a value in `environment` offline. It is kept beside the sealed secrets
+// and committed with them: every operator of the project must hash alike, or a second checkout would see
+// every container as changed. Made by the first `turtle secret set`, or by `turtle secret init`.
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ExitCode, TurtleError } from '../lib/errors.js';
+import { SECRETS_FOLDER } from './site-file.js';
+
+const KEY = /^[0-9a-f]{64}$/;
+
+export function hashKeyPath(specFile: string): string {
+  return join(dirname(resolve(specFile)), SECRETS_FOLDER, 'hash.key');
+}
+
+/** The key, or undefined when the project has none yet; a file that is not one is an error, never replaced. */
+export function readHashKey(specFile: string): string | undefined {
+  const path = hashKeyPath(specFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TurtleError(`${shown(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { exitCode: ExitCode.invalid, hint: 'check its permissions' });
+  }
+  const key = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  if (key === undefined || !KEY.test(key))
+    throw new TurtleError(`${shown(path)}: expected the project's hash key (64 hex digits), found ${key === undefined ? 'nothing' : `${key.length} characters`}`, {
+      exitCode: ExitCode.invalid,
+      hint: 'restore it from version control (a new key makes every container look changed, so the next deploy replaces them all)',
+    });
+  return key;
+}
+
+/** Makes the key when there is none; returns it, and whether it is new. */
+export function ensureHashKey(specFile: string): { key: string; created: boolean } {
+  const existing = readHashKey(specFile);
+  if (existing) return { key: existing, created: false };
+  const path = hashKeyPath(specFile);
+  const key = randomBytes(32).toString('hex');
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `# turtle: this project's hash key. Commit it: every operator of the project needs the same one.\n${key}\n`, { mode: 0o644 });
+  try {
+    linkSync(tmp, path); // never over a key another process made meanwhile
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { key: readHashKey(specFile)!, created: false };
+  } finally {
+    unlinkSync(tmp);
+  }
+  return { key, created: true };
+}
+
+function shown(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
