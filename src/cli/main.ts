@@ -20,9 +20,10 @@ import * as optimise from './commands/optimise.js';
 import * as observer from './commands/observer.js';
 import * as importer from './commands/import.js';
 import * as secret from './commands/secret.js';
+import * as auditCommand from './commands/audit.js';
 
 export function buildProgram(): Command {
-  return program([validate, importer, plan, drift, deploy, rollback, ps, lifecycle, logs, top, history, status, secret, ca, probe, agent, decide, optimise, observer]);
+  return program([validate, importer, plan, drift, deploy, rollback, ps, lifecycle, logs, top, history, status, secret, auditCommand, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

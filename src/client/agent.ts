@@ -4,7 +4,7 @@ import { ExitCode, TurtleError } from '../lib/errors.js';
 import type { ContainerSpec, ObservedContainer, SiteBudget } from '../domain/types.js';
 import type { GovernorSnapshot } from '../governor/governor.js';
 import type { TargetConvergence, TargetHooks } from '../converge/deploy.js';
-import type { LogLine } from '../runtime/types.js';
+import { MAX_IMAGE_REFS, type ImageFacts, type LogLine } from '../runtime/types.js';
 import type { TurtleEvent } from '../store/index.js';
 import { AgentConnection } from './_https.js';
 import { reconcileRecords } from './_reconcile.js';
@@ -141,6 +141,17 @@ export class AgentClient implements SiteClient {
         stats: { id: c.id, cpuPercent: c.cpuPercent ?? 0, memoryBytes: c.memoryBytes ?? 0, memoryLimitBytes: c.memoryLimitBytes ?? 0 },
       })),
     };
+  }
+
+  /** What the site's engine has for each image reference; an agent older than this CLI cannot say (404). */
+  async images(refs: readonly string[]): Promise<(ImageFacts | undefined)[]> {
+    const out: (ImageFacts | undefined)[] = [];
+    for (let i = 0; i < refs.length; i += MAX_IMAGE_REFS) {
+      const part = refs.slice(i, i + MAX_IMAGE_REFS);
+      const { body } = await this.api.json<{ images: (ImageFacts | { ref: string; missing: true })[] }>('GET', `/v1/images?refs=${part.map(encodeURIComponent).join(',')}`);
+      out.push(...body.images.map((f) => ('missing' in f ? undefined : f)));
+    }
+    return out;
   }
 
   /** The agent's governor; undefined where it runs none (kernel weights only, or TURTLE_GOVERNOR=off). */

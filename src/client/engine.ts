@@ -2,7 +2,8 @@
 import { engineTarget, type DeployTarget } from '../converge/deploy.js';
 import { cpuPercent, sampleHost, type HostSample } from '../governor/host.js';
 import type { ObservedContainer } from '../domain/types.js';
-import { holdsLeases, managesNetworks, type ContainerRuntime, type ContainerStats, type LogLine } from '../runtime/types.js';
+import { TurtleError } from '../lib/errors.js';
+import { holdsLeases, inspectsImages, managesNetworks, type ContainerRuntime, type ContainerStats, type ImageFacts, type LogLine } from '../runtime/types.js';
 import { engineLock, type Holder, type LockAttempt } from '../converge/lock.js';
 import { plan } from '../domain/plan.js';
 import { observeSite } from '../converge/observe.js';
@@ -44,6 +45,12 @@ export class EngineClient implements SiteClient {
   /** Undoes what a CLI killed mid-step left (this store's journal of steps run from here). */
   repair(store: Store): Promise<string[]> {
     return recoverJournal(this.runtime, this.site, this.project, store);
+  }
+
+  async images(refs: readonly string[]): Promise<(ImageFacts | undefined)[]> {
+    const runtime = this.runtime;
+    if (!inspectsImages(runtime)) throw new TurtleError(`the ${runtime.kind} engine at ${this.where} cannot inspect images`);
+    return Promise.all(refs.map((ref) => runtime.imageFacts(ref)));
   }
 
   async list(): Promise<ObservedContainer[]> {

@@ -141,6 +141,32 @@ export function execsCommands(runtime: ContainerRuntime): runtime is ContainerRu
   return typeof (runtime as Partial<ExecsCommands>).exec === 'function';
 }
 
+/** What a site's engine knows of an image: turtle audit reads it, turtle lock records it. */
+export interface ImageFacts {
+  ref: string;
+  /** the image ID (sha256:…): the same content has the same ID on every engine */
+  id: string;
+  /** `name@sha256:…` where the image came from a registry; none for a built or imported one */
+  digests: string[];
+  /** the image's default user (`''`: root) */
+  user: string;
+  sizeBytes: number;
+  /** the image has its own HEALTHCHECK */
+  healthcheck: boolean;
+}
+
+/** How many images one request to an agent asks about */
+export const MAX_IMAGE_REFS = 32;
+
+/** Optional capability: read an image's facts; undefined when the engine does not have it. */
+export interface InspectsImages {
+  imageFacts(ref: string): Promise<ImageFacts | undefined>;
+}
+
+export function inspectsImages(runtime: ContainerRuntime): runtime is ContainerRuntime & InspectsImages {
+  return typeof (runtime as Partial<InspectsImages>).imageFacts === 'function';
+}
+
 /** Optional capability: freeze and thaw a container's processes (the governor pauses background services). */
 export interface PausesContainers {
   /** No error if already paused. */

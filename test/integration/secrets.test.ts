@@ -40,7 +40,9 @@ describe('secrets of turtle\'s store (dc1: agent on Docker, dc2: Podman driven f
     await dc1.init();
     await issueCert(dc1.caDir, { role: 'operator', name: 'alice', out: identity });
     await dc1.start({ TURTLE_AGENT_SECRETS: join(shm, 'agent') });
-    work.write(`version: 1
+    work.write(specText());
+  });
+  const specText = (appHealth = '') => `version: 1
 project: ${project}
 sites:
   dc1: { runtime: docker, engine: "${docker.endpoint}", agent: "https://127.0.0.1:${dc1.port}", capacity: { cpus: 2, memory: 2g }, budget: { cpu: 50, memory: 50 } }
@@ -51,14 +53,14 @@ services:
     command: ${LOOP}
     user: "0:0"
     secrets: [db, { source: db, target: /etc/app/db, uid: 1000, gid: 1001, mode: 0440 }]
-    environment: { DB_PASSWORD_FILE: /run/secrets/db, TOKEN: { secret: token } }
+    environment: { DB_PASSWORD_FILE: /run/secrets/db, TOKEN: { secret: token } }${appHealth}
   web:
     image: turtle-test/web:1
 secrets:
   db: { external: true }
   token: { external: true }
-`);
-  });
+rollout: { bake: 1s }
+`;
   after(async () => {
     await dc1.kill();
     await Promise.allSettled((['dc1', 'dc2'] as const).map((s) => removeProject(rts[s], project)));
@@ -135,6 +137,56 @@ secrets:
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error: no site was changed:\n {2}dc2: secret `token` \(read by app\) is not set for dc2\n/);
     assert.deepEqual((await mine('dc2')).map((c) => c.id), ids);
+  });
+
+  test('a failed deploy with a new value goes back to the old value on every site, and a rollback brings an older one back', LIMIT, async () => {
+    assert.equal((await turtle(['secret', 'set', 'token', '--site', 'dc2'], value('canary-token-two'))).code, 0);
+    assert.equal((await turtle(['deploy'])).code, 0);
+    const good = { dc1: (await running('dc1', 'app'))!.id, dc2: (await running('dc2', 'app'))!.id };
+    assert.equal((await turtle(['secret', 'set', 'db'], value('canary-db-three'))).code, 0);
+    work.write(specText('\n    healthcheck: { test: ["CMD", "false"], interval: 1s, timeout: 1s, retries: 1 }'));
+    const failed = await turtle(['deploy']);
+    assert.equal(failed.code, 3, failed.stderr + failed.stdout);
+    assert.match(failed.stderr, /every site it changed is back on its previous version/);
+    for (const s of ['dc1', 'dc2'] as const) {
+      assert.equal((await running(s, 'app'))?.id, good[s], `${s}: the container from before`);
+      assert.equal(await inside(s, 'app', `[ "$(cat /run/secrets/db)" = ${word('canary-db-two')} ]`), true, `${s}: the value from before`);
+    }
+    work.write(specText());
+    assert.equal((await turtle(['deploy'])).code, 0);
+    assert.equal(await inside('dc1', 'app', `[ "$(cat /run/secrets/db)" = ${word('canary-db-three')} ]`), true);
+    const back = await turtle(['rollback']);
+    assert.equal(back.code, 0, back.stderr + back.stdout);
+    for (const s of ['dc1', 'dc2'] as const) assert.equal(await inside(s, 'app', `[ "$(cat /run/secrets/db)" = ${word('canary-db-two')} ]`), true, `${s}: the rolled-back value`);
+  });
+
+  test('audit asks each site (the agent, the engine) about the images and gates CI with --fail-on', LIMIT, async () => {
+    const r = await turtle(['audit', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const found = JSON.parse(r.stdout) as { severity: string; service?: string; check: string; sites: string[]; message: string }[];
+    const line = (f: (typeof found)[number]) => `${f.severity} ${f.service ?? '-'} ${f.check} ${f.sites.join(',')}`;
+    // web sets no user: both sites read the image's (root), and that it has no health check of its own
+    assert.deepEqual(found.filter((f) => f.service === 'web').map(line), ['medium web no-limits dc1,dc2', 'medium web root dc1,dc2', 'low web no-digest dc1,dc2', 'low web no-healthcheck dc1,dc2', 'low web writable-root dc1,dc2']);
+    assert.equal(found.find((f) => f.service === 'web' && f.check === 'root')!.message, 'runs as root (the image says so, and the spec sets no user)');
+    assert.deepEqual(found.filter((f) => f.service === 'app').map(line), ['medium app no-limits dc1,dc2', 'medium app root dc1,dc2', 'medium app secret-in-env dc1,dc2', 'low app no-digest dc1,dc2', 'low app no-healthcheck dc1,dc2', 'low app writable-root dc1,dc2']);
+    const gate = await turtle(['audit', '--fail-on', 'medium']);
+    assert.equal(gate.code, 2);
+    assert.match(gate.stdout, /^medium  app +no-limits/m);
+    assert.match(gate.stderr, /error: \d+ finding\(s\) at medium or above\nhint: fix them/);
+    assert.equal((await turtle(['audit', '--fail-on', 'high'])).code, 0);
+    const bad = await turtle(['audit', '--fail-on', 'severe']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--fail-on <severity>' argument 'severe' is invalid\. expected one of low, medium, high/);
+    // the route: readers only, refs checked
+    const observer = await dc1.identity('observer', 'auditor');
+    const facts = await api(dc1.port, observer, 'GET', '/v1/images?refs=turtle-test/web:1,nope/absent:1');
+    assert.equal(facts.status, 200, facts.text);
+    const images = (JSON.parse(facts.text) as { images: { ref: string; id?: string; missing?: true }[] }).images;
+    assert.deepEqual(images.map((i) => [i.ref, /^sha256:[0-9a-f]{64}$/.test(i.id ?? ''), i.missing ?? false]), [['turtle-test/web:1', true, false], ['nope/absent:1', false, true]]);
+    assert.equal((await api(dc1.port, observer, 'GET', '/v1/images')).status, 400);
+    assert.equal((await api(dc1.port, observer, 'GET', '/v1/images?refs=a%0Ab')).status, 400);
+    assert.equal((await api(dc1.port, await dc1.identity('peer', 'dc9'), 'GET', '/v1/images?refs=turtle-test/web:1')).status, 403);
   });
 
   test('no value, in any form, in the stores, their WAL, the spec cache, the agent\'s API, the CLI\'s output or the engines\' files', LIMIT, async () => {

@@ -5,7 +5,8 @@ import { mayWrite, seesEnv, type ClientRole } from '../../pki/roles.js';
 import type { Client } from '../../pki/server-tls.js';
 import { withoutEnvValues } from '../../domain/redact.js';
 import { writeOrWait, type RateBudget } from '../../lib/streams.js';
-import type { ContainerRuntime } from '../../runtime/types.js';
+import { MAX_IMAGE_REFS, inspectsImages, type ContainerRuntime } from '../../runtime/types.js';
+import { IMAGE_REF } from '../../domain/image.js';
 import type { Store } from '../../store/index.js';
 import type { HealthMonitor } from '../../health/index.js';
 import type { Reconciler } from '../reconciler.js';
@@ -84,6 +85,7 @@ export const routes: Route[] = [
   { name: 'read stats', method: 'GET', path: /^\/v1\/stats$/, roles: READERS, write: false, run: getStats },
   { name: 'act on a service', method: 'POST', path: /^\/v1\/services\/([^/]+)\/(start|stop|restart)$/, roles: OPERATOR, write: true, run: postAction },
   { name: 'read metrics', method: 'GET', path: /^\/metrics$/, roles: READERS, write: false, run: getMetrics },
+  { name: 'read images', method: 'GET', path: /^\/v1\/images$/, roles: READERS, write: false, run: getImages },
   { name: 'read governor', method: 'GET', path: /^\/v1\/governor$/, roles: READERS, write: false, run: getGovernor },
   { name: 'read the dashboard', method: 'GET', path: DASHBOARD_PATH, roles: READERS, write: false, run: serveSiteDashboard },
 ];
@@ -264,6 +266,19 @@ async function getMetrics({ res, url, ctx }: Call) {
   const text = await ctx.metrics.registry.metrics();
   res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
   res.end(text);
+}
+
+async function getImages({ res, url, ctx }: Call) {
+  const { refs } = query(url, ['refs']);
+  const list = (refs ?? '').split(',').filter((r) => r !== '');
+  if (list.length === 0) throw new HttpError(400, '`refs` is required: image references, comma-separated', ['GET /v1/images?refs=nginx:1.25,redis:7']);
+  if (list.length > MAX_IMAGE_REFS) throw new HttpError(400, `at most ${MAX_IMAGE_REFS} images a request, not ${list.length}`);
+  const bad = list.find((r) => !IMAGE_REF.test(r));
+  if (bad !== undefined) throw new HttpError(400, `\`${bad.slice(0, 80)}\` is not an image reference`);
+  const runtime = ctx.runtime();
+  if (!inspectsImages(runtime)) throw new HttpError(501, `this site's ${runtime.kind} engine cannot inspect images`);
+  const images = await Promise.all(list.map(async (ref) => (await runtime.imageFacts(ref)) ?? { ref, missing: true }));
+  sendJson(res, 200, { site: ctx.site, images });
 }
 
 async function getGovernor({ res, url, ctx }: Call) {

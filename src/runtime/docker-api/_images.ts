@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ImageProgress } from '../types.js';
+import type { ImageFacts, ImageProgress } from '../types.js';
 import { followProgress, request, type ProgressEvent } from './_connection.js';
 import { attempt, type EngineContext } from './_context.js';
 import { engineMessage, isUnreachable, statusOf, unreachableError } from './_errors.js';
@@ -15,6 +15,25 @@ export async function imageExists(ctx: EngineContext, ref: string): Promise<bool
     if (statusOf(err) === 404) return false;
     return attempt(ctx, `look up image ${ref}`, () => Promise.reject(err));
   }
+}
+
+export async function imageFacts(ctx: EngineContext, ref: string): Promise<ImageFacts | undefined> {
+  let doc: { Id?: string; RepoDigests?: string[] | null; Size?: number; Config?: { User?: string; Healthcheck?: { Test?: string[] } | null } | null };
+  try {
+    doc = (await ctx.docker.getImage(ref).inspect()) as typeof doc;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    return attempt(ctx, `inspect image ${ref}`, () => Promise.reject(err));
+  }
+  const test = doc.Config?.Healthcheck?.Test ?? [];
+  return {
+    ref,
+    id: doc.Id?.startsWith('sha256:') ? doc.Id : `sha256:${doc.Id ?? ''}`,
+    digests: [...(doc.RepoDigests ?? [])].sort(),
+    user: doc.Config?.User ?? '',
+    sizeBytes: doc.Size ?? 0,
+    healthcheck: test.length > 0 && test[0] !== 'NONE',
+  };
 }
 
 export async function pullImage(ctx: EngineContext, ref: string, onProgress?: (p: ImageProgress) => void): Promise<void> {

@@ -4,7 +4,7 @@ import { Label, type ContainerSpec, type ObservedContainer, type Resources, type
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { DeliversSecrets } from '../types.js';
 import type { SecretDelivery } from '../../secrets/deliver.js';
-import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageProgress, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageFacts, ImageProgress, InspectsImages, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
 import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../../domain/network.js';
 import { connectNetworks, createNetwork, engineSubnets, listNetworks, removeNetwork } from './_networks.js';
 import type { ListOptions } from '../types.js';
@@ -15,7 +15,7 @@ import { connect, request, requestStream, type CallCounts } from './_connection.
 import { attempt, type EngineContext } from './_context.js';
 import { createBody, type CgroupDriver } from './_create-body.js';
 import { engineMessage, isExitRace, statusOf } from './_errors.js';
-import { importImage, imageExists, pullImage } from './_images.js';
+import { importImage, imageExists, imageFacts, pullImage } from './_images.js';
 import { projectFilter } from './_labels.js';
 import { createLease, listLeases, removeLease, renameLease } from './_leases.js';
 import { readLogs } from './_logs.js';
@@ -32,7 +32,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks {
+export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks, InspectsImages {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -226,6 +226,10 @@ export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, Watc
 
   imageExists(ref: string): Promise<boolean> {
     return imageExists(this.ctx, ref);
+  }
+
+  imageFacts(ref: string): Promise<ImageFacts | undefined> {
+    return imageFacts(this.ctx, ref);
   }
 
   pullImage(ref: string, onProgress?: (p: ImageProgress) => void): Promise<void> {
