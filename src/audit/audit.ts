@@ -39,7 +39,7 @@ export function audit(spec: Spec, views: readonly SiteView[]): Finding[] {
     if (seen) seen.sites.push(site);
     else found.set(key, { ...f, sites: [site] });
   };
-  for (const view of views) for (const service of view.services) for (const f of serviceFindings(service, view.images)) add(view.site, { ...f, service: service.name });
+  for (const view of views) for (const service of view.services) for (const f of serviceFindings(service, view.images, spec.pins?.[view.site]?.[service.image] !== undefined)) add(view.site, { ...f, service: service.name });
   if (!spec.hashKey && views.length > 0)
     found.set('unkeyed-versions', { sites: [], severity: 'low', check: 'unkeyed-versions', message: 'versions are plain sha256 of the spec: whoever sees one (events, the observer) can test a guess at a value in environment', fix: 'turtle secret init, and commit turtle.secrets/hash.key' });
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
@@ -48,7 +48,7 @@ export function audit(spec: Spec, views: readonly SiteView[]): Finding[] {
 
 type Found = Omit<Finding, 'sites' | 'service'>;
 
-function serviceFindings(s: ServiceSpec, images: SiteView['images']): Found[] {
+function serviceFindings(s: ServiceSpec, images: SiteView['images'], locked: boolean): Found[] {
   const out: Found[] = [];
   const o = s.options ?? {};
   const facts = images?.get(s.image);
@@ -75,7 +75,7 @@ function serviceFindings(s: ServiceSpec, images: SiteView['images']): Found[] {
   if (!s.readOnly) out.push({ severity: 'low', check: 'writable-root', message: 'its root filesystem is writable', fix: 'read_only: true, with tmpfs: or volumes for the paths it writes' });
   const { tag, digest } = imageParts(s.image);
   if (!digest && (tag === undefined || tag === 'latest')) out.push({ severity: 'medium', check: 'latest-tag', message: `${s.image} names no version: each pull may bring another`, fix: 'name a version tag (nginx:1.27), or pin a digest (name@sha256:…)' });
-  if (!digest) out.push({ severity: 'low', check: 'no-digest', message: `${s.image} is not pinned: the tag can be moved to other content`, fix: 'write name@sha256:… (the digest the registry gives, or `docker image inspect` shows)' });
+  if (!digest && !locked) out.push({ severity: 'low', check: 'no-digest', message: `${s.image} is not pinned: the tag can be moved to other content`, fix: 'turtle lock pins what each site runs (commit turtle.lock), or write name@sha256:…' });
   if (facts && facts.sizeBytes > BIG_IMAGE) out.push({ severity: 'low', check: 'image-size', message: `${s.image} is ${Math.round(facts.sizeBytes / 1024 ** 2)} MB: slow to move to a router, and a large attack surface`, fix: 'use a slim or distroless base image' });
   return out;
 }

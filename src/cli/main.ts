@@ -21,9 +21,10 @@ import * as observer from './commands/observer.js';
 import * as importer from './commands/import.js';
 import * as secret from './commands/secret.js';
 import * as auditCommand from './commands/audit.js';
+import * as lock from './commands/lock.js';
 
 export function buildProgram(): Command {
-  return program([validate, importer, plan, drift, deploy, rollback, ps, lifecycle, logs, top, history, status, secret, auditCommand, ca, probe, agent, decide, optimise, observer]);
+  return program([validate, importer, plan, drift, deploy, rollback, ps, lifecycle, logs, top, history, status, secret, auditCommand, lock, ca, probe, agent, decide, optimise, observer]);
 }
 
 export async function main(argv: string[]): Promise<number> {

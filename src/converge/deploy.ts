@@ -65,5 +65,6 @@ export function siteRenderOptions(spec: Spec, site: string, stopped: ReadonlySet
     ...(s?.networkHostAccess ? { hostAccess: s.networkHostAccess } : {}),
     ...(spec.sealed?.[site] ? { secrets: spec.sealed[site] } : {}),
     ...(spec.hashKey ? { hashKey: spec.hashKey } : {}),
+    ...(spec.pins?.[site] ? { pins: spec.pins[site] } : {}),
   };
 }

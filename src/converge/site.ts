@@ -10,7 +10,7 @@ import { managesNetworks, type ContainerRuntime, type ImageProgress } from '../r
 import type { StepRecord } from '../store/deployments.js';
 import { executeStep, type ExecContext } from './executors.js';
 import { syncProxy } from './_proxied.js';
-import { ensureImages, imagesNeeded } from './images.js';
+import { ensureImages, imagesNeeded, pinsNeeded } from './images.js';
 import { schedule } from './_schedule.js';
 
 export interface ConvergeHooks {
@@ -72,7 +72,7 @@ export async function convergeSite(
   }
   try {
     await hooks.beforeSteps?.();
-    await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage);
+    await ensureImages(runtime, site, imagesNeeded(steps), hooks.onImage, pinsNeeded(steps));
   } catch (err) {
     const error = asTurtleError(err);
     return { site, steps, records: steps.map((s) => skipped(s)), error };

@@ -21,6 +21,8 @@ export interface RenderOptions {
   hostAccess?: readonly HostPort[];
   /** the values of turtle's store this site has, sealed to it (spec.sealed[site]) */
   secrets?: Readonly<Record<string, SealedSecret>>;
+  /** the site's turtle.lock entries: a pinned image's ID is part of the container's config */
+  pins?: Readonly<Record<string, { id: string }>>;
   /** the project's hash key: configHash is an HMAC under it, so a published hash says nothing of the values */
   hashKey?: string;
 }
@@ -77,6 +79,8 @@ function renderContainer(
     ...(networks.length > 0 ? { networks: networksForHash(networks) } : {}),
     // by digest: a new value is a new container, and the hash tells nothing of the value
     ...(secrets.length > 0 ? { secrets: secrets.map(({ sealed: _sealed, ...use }) => use) } : {}),
+    // a tag re-pinned to other content is a new version
+    ...(options.pins?.[service.image] ? { imageId: options.pins[service.image]!.id } : {}),
   };
   // Resources are not in configHash (they can change in place), but they are in the name, so a
   // container re-created for new limits never collides with the one it replaces.

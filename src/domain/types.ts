@@ -150,6 +150,8 @@ export interface ContainerSpec extends ContainerConfig {
   networks?: ContainerNetwork[];
   /** secrets of turtle's store it reads, each sealed to the site; delivered by the site (secrets/deliver.ts) */
   secrets?: SecretUse[];
+  /** turtle.lock's image ID for `image` on this site: the site refuses a tag that now means other content */
+  imageId?: string;
   /** false when an operator stopped the service with `turtle stop` */
   running: boolean;
   /** sha256 (hex) of everything that needs a new container when it changes (not resources, not `running`) */

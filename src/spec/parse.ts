@@ -1,5 +1,6 @@
 // Reading turtle.yaml: YAML with positions, ${VAR} interpolation, then the schema and the rules.
 import { attachSealed } from '../secrets/attach.js';
+import { attachPins } from '../pin/attach.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseEnvFile } from './_env-file.js';
@@ -160,14 +161,14 @@ export function loadSpecFile(path: string, env?: Env, given?: string): Spec {
     // read again when a .env appears
     const spec = parseSpec(text, path, env);
     spec.reads = [dotenv.file, ...(spec.reads ?? [])];
-    return attachSealed(spec);
+    return attachPins(attachSealed(spec));
   }
   const vars = dotenv.vars;
   // the environment wins over .env, as in Compose; read name by name, so the spec cache still sees only the names used
   const layered = new Proxy({} as Env, { get: (_t, name) => (typeof name === 'string' ? base[name] ?? vars[name] : undefined) });
   const spec = parseSpec(text, path, layered);
   spec.reads = [dotenv.file, ...(spec.reads ?? [])];
-  return attachSealed(spec);
+  return attachPins(attachSealed(spec));
 }
 
 /** The `.env` beside the spec (Compose's interpolation defaults); no `vars` when there is none. */

@@ -1,5 +1,6 @@
 // The normalised, typed form of turtle.yaml that every other layer codes against.
 import type { SealedSecret } from '../secrets/site-file.js';
+import type { Pin } from '../pin/lock-file.js';
 import type { ContainerConfig, DependsCondition, RuntimeKind } from '../domain/types.js';
 import type { HostPort } from '../domain/network.js';
 import type { Issue } from '../lib/errors.js';
@@ -142,6 +143,8 @@ export interface Spec {
    * the site can open them. Part of the spec hash through their digests, so a rotation is a new version.
    */
   sealed?: Record<string, Record<string, SealedSecret>>;
+  /** turtle.lock: per site, the image ID behind each image reference (absent: no lock) */
+  pins?: Record<string, Record<string, Pin>>;
   /** the project's hash key (turtle.secrets/hash.key), when it has one: the spec and config hashes are HMACs under it */
   hashKey?: string;
   /** the rollout policy as written (defaults filled in by rolloutPolicy()); absent when not written */

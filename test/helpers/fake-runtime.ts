@@ -2,7 +2,8 @@
 // Real behaviour is covered by the integration tests against Docker and Podman.
 import { TurtleError } from '../../src/lib/errors.js';
 import type { ContainerSpec, ObservedContainer, Resources } from '../../src/domain/types.js';
-import type { ContainerRuntime, ContainerStats, EngineInfo, LogLine } from '../../src/runtime/types.js';
+import type { ContainerRuntime, ContainerStats, EngineInfo, ImageFacts, LogLine } from '../../src/runtime/types.js';
+import { createHash } from 'node:crypto';
 
 interface FakeContainer extends ObservedContainer {
   spec: ContainerSpec;
@@ -70,6 +71,12 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async imageExists(ref: string): Promise<boolean> {
     return this.images.has(ref);
+  }
+  /** an image's ID: `imageIds` where a test set one (a moved tag), else one made of its name */
+  readonly imageIds = new Map<string, string>();
+  async imageFacts(ref: string): Promise<ImageFacts | undefined> {
+    if (!this.images.has(ref)) return undefined;
+    return { ref, id: this.imageIds.get(ref) ?? `sha256:${createHash('sha256').update(ref).digest('hex')}`, digests: [], user: '', sizeBytes: 1, healthcheck: false };
   }
   async pullImage(ref: string): Promise<void> {
     throw new TurtleError(`pull access denied for ${ref}`);

@@ -233,7 +233,7 @@ rollout: { bake: 1s }
       for (const path of ['/v1/desired', '/v1/observed', '/v1/events?after=0']) search(`agent ${path} (${who})`, (await api(dc1.port, id, 'GET', path)).text);
       assert.equal((await api(dc1.port, id, 'GET', '/v1/desired')).text.includes('BEGIN AGE') , who === 'operator', `${who} sees the sealed values only as an operator`);
     }
-    for (const args of [['ps', '--json'], ['status', '--json'], ['history', '--json'], ['validate', '--json'], ['plan', '--json'], ['drift', '--json'], ['secret', 'ls'], ['logs', 'app', '--tail', '50']]) {
+    for (const args of [['ps', '--json'], ['status', '--json'], ['history', '--json'], ['validate', '--json'], ['plan', '--json'], ['drift', '--json'], ['secret', 'ls'], ['audit', '--json'], ['logs', 'app', '--tail', '50']]) {
       const r = await turtle(args);
       search(`turtle ${args.join(' ')}`, r.stdout + r.stderr);
     }

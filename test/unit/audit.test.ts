@@ -85,3 +85,10 @@ test('image references: tag and digest as engines read them', () => {
   assert.deepEqual(imageParts('registry:5000/app@sha256:abc'), { name: 'registry:5000/app', digest: 'sha256:abc' });
   assert.deepEqual(imageParts('app:1@sha256:abc'), { name: 'app', tag: '1', digest: 'sha256:abc' });
 });
+
+test('an image turtle.lock pins on a site is not reported unpinned there', () => {
+  const spec = parseSpec(SPEC, 'turtle.yaml', {});
+  spec.pins = { dc1: { 'redis:7': { id: `sha256:${'c'.repeat(64)}` } } };
+  const found = audit(spec, ['dc1', 'dc2'].map((site) => ({ site, services: servicesForSite(spec, site) })));
+  assert.deepEqual(found.filter((f) => f.check === 'no-digest').map((f) => `${f.service} ${f.sites.join(',')}`), ['loose dc1', 'plain dc2']);
+});

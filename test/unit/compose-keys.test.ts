@@ -202,7 +202,7 @@ test('.env beside turtle.yaml gives ${VAR} its defaults; the environment wins; a
     writeFileSync(spec, HEAD.replace('project: shop', 'project: ${PROJECT}') + '  web:\n    image: nginx:${TAG}\n');
     writeFileSync(join(d, '.env'), 'PROJECT=fromdotenv\nTAG=1.25\n');
     const loaded = loadSpecFile(spec, { TAG: '1.27' });
-    assert.deepEqual([loaded.project, loaded.services.web!.image, loaded.reads], ['fromdotenv', 'nginx:1.27', [join(d, '.env'), join(d, 'turtle.secrets', 'hash.key')]]);
+    assert.deepEqual([loaded.project, loaded.services.web!.image, loaded.reads], ['fromdotenv', 'nginx:1.27', [join(d, '.env'), join(d, 'turtle.secrets', 'hash.key'), join(d, 'turtle.lock')]]);
     writeFileSync(join(d, '.env'), 'PROJECT=x\n2TAG=1\n');
     assert.throws(() => loadSpecFile(spec, {}), new RegExp(`^TurtleError: ${join(d, '.env')}:2: "2TAG" is not a variable name$`));
   } finally {

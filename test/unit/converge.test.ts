@@ -91,3 +91,31 @@ test('converging twice: the second run has no steps and makes no calls', async (
   const r = await convergeSite(rt, 'dc1', 'p', [web('web:1')]);
   assert.deepEqual([r.steps, rt.calls], [[], []]);
 });
+
+test('a pinned image (turtle.lock) is checked by ID before anything changes: a moved tag is refused, never pulled, and the site keeps running', async () => {
+  const rt = new FakeRuntime();
+  await deployed(rt, 'web:1');
+  rt.images.add('web:2');
+  const pinned = (await rt.imageFacts('web:2'))!.id;
+  rt.imageIds.set('web:2', `sha256:${'e'.repeat(64)}`); // `docker tag evil web:2` on the site
+  const r = await convergeSite(rt, 'dc1', 'p', [web('web:2', { imageId: pinned })]);
+  assert.equal(r.error?.message, `dc1: web:2 is sha256:eeeeeeeeeeee… there, turtle.lock says ${pinned.slice(0, 19)}…`);
+  assert.match(r.error?.hint ?? '', /find out why; if the new image is right, turtle lock --update --site dc1/);
+  assert.deepEqual(rt.calls, []);
+  assert.deepEqual(rt.slot('web'), ['web:1:running']);
+  // a pinned image the site lacks is not pulled by its tag either
+  const gone = await convergeSite(rt, 'dc1', 'p', [web('web:3', { imageId: pinned })]);
+  assert.equal(gone.error?.message, `dc1 does not have web:3, which turtle.lock pins to ${pinned.slice(0, 19)}…`);
+  rt.imageIds.delete('web:2');
+  const ok = await convergeSite(rt, 'dc1', 'p', [web('web:2', { imageId: pinned })]);
+  assert.equal(ok.error, undefined);
+  assert.deepEqual(rt.slot('web'), ['web:2:running']);
+});
+
+test("turtle's own images are never pulled: a site without the proxy image is told how to import it", async () => {
+  const rt = new FakeRuntime();
+  const r = await convergeSite(rt, 'dc1', 'p', [web('turtle/haproxy:2.6')]);
+  assert.equal(r.error?.message, "turtle/haproxy:2.6 is not on site dc1: it is turtle's own image, built on this machine and imported, never pulled");
+  assert.match(r.error?.hint ?? '', /^bash scripts\/proxy-image\.sh \S+ imports it; nothing was changed on dc1$/);
+  assert.deepEqual(rt.calls, []);
+});

@@ -114,6 +114,7 @@ export const containerSpec = z.strictObject({
   networks: z.array(containerNetwork).max(32).optional(),
   options: options.optional(),
   secrets: z.array(secretUse).max(64).optional(),
+  imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'an image ID (sha256:<64 hex>)').optional(),
   running: z.boolean(),
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });

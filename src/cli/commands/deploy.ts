@@ -1,7 +1,8 @@
 // `turtle deploy`: roll turtle.yaml out across the selected sites (canary first, health-gated, rolled
 // back everywhere on failure), showing progress and a summary.
 import type { Command } from 'commander';
-import { loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
+import { connectSite, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
+import { assertPinsHold } from '../../pin/check.js';
 import { runRollout } from '../_rollout-run.js';
 
 export function register(program: Command, globals: () => GlobalOptions): void {
@@ -14,6 +15,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
     .action(async (opts: { site?: string; json?: boolean; wait: boolean }) => {
       const spec = loadSpec(globals());
       const sites = selectSites(spec, opts.site);
+      // a tag moved to other content on a site stops the deployment before any site changes
+      await assertPinsHold(spec, sites, (site) => connectSite(spec, site, globals()));
       const store = openStore(globals());
       try {
         await runRollout({ spec, sites, store, globals: globals(), command: 'deploy', noWait: !opts.wait, ...(opts.json ? { json: true } : {}) });
