@@ -6,7 +6,8 @@
 import { plan, type PlanInput } from './plan.js';
 import { formatResources, type Step } from './steps.js';
 
-export type DriftKind = 'missing' | 'extra' | 'image' | 'config' | 'resources' | 'state' | 'network';
+/** `pin`: a tag turtle.lock pins now names other content on the site (turtle drift asks the engine) */
+export type DriftKind = 'missing' | 'extra' | 'image' | 'config' | 'resources' | 'state' | 'network' | 'pin';
 
 export interface DriftItem {
   /** `web#1`; `network shop_default` for a network */

@@ -77,11 +77,18 @@ rollout: { bake: 1s }
     assert.equal(r.code, 1, r.stderr + r.stdout);
     assert.equal(r.stderr, `error: no site was changed:\n  dc1: ${image} is ${moved.slice(0, 19)}… there, turtle.lock says ${pinned.slice(0, 19)}…\nhint: the tag was moved to other content on dc1: find out why; if the new image is right, turtle lock --update --site dc1\n`);
     assert.deepEqual(await ids(), running);
+    // drift compares by image ID: the running container is as deployed, the tag is not
+    const drift = await work.run(['drift', '--site', 'dc1']);
+    assert.equal(drift.code, 2);
+    assert.match(drift.stdout, new RegExp(`^  image ${image.replace(/[/.]/g, '\\$&')} names ${moved.slice(0, 19)}…; turtle.lock pins ${pinned.slice(0, 19)}… \\(the next deploy refuses it\\)$`, 'm'));
     const lock = await work.run(['lock']);
     assert.equal(lock.code, 1);
     assert.match(lock.stderr, /^error: turtle.lock was not changed:\n {2}dc1: turtle-test\/web:lock-\d+ is sha256:[0-9a-f]{12}… there, turtle.lock says sha256:[0-9a-f]{12}…\nhint: a tag moved to other content: find out why; if the new image is right, turtle lock --update\n$/);
     // the tag put back: the deploy goes on
     await retag('dc1', pinned);
+    work.write(readFileSync(work.spec, 'utf8').replace(`web: { image: "${image}", environment: { V: "2" } }`, `web: { image: "${image}" }`));
+    assert.equal((await work.run(['drift'])).code, 0);
+    work.write(readFileSync(work.spec, 'utf8').replace(`web: { image: "${image}" }`, `web: { image: "${image}", environment: { V: "2" } }`));
     const ok = await work.run(['deploy']);
     assert.equal(ok.code, 0, ok.stderr);
     // --update follows a move, and says so

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import { siteDrift, type DriftItem } from '../../domain/index.js';
 import { desiredContainers } from '../../converge/deploy.js';
-import type { SiteSpec, Spec } from '../../spec/index.js';
+import { servicesForSite, type SiteSpec, type Spec } from '../../spec/index.js';
+import type { SiteClient } from '../../client/types.js';
+import { imagesOf, siteImages } from '../../pin/check.js';
 import type { Store } from '../../store/index.js';
 import { connectSite, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -54,8 +56,24 @@ async function checkSite(spec: Spec, site: SiteSpec, store: Store, globals: Glob
   // a site's agent keeps the operator's stops itself
   const desired = desiredContainers(spec, site.name, store, await client.stopped?.());
   const [actual, networks] = await Promise.all([client.list(), client.networks?.(desired)]);
-  const drift = siteDrift({ site: site.name, desired, actual, project: spec.project, ...(networks ? { networks } : {}) });
+  const drift = [...siteDrift({ site: site.name, desired, actual, project: spec.project, ...(networks ? { networks } : {}) }), ...(await pinDrift(spec, site.name, client))];
   return { site: site.name, clean: drift.length === 0, drift };
+}
+
+/** Tags turtle.lock pins that name other content on the site now: compared by image ID, never by name. */
+async function pinDrift(spec: Spec, site: string, client: SiteClient): Promise<DriftItem[]> {
+  const pins = spec.pins?.[site];
+  if (!pins) return [];
+  const refs = imagesOf(spec, site).filter((r) => pins[r]);
+  const facts = await siteImages(client, refs);
+  return refs.flatMap((ref) => {
+    const found = facts.get(ref)?.id;
+    const pin = pins[ref]!.id;
+    if (found === pin) return [];
+    const service = servicesForSite(spec, site).find((s) => s.image === ref)!.name;
+    const now = found === undefined ? 'is not on the site' : `names ${found.slice(0, 19)}…`;
+    return [{ slot: `image ${ref}`, service, replica: 0, kind: 'pin' as const, message: `image ${ref} ${now}; turtle.lock pins ${pin.slice(0, 19)}… (the next deploy refuses it)`, wanted: pin, found: found ?? 'absent' }];
+  });
 }
 
 function printHuman(out: readonly SiteDrift[]): void {
