@@ -30,10 +30,13 @@ write_env() { # mode
     proxy_dir="export TURTLE_PROXY_DIR=$DEMO/proxy"
   fi
   mkdir -p "$DEMO"
+  # a copy, so that turtle.secrets/ (sealed to this run's agents) is written beside it and not in the repository
+  cp "$ROOT/examples/turtle.demo.yaml" "$DEMO/turtle.yaml"
+  rm -f "$DEMO"/turtle.secrets/dc*.yaml
   cat >"$DEMO/env" <<EOF
 # written by scripts/demo.sh ($mode mode): source it to drive the demo's sites yourself
 export TURTLE_DEMO_MODE=$mode
-export TURTLE_FILE=$ROOT/examples/turtle.demo.yaml
+export TURTLE_FILE=$DEMO/turtle.yaml
 export TURTLE_STATE=$DEMO/state.db
 export TURTLE_IDENTITY=$identity
 export TURTLE_DEMO_DC1_AGENT=$dc1_agent TURTLE_DEMO_DC2_AGENT=$dc2_agent

@@ -107,12 +107,23 @@ story() { # mode
   say "turtle validate: check the spec"
   run 0 validate
 
+  say "a secret for dc1's workers: sealed to dc1's agent (only it can open it), delivered as a file"
+  note 'head -c 24 /dev/urandom | base64 | turtle secret set token'
+  head -c 24 /dev/urandom | base64 | turtle secret set token
+  run 0 secret ls
+
   say "deploy v1 to both sites: dc2 (the canary) first, held healthy for 5 s, then dc1"
   run 0 deploy
   show_served
+  echo "the workers read the token from /run/secrets/token (a tmpfs on dc1; the value is in no log, store or API):"
+  wait_until 30 "no worker printed a line yet" sh -c "node '$ROOT/bin/turtle.js' logs worker --tail 1 | grep -q byte"
+  run 0 logs worker --tail 2
 
   say "turtle status: each site's version and its services' health"
   run 0 status
+
+  say "turtle audit: what in the spec weakens the routers, each with its fix (--fail-on high makes it a CI gate)"
+  run 0 audit
 
   say "deploy v2 while a client per site requests the web service without pause"
   export WEB_VERSION=2
