@@ -21,6 +21,7 @@ import { RateBudget } from '../lib/streams.js';
 import { AgentApi } from './api/server.js';
 import { AgentMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
+import { ForeignWatch } from './foreign.js';
 import { SiteFirewall } from '../firewall/site.js';
 import { SiteBandwidth, type ShapingState } from '../bandwidth/site.js';
 
@@ -58,6 +59,7 @@ export class Agent {
   private governor: Governor | undefined;
   private hostPrepared = false;
   private resync: NodeJS.Timeout | undefined;
+  private readonly foreign: ForeignWatch;
   private watching: Promise<void> | undefined;
   /** set while the engine watcher waits for a desired state to watch: ends the wait */
   private wake: (() => void) | undefined;
@@ -73,6 +75,7 @@ export class Agent {
     engineRuntime.secrets = new SecretDelivery({ root: opts.secretsDir ?? DEFAULT_SECRETS_DIR, site: opts.site, identity: async () => (await this.key()).identity });
     this.runtime = engineRuntime;
     const runtime = () => this.runtime;
+    this.foreign = new ForeignWatch({ site: opts.site, store: opts.store, runtime });
     this.reconciler = new Reconciler({
       site: opts.site,
       store: opts.store,
@@ -86,6 +89,7 @@ export class Agent {
         if (observed) this.monitor.use(observed);
         else if (steps > 0) void this.monitor.refresh();
         // networks made or removed, or rules changed by hand since: the host's isolation rules follow
+        void this.foreign.check();
         if (!failed) void this.firewall?.sync();
         if (!failed) void this.bandwidth?.sync();
       },
@@ -113,7 +117,7 @@ export class Agent {
     await this.key(); // made now, so the CLI can seal secrets to this site before its first deploy
     this.api = new AgentApi(
       { tlsDir: this.opts.tlsDir, host: this.opts.host, port: this.opts.port },
-      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable(), logBudget: new RateBudget(), recipient: async () => (await this.key()).recipient },
+      { site: this.opts.site, store: this.opts.store, reconciler: this.reconciler, monitor: this.monitor, metrics: this.metrics, runtime: () => this.runtime, closing: this.closing.signal, governor: () => this.governor?.snapshot(), leases: new LeaseTable(), logBudget: new RateBudget(), foreign: () => this.foreign.now(), recipient: async () => (await this.key()).recipient },
     );
     const address = await this.api.listen();
     this.opts.store.events.append({ site: this.opts.site, type: 'agent.started', message: `agent for ${this.opts.site} listening on ${this.opts.host}:${address.port}` });
@@ -128,6 +132,7 @@ export class Agent {
     // the monitor's view is renewed by the reconcile (onReconciled), or by its own listing after steps
     this.resync = setInterval(() => void this.reconciler.trigger(), this.opts.resyncMs ?? 30_000);
     this.monitor.start();
+    void this.foreign.check();
     return address;
   }
 

@@ -30,12 +30,14 @@ async function gatherSite(spec: Spec, site: SiteSpec, store: Store, globals: Glo
   let observed;
   let stopped: ReadonlySet<string>;
   let given;
+  let foreign: Awaited<ReturnType<NonNullable<SiteClient['foreign']>>> | undefined;
   try {
     const client = await connectSite(spec, site, globals);
     observed = await client.list();
     stopped = (await client.stopped?.()) ?? store.stoppedServices(site.name);
     // an agent knows which spec it was given, whoever deployed it, and holds its rendering
     given = knowsVersion(client) ? await client.current() : undefined;
+    foreign = await client.foreign?.();
   } catch (err) {
     if (!(err instanceof TurtleError)) throw err;
     return { ...known, error: err.message, stopped: new Set(), ...(recorded ? { version: recorded } : {}), renderings: [] };
@@ -48,7 +50,7 @@ async function gatherSite(spec: Spec, site: SiteSpec, store: Store, globals: Glo
     if (containers) renderings.push({ version, containers });
   }
   const version = given?.specHash ?? recorded;
-  return { ...known, observed, stopped, ...(version ? { version } : {}), renderings };
+  return { ...known, observed, stopped, ...(version ? { version } : {}), renderings, ...(foreign?.length ? { foreign } : {}) };
 }
 
 /** A site that keeps the spec it was given (an agent: GET /v1/desired), with its rendering. */

@@ -4,7 +4,7 @@ import { ExitCode, TurtleError } from '../lib/errors.js';
 import type { ContainerSpec, ObservedContainer, SiteBudget } from '../domain/types.js';
 import type { GovernorSnapshot } from '../governor/governor.js';
 import type { TargetConvergence, TargetHooks } from '../converge/deploy.js';
-import { MAX_IMAGE_REFS, type ImageFacts, type LogLine } from '../runtime/types.js';
+import { MAX_IMAGE_REFS, type ForeignContainer, type ImageFacts, type LogLine } from '../runtime/types.js';
 import type { TurtleEvent } from '../store/index.js';
 import { AgentConnection } from './_https.js';
 import { reconcileRecords } from './_reconcile.js';
@@ -19,6 +19,8 @@ const HEARTBEAT_MS = 5_000;
 
 interface Observed {
   containers: ObservedContainer[];
+  /** absent from an agent older than this CLI */
+  foreign?: ForeignContainer[];
 }
 
 interface Events {
@@ -86,6 +88,12 @@ export class AgentClient implements SiteClient {
   async list(): Promise<ObservedContainer[]> {
     const { body } = await this.api.json<Observed>('GET', '/v1/observed');
     return body.containers.filter((c) => c.project === this.project && c.site === this.site);
+  }
+
+  /** Containers the agent saw on its engine that turtle did not start (at its last check). */
+  async foreign(): Promise<ForeignContainer[]> {
+    const { body } = await this.api.json<Observed>('GET', '/v1/observed');
+    return body.foreign ?? [];
   }
 
   async current(): Promise<{ specHash: string; containers: ContainerSpec[] } | undefined> {

@@ -3,7 +3,7 @@ import { engineTarget, type DeployTarget } from '../converge/deploy.js';
 import { cpuPercent, sampleHost, type HostSample } from '../governor/host.js';
 import type { ObservedContainer } from '../domain/types.js';
 import { TurtleError } from '../lib/errors.js';
-import { holdsLeases, inspectsImages, managesNetworks, type ContainerRuntime, type ContainerStats, type ImageFacts, type LogLine } from '../runtime/types.js';
+import { holdsLeases, inspectsImages, listsForeign, managesNetworks, type ContainerRuntime, type ContainerStats, type ForeignContainer, type ImageFacts, type LogLine } from '../runtime/types.js';
 import { engineLock, type Holder, type LockAttempt } from '../converge/lock.js';
 import { plan } from '../domain/plan.js';
 import { observeSite } from '../converge/observe.js';
@@ -51,6 +51,10 @@ export class EngineClient implements SiteClient {
     const runtime = this.runtime;
     if (!inspectsImages(runtime)) throw new TurtleError(`the ${runtime.kind} engine at ${this.where} cannot inspect images`);
     return Promise.all(refs.map((ref) => runtime.imageFacts(ref)));
+  }
+
+  async foreign(): Promise<ForeignContainer[]> {
+    return listsForeign(this.runtime) ? this.runtime.foreign() : [];
   }
 
   async list(): Promise<ObservedContainer[]> {

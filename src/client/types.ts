@@ -1,7 +1,7 @@
 // What the commands need from a site, whether turtle drives its engine from here or asks its agent.
 import type { ContainerSpec, ObservedContainer } from '../domain/types.js';
 import type { DeployTarget } from '../converge/deploy.js';
-import type { ContainerStats, ImageFacts, LogLine } from '../runtime/types.js';
+import type { ContainerStats, ForeignContainer, ImageFacts, LogLine } from '../runtime/types.js';
 import type { GovernorSnapshot } from '../governor/governor.js';
 import type { ObservedNetwork } from '../domain/network.js';
 
@@ -64,6 +64,8 @@ export interface SiteClient extends DeployTarget {
   current?(): Promise<{ specHash: string; containers: ContainerSpec[] } | undefined>;
   /** what the site's engine has for each image reference (undefined: it does not have it); absent where it cannot say */
   images?(refs: readonly string[]): Promise<(ImageFacts | undefined)[]>;
+  /** containers on the site's engine that turtle did not start; absent where the site cannot say */
+  foreign?(): Promise<ForeignContainer[]>;
   /** the governor of the site's own host, where an agent runs it (an engine site's is the CLI's host: see top) */
   governor?(): Promise<GovernorSnapshot | undefined>;
 }

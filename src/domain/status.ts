@@ -2,7 +2,7 @@
 // replicas and health; then the version skew between sites. Pure: the command gathers, this decides.
 import { normaliseImage } from './image.js';
 import { serviceHealth, type ServiceHealth } from './service-health.js';
-import type { ContainerSpec, ObservedContainer } from './types.js';
+import type { ContainerSpec, ForeignContainer, ObservedContainer } from './types.js';
 
 /** A spec version rendered for one site: the containers it gives there. */
 export interface Rendering {
@@ -23,6 +23,8 @@ export interface SiteStatusInput {
   lastDeployment?: LastDeployment;
   /** the renderings to recognise its containers by, best guess first after the current spec */
   renderings: readonly Rendering[];
+  /** containers on its engine that turtle did not start */
+  foreign?: readonly ForeignContainer[];
 }
 
 export interface LastDeployment {
@@ -63,6 +65,8 @@ export interface SiteStatus {
   /** the site was cut off during its last deployment: it gets the version on the next one */
   pending: boolean;
   services: ServiceStatus[];
+  /** containers on its engine that turtle did not start (absent: none, or not known) */
+  foreign?: ForeignContainer[];
 }
 
 /** `subject` is a service, or `spec` when sites are on different versions; bySite gives each site's version. */
@@ -102,6 +106,7 @@ function siteStatus(input: SiteStatusInput, current: string): Matched {
     current: input.version === current,
     ...(input.lastDeployment ? { lastDeployment: input.lastDeployment } : {}),
     pending: input.lastDeployment?.outcome === 'pending',
+    ...(input.foreign?.length ? { foreign: [...input.foreign] } : {}),
   };
   const matches = new Map<string, string[]>();
   if (!input.observed) return { status: { ...base, services: [] }, matches };

@@ -224,3 +224,13 @@ export const Label = {
   /** on a deployment lease container (never started): `<project>/<site>` it locks */
   lease: 'io.turtle.lease',
 } as const;
+
+/** A container on a site's engine that turtle did not make (no turtle labels): incident response reports it. */
+export interface ForeignContainer {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  /** ISO time the engine says it was created */
+  createdAt: string;
+}

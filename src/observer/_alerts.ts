@@ -1,7 +1,7 @@
 // The observer's alerts: one row per incident, opened when a condition starts and resolved when it ends.
 import type Database from 'better-sqlite3';
 
-export type AlertKind = 'site.unreachable' | 'service.unhealthy' | 'version.skew' | 'drift';
+export type AlertKind = 'site.unreachable' | 'service.unhealthy' | 'version.skew' | 'drift' | 'foreign.container';
 
 export interface Alert {
   id: number;

@@ -39,6 +39,9 @@ export function conditions(summary: Pick<Summary, 'sites' | 'skew'>, now: number
         out.push({ key: `service.unhealthy/${site.name}/${svc.name}`, kind: 'service.unhealthy', site: site.name, service: svc.name, message: `${site.name}/${svc.name} is unhealthy (${svc.running}/${svc.replicas} running, ${svc.restarts} restarts)`, holdMs: 0 });
       }
     }
+    if (site.foreign.length) {
+      out.push({ key: `foreign.container/${site.name}`, kind: 'foreign.container', site: site.name, message: `${site.name} runs containers turtle did not start: ${site.foreign.join(', ')}`, holdMs: 0 });
+    }
     if (site.drift.length) {
       out.push({ key: `drift/${site.name}`, kind: 'drift', site: site.name, message: `${site.name} drifted from its desired state: ${site.drift.join('; ')}`, holdMs: t.driftMs });
     }

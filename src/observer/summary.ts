@@ -39,6 +39,8 @@ export interface SiteView {
   services: ServiceView[];
   /** how the site differs from its desired state, one line each */
   drift: string[];
+  /** containers on the site's engine that turtle did not start, `name (image)` each */
+  foreign: string[];
   latest?: Sample;
 }
 
@@ -61,6 +63,7 @@ interface Desired {
 interface Observed {
   containers: ObservedContainer[];
   health: SlotHealth[];
+  foreign?: { name: string; image: string }[];
 }
 type LatestHealth = { service: string; replica: number; type: string; appliedAt: number }[];
 
@@ -111,6 +114,7 @@ export function siteView(row: SiteRow, latestHealth: LatestHealth, latest?: Samp
     ...(d?.desired ? { project: d.desired.project, specHash: d.desired.specHash } : {}),
     services,
     drift: o ? drift(row.site, desired, stopped, observed) : [],
+    foreign: (o?.foreign ?? []).map((c) => `${c.name} (${c.image})`),
     ...(latest ? { latest } : {}),
   };
 }

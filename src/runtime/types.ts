@@ -1,6 +1,6 @@
 // The container runtime behind one small interface. Adapters live in sub-folders; only
 // docker-api/ imports dockerode. Engine differences (Docker vs Podman) stay inside the adapter.
-import type { ContainerSpec, ObservedContainer, Resources, RuntimeKind } from '../domain/types.js';
+import type { ContainerSpec, ForeignContainer, ObservedContainer, Resources, RuntimeKind } from '../domain/types.js';
 import type { CgroupDriver } from '../domain/cgroup.js';
 import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../domain/network.js';
 
@@ -153,6 +153,17 @@ export interface ImageFacts {
   sizeBytes: number;
   /** the image has its own HEALTHCHECK */
   healthcheck: boolean;
+}
+
+export type { ForeignContainer };
+
+/** Optional capability: the engine's containers that carry no turtle labels (one listing, no inspect). */
+export interface ListsForeign {
+  foreign(): Promise<ForeignContainer[]>;
+}
+
+export function listsForeign(runtime: ContainerRuntime): runtime is ContainerRuntime & ListsForeign {
+  return typeof (runtime as Partial<ListsForeign>).foreign === 'function';
 }
 
 /** How many images one request to an agent asks about */

@@ -45,6 +45,12 @@ export class EventLog {
     return rows.map(fromRow);
   }
 
+  /** The newest `limit` events of `site` of exactly `type`, newest first. */
+  recent(site: string, type: string, limit: number): TurtleEvent[] {
+    const rows = this.db.prepare('SELECT * FROM events WHERE site = ? AND type = ? ORDER BY seq DESC LIMIT ?').all(site, type, limit) as Row[];
+    return rows.map(fromRow);
+  }
+
   /** The newest event of `site` (whose type starts with `typePrefix`, when given), without reading the rest. */
   last(options: { site?: string; typePrefix?: string } = {}): TurtleEvent | undefined {
     const row = this.db

@@ -92,25 +92,26 @@ test('version skew: different images of a service across sites, and different sp
 
 test('alert conditions, and the manager opens after the hold time and resolves once', () => {
   const sites = [
-    { name: 'dc1', agent: 'a', reachable: false, unreachableSince: 0, lastError: 'connect ECONNREFUSED', lastSeq: 3, services: [], drift: [] },
-    { name: 'dc2', agent: 'b', reachable: true, lastSeq: 9, services: [{ name: 'web', replicas: 1, running: 0, status: 'unhealthy' as const, images: [], restarts: 2 }], drift: ['web#1 is exited, should be running'] },
+    { name: 'dc1', agent: 'a', reachable: false, unreachableSince: 0, lastError: 'connect ECONNREFUSED', lastSeq: 3, services: [], drift: [], foreign: ['miner (xmrig:latest)'] },
+    { name: 'dc2', agent: 'b', reachable: true, lastSeq: 9, services: [{ name: 'web', replicas: 1, running: 0, status: 'unhealthy' as const, images: [], restarts: 2 }], drift: ['web#1 is exited, should be running'], foreign: ['miner (xmrig:latest)'] },
   ];
   const found = conditions({ sites, skew: [] }, 45_000, DEFAULT_THRESHOLDS);
   assert.deepEqual(found.map((c) => [c.key, c.message, c.holdMs]), [
     ['site.unreachable/dc1', 'dc1 unreachable for 45 s: connect ECONNREFUSED', 30_000],
     ['service.unhealthy/dc2/web', 'dc2/web is unhealthy (0/1 running, 2 restarts)', 0],
+    ['foreign.container/dc2', 'dc2 runs containers turtle did not start: miner (xmrig:latest)', 0],
     ['drift/dc2', 'dc2 drifted from its desired state: web#1 is exited, should be running', 15_000],
   ]);
   const store = ObserverStore.open(':memory:');
   const told: string[] = [];
   const manager = new AlertManager(store, undefined, (c) => told.push(`${c.state} ${c.alert.key}`));
   manager.sync(found, 1_000);
-  assert.deepEqual(told, ['opened service.unhealthy/dc2/web']);
+  assert.deepEqual(told, ['opened service.unhealthy/dc2/web', 'opened foreign.container/dc2']);
   manager.sync(found, 31_000);
-  assert.deepEqual(told.slice(1), ['opened site.unreachable/dc1', 'opened drift/dc2']);
+  assert.deepEqual(told.slice(2), ['opened site.unreachable/dc1', 'opened drift/dc2']);
   manager.sync(found, 32_000);
   manager.sync([], 33_000);
-  assert.deepEqual(told.slice(3).sort(), ['resolved drift/dc2', 'resolved service.unhealthy/dc2/web', 'resolved site.unreachable/dc1']);
+  assert.deepEqual(told.slice(4).sort(), ['resolved drift/dc2', 'resolved foreign.container/dc2', 'resolved service.unhealthy/dc2/web', 'resolved site.unreachable/dc1']);
   assert.equal(store.alerts.active().length, 0);
   store.close();
 });

@@ -5,7 +5,7 @@ import { mayWrite, seesEnv, type ClientRole } from '../../pki/roles.js';
 import type { Client } from '../../pki/server-tls.js';
 import { withoutEnvValues } from '../../domain/redact.js';
 import { writeOrWait, type RateBudget } from '../../lib/streams.js';
-import { MAX_IMAGE_REFS, inspectsImages, type ContainerRuntime } from '../../runtime/types.js';
+import { MAX_IMAGE_REFS, inspectsImages, type ContainerRuntime, type ForeignContainer } from '../../runtime/types.js';
 import { IMAGE_REF } from '../../domain/image.js';
 import type { Store } from '../../store/index.js';
 import type { HealthMonitor } from '../../health/index.js';
@@ -36,6 +36,8 @@ export interface ApiContext {
   leases: LeaseTable;
   /** log lines readers may be sent a second, per certificate and per address */
   logBudget: RateBudget;
+  /** containers on the engine that turtle did not start, at the last check */
+  foreign: () => ForeignContainer[];
   /** the site's age public key, which secrets for it are sealed to */
   recipient: () => Promise<string>;
 }
@@ -138,7 +140,7 @@ async function getObserved({ res, url, role, ctx, holdStream }: Call) {
   const desired = ctx.store.agent.desired(ctx.site);
   const containers = desired ? (await ctx.runtime().list(desired.project)).filter((c) => c.site === ctx.site) : [];
   const lastReconcile = ctx.store.events.last({ site: ctx.site, typePrefix: 'reconcile.' });
-  sendJson(res, 200, { site: ctx.site, containers, health: ctx.monitor.health(), reconciling: ctx.reconciler.busy, failures: ctx.reconciler.consecutiveFailures, lastReconcile: lastReconcile ?? null });
+  sendJson(res, 200, { site: ctx.site, containers, health: ctx.monitor.health(), reconciling: ctx.reconciler.busy, failures: ctx.reconciler.consecutiveFailures, lastReconcile: lastReconcile ?? null, foreign: ctx.foreign() });
 }
 
 async function getEvents({ req, res, url, ctx, holdStream }: Call) {

@@ -42,10 +42,16 @@ function siteBlock(s: SiteStatus, now: number): string {
   const last = s.lastDeployment ? `last deployment #${s.lastDeployment.id} ${s.lastDeployment.outcome} ${ago(s.lastDeployment.at, now)} ago` : 'never deployed';
   const header = [`${s.site}:`, version, last, ...(s.pending ? ['pending: cut off, the next deploy brings it'] : [])].join('  ');
   if (!s.reachable) return `${header}\n  unreachable: ${(s.error ?? 'no answer').replace(`site ${s.site}: `, '')}`;
-  if (s.services.length === 0) return `${header}\n  no services`;
+  const all = s.foreign ?? [];
+  const foreign = all.slice(0, FOREIGN_SHOWN).map((c) => `  not turtle's: ${c.name} (${c.image}, ${c.state}, created ${ago(c.createdAt, now)} ago)`);
+  if (all.length > FOREIGN_SHOWN) foreign.push(`  not turtle's: ${all.length - FOREIGN_SHOWN} more (turtle status --json lists them)`);
+  if (s.services.length === 0) return [header, '  no services', ...foreign].join('\n');
   const rows = s.services.map((v) => [v.service, v.version ?? '-', v.images.join(', ') || '-', `${v.running}/${v.desired}`, v.health]);
-  return `${header}\n${indent(table(['SERVICE', 'VERSION', 'IMAGE', 'READY', 'HEALTH'], rows))}`;
+  return [header, indent(table(['SERVICE', 'VERSION', 'IMAGE', 'READY', 'HEALTH'], rows)), ...foreign].join('\n');
 }
+
+/** containers turtle did not start, listed under a site before the rest are counted */
+const FOREIGN_SHOWN = 5;
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
 

@@ -1,5 +1,6 @@
 // A listing that trusts turtle's labels: ObservedContainers from one listing request, inspecting only the
 // containers the labels cannot vouch for (see ListOptions in ../types.ts). The mapping is pure.
+import type { ForeignContainer } from '../types.js';
 import { resourcesEqual } from '../../domain/resources.js';
 import { Label, type ContainerSpec, type HealthState, type ObservedContainer, type Resources } from '../../domain/types.js';
 import { request } from './_connection.js';
@@ -145,4 +146,13 @@ async function listing(ctx: EngineContext, project: string): Promise<Listed[]> {
   const path = `/v4.0.0/libpod/containers/json?all=true&filters=${filters}`;
   const docs = await request<PodmanListDoc[]>(ctx.docker, { path, method: 'GET', statusCodes: { 200: true } });
   return docs.filter((d) => d.Labels?.[Label.managed] === 'true' && d.Labels[Label.project] === project).map(fromPodmanList);
+}
+
+/** The engine's containers with no turtle label at all: made by someone else (one listing, no inspect). */
+export async function foreignContainers(ctx: EngineContext): Promise<ForeignContainer[]> {
+  const docs = (await attempt(ctx, 'list every container', () => ctx.docker.listContainers({ all: true }))) as unknown as { Id: string; Names?: string[]; Image?: string; State?: string; Created?: number; Labels?: Record<string, string> | null }[];
+  return docs
+    .filter((d) => !Object.keys(d.Labels ?? {}).some((k) => k.startsWith('io.turtle.')))
+    .map((d) => ({ id: d.Id, name: (d.Names?.[0] ?? d.Id.slice(0, 12)).replace(/^\//, ''), image: d.Image ?? '', state: d.State ?? 'unknown', createdAt: new Date((d.Created ?? 0) * 1000).toISOString() }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -4,11 +4,11 @@ import { Label, type ContainerSpec, type ObservedContainer, type Resources, type
 import { ExitCode, TurtleError } from '../../lib/errors.js';
 import type { DeliversSecrets } from '../types.js';
 import type { SecretDelivery } from '../../secrets/deliver.js';
-import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, HoldsLeases, ImageFacts, ImageProgress, InspectsImages, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
+import type { ContainerRuntime, ContainerStats, EngineEvent, EngineInfo, ExecsCommands, ForeignContainer, HoldsLeases, ImageFacts, ImageProgress, InspectsImages, ListsForeign, LeaseRecord, LogLine, LogOptions, ManagesNetworks, PausesContainers, WatchesEvents } from '../types.js';
 import type { ContainerNetwork, NetworkSpec, ObservedNetwork } from '../../domain/network.js';
 import { connectNetworks, createNetwork, engineSubnets, listNetworks, removeNetwork } from './_networks.js';
 import type { ListOptions } from '../types.js';
-import { listTrusting } from './_list.js';
+import { foreignContainers, listTrusting } from './_list.js';
 import { readEvents } from './_events.js';
 import { execIn } from './_exec.js';
 import { connect, request, requestStream, type CallCounts } from './_connection.js';
@@ -32,7 +32,7 @@ interface VersionDoc {
   Components?: Array<{ Name: string; Version: string }>;
 }
 
-export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks, InspectsImages {
+export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, WatchesEvents, ExecsCommands, PausesContainers, HoldsLeases, ManagesNetworks, InspectsImages, ListsForeign {
   /** Every HTTP request this adapter sent, counted where they all pass (see _connection.ts). */
   readonly calls: CallCounts = { mutating: 0, read: 0 };
   private readonly ctx: EngineContext;
@@ -230,6 +230,10 @@ export class DockerApiRuntime implements ContainerRuntime, DeliversSecrets, Watc
 
   imageFacts(ref: string): Promise<ImageFacts | undefined> {
     return imageFacts(this.ctx, ref);
+  }
+
+  foreign(): Promise<ForeignContainer[]> {
+    return foreignContainers(this.ctx);
   }
 
   pullImage(ref: string, onProgress?: (p: ImageProgress) => void): Promise<void> {
