@@ -8,7 +8,7 @@ import { engineIsLocal, prepareLocalHost } from '../governor/prepare.js';
 import { createRuntime } from '../runtime/index.js';
 import type { SiteSpec, Spec } from '../spec/index.js';
 import type { Store, StepRecord } from '../store/index.js';
-import { connectSite, type GlobalOptions } from './context.js';
+import { connectSite, whoAmI, type GlobalOptions } from './context.js';
 import { printJson, seconds } from './output.js';
 import { Progress } from './progress.js';
 import { describeHolder } from '../converge/lock.js';
@@ -50,7 +50,7 @@ export async function runRollout({ spec, sites, store, globals, command, json, p
       return prepared;
     };
     result = await rollout({
-      spec, sites, store, command, prepareHost, ...(policy ? { policy } : {}),
+      spec, sites, store, command, prepareHost, by: whoAmI(sites, globals), ...(policy ? { policy } : {}),
       connect: (site) => connectSite(spec, site, globals),
       hooks: (site) => hooksFor(site, progress),
       onLine: (line, transient) => (transient ? progress.status(line) : progress.line(line)),

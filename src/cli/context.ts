@@ -1,5 +1,7 @@
 // What every command needs: the spec, the state store, the sites it acts on and their engines.
 import { dirname, join, resolve } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import { loadIdentity } from '../client/identity.js';
 import { TurtleError, ExitCode } from '../lib/errors.js';
 import { activeProfiles, loadSpecFile, withProfiles, type SiteSpec, type Spec } from '../spec/index.js';
 import { createRuntime, type ContainerRuntime } from '../runtime/index.js';
@@ -124,4 +126,17 @@ async function checked(site: SiteSpec, keys: string | undefined): Promise<Contai
 /** How a command reaches `site`: through its agent when the spec names one, else its engine directly. */
 export function connectSite(spec: Spec, site: SiteSpec, opts: GlobalOptions): Promise<SiteClient> {
   return siteClient(spec, site, { engine: (s) => connect(s, keysDir(opts)), ...(opts.identity === undefined ? {} : { identity: opts.identity }) });
+}
+
+/** Who is deploying, for the history: the operator certificate agents will see, else the local user. */
+export function whoAmI(sites: readonly SiteSpec[], opts: GlobalOptions): string {
+  const local = `${userInfo().username}@${hostname()}`;
+  const viaAgent = sites.find((s) => s.agent !== undefined);
+  if (!viaAgent) return local;
+  try {
+    const id = loadIdentity(opts.identity, viaAgent.name);
+    return `${id.role} ${id.name}`;
+  } catch {
+    return local; // the rollout says what is missing
+  }
 }

@@ -6,6 +6,7 @@
 // steps, timings and the version it ended on are recorded in the store.
 import { assertSecretsReady } from '../secrets/check.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hostname } from 'node:os';
 import { ExitCode, TurtleError, errorMessage } from '../lib/errors.js';
 import type { ObservedContainer } from '../domain/types.js';
 import { desiredContainers, specHash, type DeployTarget, type TargetConvergence, type TargetHooks } from '../converge/deploy.js';
@@ -34,6 +35,8 @@ export interface RolloutOptions {
   /** returns a target that answers, or throws TurtleError (exit code unreachable when it cannot be reached) */
   connect: (site: SiteSpec) => Promise<RolloutTarget>;
   command?: string;
+  /** who started it, for the history: `operator alice`, else `user@host` */
+  by?: string;
   hooks?: (site: string) => TargetHooks;
   /** readies the site's host before anything is created there (turtle's cgroup hierarchy); its message is an event */
   prepareHost?: (site: SiteSpec) => Promise<{ ok: boolean; message: string } | undefined>;
@@ -94,7 +97,7 @@ export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
   store.deployments.markAbandoned(pidAlive);
   // a journal this turtle cannot repair stops the deployment before any site is touched
   for (const site of opts.sites) assertReadable(store.agent.unfinished(site.name));
-  const id = store.deployments.begin(version, opts.command ?? 'deploy');
+  const id = store.deployments.begin(version, opts.command ?? 'deploy', { host: hostname(), pid: process.pid, ...(opts.by ? { who: opts.by } : {}) });
   const ordered = orderSites(opts.sites, policy.order);
   // Nothing changes unless every site answers now: a site that is down (or refuses us) before the
   // rollout starts fails it at once, untouched; with unreachable: skip it is left pending instead.

@@ -176,4 +176,6 @@ export const migrations: readonly string[] = [
   ALTER TABLE deployment_sites_v6 RENAME TO deployment_sites;
   CREATE INDEX deployment_sites_site ON deployment_sites (site, deployment_id);
   `,
+  // 7: who started each deployment (the operator certificate's role and name, else user@host)
+  `ALTER TABLE deployments ADD COLUMN by_who TEXT;`,
 ];

@@ -34,6 +34,8 @@ export interface Deployment {
   id: number;
   specHash: string;
   command: string;
+  /** who started it: `operator alice` (the certificate agents saw), else `user@host` */
+  by?: string;
   startedAt: string;
   finishedAt?: string;
   outcome: Outcome;
@@ -43,10 +45,10 @@ export interface Deployment {
 export class DeploymentLog {
   constructor(private readonly db: Database.Database) {}
 
-  begin(specHash: string, command: string, by: { host: string; pid: number } = { host: hostname(), pid: process.pid }): number {
+  begin(specHash: string, command: string, by: { host: string; pid: number; who?: string } = { host: hostname(), pid: process.pid }): number {
     const info = this.db
-      .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome, host, pid) VALUES (?, ?, ?, 'running', ?, ?)`)
-      .run(specHash, command, new Date().toISOString(), by.host, by.pid);
+      .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome, host, pid, by_who) VALUES (?, ?, ?, 'running', ?, ?, ?)`)
+      .run(specHash, command, new Date().toISOString(), by.host, by.pid, by.who ?? null);
     return Number(info.lastInsertRowid);
   }
 
@@ -138,6 +140,7 @@ export class DeploymentLog {
       id: row.id,
       specHash: row.spec_hash,
       command: row.command,
+      ...(row.by_who === null ? {} : { by: row.by_who }),
       startedAt: row.started_at,
       ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
       outcome: row.outcome,
@@ -158,6 +161,7 @@ interface DeploymentRow {
   id: number;
   spec_hash: string;
   command: string;
+  by_who: string | null;
   started_at: string;
   finished_at: string | null;
   outcome: Outcome;

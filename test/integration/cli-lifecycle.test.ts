@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { createRuntime } from '../../src/runtime/index.js';
 import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
+import { hostname, userInfo } from 'node:os';
 
 interface DeployJson {
   id: number;
@@ -81,7 +82,7 @@ services:
       assert.equal(
         steady(r.stdout),
         [
-          `deployment ${first.id}: succeeded (deploy, started TIME, spec ${first.version.slice(0, 12)})`,
+          `deployment ${first.id}: succeeded (deploy by ${userInfo().username}@${hostname()}, started TIME, spec ${first.version.slice(0, 12)})`,
           'dc1: succeeded in N.Ns',
           `  done    create network ${project}_default  N.Ns`,
           '  done    create ticker#1 (turtle-test/tools:1)  N.Ns',

@@ -99,6 +99,7 @@ rollout: { bake: 1s }
   test('deploy delivers each file with its owner and mode, and the variable; the engine\'s config holds no file value', LIMIT, async () => {
     const r = await turtle(['deploy']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match((await turtle(['history', '1'])).stdout, /^deployment 1: succeeded \(deploy by operator alice, started /);
     for (const s of ['dc1', 'dc2'] as const) {
       assert.equal(await inside(s, 'app', `[ "$(cat /run/secrets/db)" = ${word('canary-db-one')} ] && [ "$(cat /etc/app/db)" = ${word('canary-db-one')} ]`), true, `${s}: the files hold the value`);
       assert.equal(await inside(s, 'app', 'set -- $(ls -ln /run/secrets/db); [ "$1 $3 $4" = "-r-------- 0 0" ] && set -- $(ls -ln /etc/app/db) && [ "$1 $3 $4" = "-r--r----- 1000 1001" ]'), true, `${s}: owner and mode`);
@@ -187,6 +188,40 @@ rollout: { bake: 1s }
     assert.equal((await api(dc1.port, observer, 'GET', '/v1/images')).status, 400);
     assert.equal((await api(dc1.port, observer, 'GET', '/v1/images?refs=a%0Ab')).status, 400);
     assert.equal((await api(dc1.port, await dc1.identity('peer', 'dc9'), 'GET', '/v1/images?refs=turtle-test/web:1')).status, 403);
+  });
+
+  test('a container turtle did not start is reported: an event and the observed state on the agent, and turtle status on both kinds of site', LIMIT, async () => {
+    const name = `${project}-intruder`;
+    const made = await Promise.all((['dc1', 'dc2'] as const).map(async (s) => {
+      const r = await engineRequest(endpoint[s], 'POST', `/containers/create?name=${name}`, { Image: 'turtle-test/tools:1', Cmd: ['true'] });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return (r.body as { Id: string }).Id;
+    }));
+    try {
+      const operator = await dc1.identity('operator', 'incident');
+      // a reconcile is followed by a look for containers turtle did not start
+      assert.equal((await api(dc1.port, operator, 'GET', '/v1/observed?wait=1')).status, 200);
+      let reported: { type: string; message: string; data?: { id?: string } } | undefined;
+      for (let i = 0; i < 40 && !reported; i++) {
+        const { events } = JSON.parse((await api(dc1.port, operator, 'GET', '/v1/events?after=0&limit=10000')).text) as { events: { type: string; message: string; data?: { id?: string } }[] };
+        reported = events.find((e) => e.type === 'foreign.container' && e.data?.id === made[0]);
+        if (!reported) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.match(reported?.message ?? 'not reported', new RegExp(`^a container turtle did not start is on dc1: ${name} \\(turtle-test/tools:1, created, created \\d{4}-`));
+      const observed = JSON.parse((await api(dc1.port, operator, 'GET', '/v1/observed')).text) as { foreign: { name: string }[] };
+      assert.ok(observed.foreign.some((c) => c.name === name));
+      const status = JSON.parse((await turtle(['status', '--json'])).stdout) as { sites: { site: string; foreign?: { name: string }[] }[] };
+      assert.deepEqual(status.sites.map((x) => [x.site, (x.foreign ?? []).some((c) => c.name === name)]), [['dc1', true], ['dc2', true]]);
+      const human = await turtle(['status']);
+      assert.match(human.stdout, new RegExp(`\n  not turtle's: ${name} \\(`));
+      // reported once: another reconcile says nothing new
+      await api(dc1.port, operator, 'GET', '/v1/observed?wait=1');
+      await new Promise((r) => setTimeout(r, 500));
+      const { events } = JSON.parse((await api(dc1.port, operator, 'GET', '/v1/events?after=0&limit=10000')).text) as { events: { type: string; data?: { id?: string } }[] };
+      assert.equal(events.filter((e) => e.type === 'foreign.container' && e.data?.id === made[0]).length, 1);
+    } finally {
+      await Promise.all((['dc1', 'dc2'] as const).map((s, i) => engineRequest(endpoint[s], 'DELETE', `/containers/${made[i]}?force=true`)));
+    }
   });
 
   test('no value, in any form, in the stores, their WAL, the spec cache, the agent\'s API, the CLI\'s output or the engines\' files', LIMIT, async () => {

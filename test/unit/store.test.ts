@@ -16,7 +16,7 @@ function tempPath(): { path: string; done: () => void } {
 test('migrates a new store to the latest version, and reopening keeps the data', () => {
   const { path, done } = tempPath();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 6);
+  assert.equal(store.schemaVersion, 7);
   const id = store.deployments.begin('abc', 'deploy');
   store.deployments.recordSite(id, {
     site: 'dc1',
@@ -88,7 +88,7 @@ test('a store from a newer turtle is refused with a hint, not corrupted', () => 
   db.close();
   assert.throws(() => Store.open(path), (err: unknown) => {
     assert.ok(err instanceof TurtleError);
-    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (6)`);
+    assert.equal(err.message, `the state store ${path} has schema version 99, newer than this turtle knows (7)`);
     assert.equal(err.hint, 'upgrade turtle, or point --state at another store');
     return true;
   });
@@ -123,7 +123,7 @@ test('migration 5 keeps a version-4 store\'s deployments, their sites and ids, a
   db.close();
 
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 6);
+  assert.equal(store.schemaVersion, 7);
   assert.deepEqual(store.deployments.get(1)?.sites, [{ site: 'dc1', outcome: 'succeeded', steps: [], startedAt: '2026-01-01T00:00:00.000Z', durationMs: 5 }]);
   // ids go on after the copied rows, and the new outcomes are accepted
   const id = store.deployments.begin('bbb', 'rollout');
@@ -155,7 +155,7 @@ test('migration 6 keeps a version-5 store\'s deployments; a dead CLI\'s running 
   db.prepare(`INSERT INTO deployment_sites (deployment_id, site, outcome, steps, started_at, version) VALUES (1, 'dc1', 'running', '[]', '2026-01-01T00:00:00.000Z', 'aaa')`).run();
   db.close();
   const store = Store.open(path);
-  assert.equal(store.schemaVersion, 6);
+  assert.equal(store.schemaVersion, 7);
   assert.deepEqual(store.deployments.siteVersion('dc1'), { version: 'aaa', deployment: 1, outcome: 'running', at: '2026-01-01T00:00:00.000Z' });
   const dead = store.deployments.begin('bbb', 'deploy', { host: 'here', pid: 111 });
   const live = store.deployments.begin('ccc', 'deploy', { host: 'here', pid: 222 });
@@ -207,5 +207,19 @@ test('the store, its WAL and its folder are readable by their owner only, whatev
   } finally {
     process.umask(umask);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a deployment keeps who started it; one from before the column reads back without', () => {
+  const { path, done } = tempPath();
+  const store = Store.open(path);
+  try {
+    const mine = store.deployments.begin('a'.repeat(64), 'deploy', { host: 'laptop', pid: 1, who: 'operator alice' });
+    const older = store.deployments.begin('b'.repeat(64), 'rollback', { host: 'laptop', pid: 1 });
+    assert.equal(store.deployments.get(mine)?.by, 'operator alice');
+    assert.equal(store.deployments.get(older)?.by, undefined);
+  } finally {
+    store.close();
+    done();
   }
 });

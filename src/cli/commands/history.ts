@@ -50,7 +50,7 @@ function parseId(id: string): number {
 function showOne(d: Deployment | undefined, id: string, json?: boolean): void {
   if (d === undefined) throw new TurtleError(`no deployment ${id}`, { exitCode: ExitCode.invalid, hint: 'see the IDs with `turtle history`' });
   if (json) return printJson(d);
-  console.log(`deployment ${d.id}: ${d.outcome} (${d.command}, started ${d.startedAt}, spec ${d.specHash.slice(0, 12)})`);
+  console.log(`deployment ${d.id}: ${d.outcome} (${d.command}${d.by ? ` by ${d.by}` : ''}, started ${d.startedAt}, spec ${d.specHash.slice(0, 12)})`);
   for (const s of d.sites) {
     console.log(`${s.site}: ${s.outcome} in ${seconds(s.durationMs)}${s.error ? ` - ${s.error}` : ''}`);
     for (const step of s.steps) console.log(`  ${step.status.padEnd(7)} ${step.step}  ${seconds(step.durationMs)}${step.error ? ` - ${step.error}` : ''}`);
