@@ -253,7 +253,8 @@ describe('turtle observer on Docker and Podman agents', { skip: skipEngines }, (
     await pushDesired(sites.dc1, sites.operator, desiredFor(project, sites.dc1));
     await until('skew and drift resolved', async () => {
       const x = await summary();
-      return x.alerts.length === 0 ? true : undefined;
+      // a container another test makes by hand on these shared engines is rightly foreign: not this test's
+      return x.alerts.filter((a) => a.kind !== 'foreign.container').length === 0 ? true : undefined;
     }, 120_000); // two replacements and a reconcile, each agent's: under load, as the heal above
     const resolved = buildSummary(store).recentAlerts.filter((a) => a.resolvedAt !== undefined).map((a) => a.kind);
     for (const kind of ['service.unhealthy', 'version.skew', 'drift']) assert.ok(resolved.includes(kind as never), kind);
