@@ -1,7 +1,7 @@
 // What every turtle listener (the agent's API, the observer) does against clients that hold resources:
 // short handshake, header and request timeouts, a ceiling on connections, a bounded pool of connections
-// still shaking hands (the oldest is dropped for a new one, so a flood of silent sockets cannot lock an
-// operator out), and Node's own 400/408/431 answers as JSON like every other error.
+// still shaking hands (the oldest silent one is dropped for a new one, so a flood of silent sockets cannot
+// lock an operator out), and Node's own 400/408/431 answers as JSON like every other error.
 import { STATUS_CODES, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -36,9 +36,12 @@ export function hardenListener(server: HttpServer | HttpsServer, limits: Limits 
     pending.add(raw);
     raw.once('close', () => pending.delete(raw));
     if (pending.size > limits.pendingHandshakes) {
-      const oldest = pending.values().next().value as Socket;
-      pending.delete(oldest);
-      oldest.destroy();
+      // a client that has said nothing yet goes first: a real one sends its hello as it connects, so a flood
+      // of silent sockets churns among themselves and never pushes out an operator mid-handshake
+      const silent = [...pending].find((p) => p !== raw && p.bytesRead === 0);
+      const drop = silent ?? (pending.values().next().value as Socket);
+      pending.delete(drop);
+      drop.destroy();
     }
   });
   server.on('secureConnection', (tls) => pending.delete((tls as unknown as { _parent?: Socket })._parent as Socket));

@@ -160,6 +160,12 @@ describe(`the agent's API, hardened (${engine.kind})`, { skip: skipEngines }, ()
 
   test('a flood of sockets that never shake hands does not lock an operator out', async () => {
     const silent: Socket[] = [];
+    // a client that has begun its handshake (the first byte of a hello) is not pushed out by the flood after it
+    const talking = tcpConnect(agent.port, '127.0.0.1');
+    talking.on('error', () => undefined);
+    await new Promise<void>((r) => talking.once('connect', () => r()));
+    talking.write(Buffer.from([0x16]));
+    await new Promise((r) => setTimeout(r, 100));
     try {
       for (let i = 0; i < 200; i++) {
         const s = tcpConnect(agent.port, '127.0.0.1');
@@ -173,7 +179,9 @@ describe(`the agent's API, hardened (${engine.kind})`, { skip: skipEngines }, ()
       // all but the newest 64 were dropped
       const closed = silent.filter((s) => s.destroyed || s.readyState !== 'open').length;
       assert.ok(closed >= 200 - 64, `${closed} of 200 silent sockets closed`);
+      assert.equal(talking.destroyed || talking.readyState !== 'open', false, 'the client mid-handshake is still connected');
     } finally {
+      talking.destroy();
       for (const s of silent) s.destroy();
     }
   });
