@@ -1,7 +1,9 @@
 // turtle.lock beside turtle.yaml: per site, the image ID (and registry digest, where there is one) behind
 // every image reference the spec uses. A tag can be moved to other content (`docker tag evil nginx:1.25`);
 // an image ID cannot, so a deploy and the agent's healing refuse a tag that no longer means what was locked.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { readIfExists } from '../lib/files.js';
+import { isMap } from '../spec/_fields.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { ExitCode, TurtleError } from '../lib/errors.js';
@@ -26,13 +28,8 @@ export function lockPath(specFile: string): string {
 
 /** The lock, or undefined when there is none; anything wrong with it is an error naming the file and the entry. */
 export function readLock(path: string, sites: readonly string[]): Pins | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw bad(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check its permissions');
-  }
+  const text = readIfExists(path, (code) => bad(path, `cannot be read (${code})`, 'check its permissions'));
+  if (text === undefined) return undefined;
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw bad(path, doc.errors[0]!.message.split('\n')[0]!, 'restore it from version control, or write it again with turtle lock --update');
   const raw = doc.toJS() as unknown;
@@ -68,8 +65,4 @@ export function writeLock(path: string, pins: Pins): void {
 function bad(path: string, message: string, hint: string): TurtleError {
   const near = relative(process.cwd(), path);
   return new TurtleError(`${near && !near.startsWith('..') ? near : path}: ${message}`, { exitCode: ExitCode.invalid, hint });
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -4,7 +4,8 @@
 // and committed with them: every operator of the project must hash alike, or a second checkout would see
 // every container as changed. Made by the first `turtle secret set`, or by `turtle secret init`.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readIfExists } from '../lib/files.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, TurtleError } from '../lib/errors.js';
 import { SECRETS_FOLDER } from './site-file.js';
@@ -18,13 +19,8 @@ export function hashKeyPath(specFile: string): string {
 /** The key, or undefined when the project has none yet; a file that is not one is an error, never replaced. */
 export function readHashKey(specFile: string): string | undefined {
   const path = hashKeyPath(specFile);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new TurtleError(`${shown(path)} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { exitCode: ExitCode.invalid, hint: 'check its permissions' });
-  }
+  const text = readIfExists(path, (code) => new TurtleError(`${shown(path)} cannot be read (${code})`, { exitCode: ExitCode.invalid, hint: 'check its permissions' }));
+  if (text === undefined) return undefined;
   const key = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
   if (key === undefined || !KEY.test(key))
     throw new TurtleError(`${shown(path)}: expected the project's hash key (64 hex digits), found ${key === undefined ? 'nothing' : `${key.length} characters`}`, {

@@ -1,6 +1,8 @@
 // turtle's store for secret values: one file per site beside turtle.yaml (turtle.secrets/<site>.yaml), each
 // value encrypted with age to that site's key. Names stay readable, so the file can be committed and diffs.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readIfExists } from '../lib/files.js';
+import { isMap } from '../spec/_fields.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { isMap as isYamlMap, parseDocument, stringify } from 'yaml';
 import { TurtleError, ExitCode } from '../lib/errors.js';
@@ -35,13 +37,8 @@ export function sealedDigest(sealed: string): string {
 
 /** The site's file, or undefined when there is none; anything else wrong with it is an error naming the file and the key. */
 export function readSiteSecrets(path: string, site: string): SiteSecrets | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw bad(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check its permissions');
-  }
+  const text = readIfExists(path, (code) => bad(path, `cannot be read (${code})`, 'check its permissions'));
+  if (text === undefined) return undefined;
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -84,10 +81,6 @@ export function writeSiteSecrets(path: string, file: SiteSecrets): void {
 
 function bad(path: string, message: string, hint: string): TurtleError {
   return new TurtleError(`${relative(process.cwd(), path) || path}: ${message}`, { exitCode: ExitCode.invalid, hint });
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** ` (line N)` of a key path, when the document has it. */
