@@ -12,14 +12,15 @@ import { engines, skipEngines, removeProject } from '../helpers/engines.js';
 import { Workdir } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 
-const UPDATES = Number(process.env.TURTLE_ZD_UPDATES ?? 20);
+// npm test's size: ten swaps each way and a short baseline; the README's figures are of 20 and 20 s (TURTLE_ZD_*)
+const UPDATES = Number(process.env.TURTLE_ZD_UPDATES ?? 10);
 // Sized so that a timeout would be the swap's doing, not busybox httpd's: a few connections, and a
 // timeout far above the service's latency on a busy 2-core machine, where turtle's containers sit under
 // the lowest CPU weight there is (the /turtle cgroup) and wait their turn behind every host process
 // (ENVIRONMENT.md). A swap that went wrong shows as a refused or reset connection or a 5xx from the proxy
 // (its own connect and server timeouts are 3 s x 3 tries and 60 s), not as a slow answer.
 const WRK = { threads: 1, connections: 4, timeout: '30s' };
-const BASELINE_S = Number(process.env.TURTLE_ZD_BASELINE_S ?? 20);
+const BASELINE_S = Number(process.env.TURTLE_ZD_BASELINE_S ?? 5);
 
 interface WrkResult {
   requests: number;
