@@ -110,7 +110,7 @@ export interface RateLimits {
 }
 
 /** Log lines a second a reader (any role but operator) may be sent: the observer mirrors far fewer. */
-export const LOG_LINE_LIMITS: RateLimits = { perIdentity: { rate: 2_000, burst: 10_000 }, perAddress: { rate: 4_000, burst: 20_000 } };
+export const LOG_LINE_LIMITS: RateLimits = { perIdentity: { rate: 500, burst: 2_000 }, perAddress: { rate: 1_000, burst: 4_000 } };
 
 /**
  * Token buckets per identity and per address: work a reader may make the server do (log lines read from
