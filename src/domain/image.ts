@@ -6,6 +6,9 @@ export function normaliseImage(image: string): string {
 /** An image reference as engines take it: `[registry[:port]/]name[:tag][@sha256:…]`, no spaces or commas. */
 export const IMAGE_REF = /^[a-zA-Z0-9][a-zA-Z0-9._/:@-]{0,254}$/;
 
+/** An image ID as engines give it: the digest of the image's configuration. */
+export const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
 /** The tag and the digest a reference names (the tag is `latest` when it names neither, as engines read it). */
 export function imageParts(ref: string): { name: string; tag?: string; digest?: string } {
   const at = ref.indexOf('@');

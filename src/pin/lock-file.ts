@@ -7,10 +7,9 @@ import { isMap } from '../spec/_fields.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { ExitCode, TurtleError } from '../lib/errors.js';
-import { IMAGE_REF } from '../domain/image.js';
+import { IMAGE_ID, IMAGE_REF } from '../domain/image.js';
 
 export const LOCK_FILE = 'turtle.lock';
-export const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 export interface Pin {
   /** the image ID (sha256:…) */

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { DesiredState } from '../../store/index.js';
 import { formatBytes } from '../../domain/index.js';
+import { IMAGE_ID } from '../../domain/image.js';
 
 /** Printable, no control characters, no path tricks. */
 const plain = z.string().min(1).max(4096).regex(/^[^\x00-\x1f\x7f]*$/, 'control characters are not allowed');
@@ -114,7 +115,7 @@ export const containerSpec = z.strictObject({
   networks: z.array(containerNetwork).max(32).optional(),
   options: options.optional(),
   secrets: z.array(secretUse).max(64).optional(),
-  imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'an image ID (sha256:<64 hex>)').optional(),
+  imageId: z.string().regex(IMAGE_ID, 'an image ID (sha256:<64 hex>)').optional(),
   running: z.boolean(),
   configHash: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
 });
