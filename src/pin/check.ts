@@ -19,6 +19,25 @@ export async function siteImages(client: SiteClient, refs: readonly string[]): P
   return new Map(refs.map((ref, i) => [ref, facts[i]]));
 }
 
+/** A pinned reference whose image on the site is not the pinned one: `found` is the ID there now (absent: none). */
+export interface BrokenPin {
+  ref: string;
+  pinned: string;
+  found?: string;
+}
+
+/** Every pinned reference of `site`'s services that no longer names the pinned image there, in reference order. */
+export async function brokenPins(spec: Spec, site: string, client: SiteClient): Promise<BrokenPin[]> {
+  const pins = spec.pins?.[site] ?? {};
+  const refs = imagesOf(spec, site).filter((r) => pins[r]);
+  const facts = await siteImages(client, refs);
+  return refs.flatMap((ref) => {
+    const found = facts.get(ref)?.id;
+    const pinned = pins[ref]!.id;
+    return found === pinned ? [] : [{ ref, pinned, ...(found ? { found } : {}) }];
+  });
+}
+
 /** Throws, naming each site and image, unless every site's images are the ones turtle.lock pins. */
 export async function assertPinsHold(spec: Spec, sites: readonly SiteSpec[], connect: (site: SiteSpec) => Promise<SiteClient>): Promise<void> {
   if (!spec.pins) return;
@@ -32,18 +51,16 @@ export async function assertPinsHold(spec: Spec, sites: readonly SiteSpec[], con
       lines.push(`${site.name}: turtle.lock does not pin ${unpinned.join(', ')}`);
       fixes.push(`turtle lock --site ${site.name} (adds what is missing, changes nothing pinned)`);
     }
-    let facts: Map<string, ImageFacts | undefined>;
+    let broken: BrokenPin[];
     try {
-      facts = await siteImages(await connect(site), refs.filter((r) => pins[r]));
+      broken = await brokenPins(spec, site.name, await connect(site));
     } catch (err) {
       // the rollout's own check says what an unreachable site means (wait, skip, fail)
       if (err instanceof TurtleError && err.exitCode === ExitCode.unreachable) return;
       throw new TurtleError(`${site.name}: could not check its images against turtle.lock: ${errorMessage(err)}`, { exitCode: ExitCode.failed, cause: err });
     }
-    for (const [ref, found] of facts) {
-      const pin = pins[ref]!;
-      if (found?.id === pin.id) continue;
-      const e = pinMismatch(site.name, ref, found?.id, pin.id);
+    for (const { ref, found, pinned } of broken) {
+      const e = pinMismatch(site.name, ref, found, pinned);
       lines.push(e.message.startsWith(`${site.name}:`) ? e.message : `${site.name}: ${e.message}`);
       fixes.push(e.hint!);
     }

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { servicesForSite } from '../../spec/index.js';
 import { audit, reaches, SEVERITIES, type Finding, type Severity, type SiteView } from '../../audit/audit.js';
 import { errorMessage, ExitCode, TurtleError } from '../../lib/errors.js';
-import type { ImageFacts } from '../../runtime/types.js';
+import { imagesOf, siteImages } from '../../pin/check.js';
 import { connectSite, loadSpec, selectSites, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -27,7 +27,7 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         const view: SiteView = { site: site.name, services };
         if (!opts.offline && services.length > 0) {
           try {
-            view.images = await imagesOf(await connectSite(spec, site, globals()), services.map((s) => s.image));
+            view.images = await siteImages(await connectSite(spec, site, globals()), imagesOf(spec, site.name));
           } catch (err) {
             unasked.push(`${site.name}: its images were not inspected (${errorMessage(err).split('\n')[0]}); audited from the spec`);
           }
@@ -42,13 +42,6 @@ export function register(program: Command, globals: () => GlobalOptions): void {
         throw new TurtleError(`${findings.filter((f) => SEVERITIES.indexOf(f.severity) >= SEVERITIES.indexOf(opts.failOn!)).length} finding(s) at ${opts.failOn} or above`, { exitCode: ExitCode.drift, hint: 'fix them (each says how), or raise --fail-on' });
       }
     });
-}
-
-async function imagesOf(client: Awaited<ReturnType<typeof connectSite>>, refs: string[]): Promise<Map<string, ImageFacts | undefined>> {
-  if (!client.images) throw new Error('this site cannot say');
-  const unique = [...new Set(refs)];
-  const facts = await client.images(unique);
-  return new Map(unique.map((ref, i) => [ref, facts[i]]));
 }
 
 function severity(value: string): Severity {

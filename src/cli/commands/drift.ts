@@ -7,7 +7,7 @@ import { siteDrift, type DriftItem } from '../../domain/index.js';
 import { desiredContainers } from '../../converge/deploy.js';
 import { servicesForSite, type SiteSpec, type Spec } from '../../spec/index.js';
 import type { SiteClient } from '../../client/types.js';
-import { imagesOf, siteImages } from '../../pin/check.js';
+import { brokenPins } from '../../pin/check.js';
 import type { Store } from '../../store/index.js';
 import { connectSite, loadSpec, openStore, selectSites, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -62,17 +62,11 @@ async function checkSite(spec: Spec, site: SiteSpec, store: Store, globals: Glob
 
 /** Tags turtle.lock pins that name other content on the site now: compared by image ID, never by name. */
 async function pinDrift(spec: Spec, site: string, client: SiteClient): Promise<DriftItem[]> {
-  const pins = spec.pins?.[site];
-  if (!pins) return [];
-  const refs = imagesOf(spec, site).filter((r) => pins[r]);
-  const facts = await siteImages(client, refs);
-  return refs.flatMap((ref) => {
-    const found = facts.get(ref)?.id;
-    const pin = pins[ref]!.id;
-    if (found === pin) return [];
+  if (!spec.pins?.[site]) return [];
+  return (await brokenPins(spec, site, client)).map(({ ref, found, pinned }) => {
     const service = servicesForSite(spec, site).find((s) => s.image === ref)!.name;
     const now = found === undefined ? 'is not on the site' : `names ${found.slice(0, 19)}…`;
-    return [{ slot: `image ${ref}`, service, replica: 0, kind: 'pin' as const, message: `image ${ref} ${now}; turtle.lock pins ${pin.slice(0, 19)}… (the next deploy refuses it)`, wanted: pin, found: found ?? 'absent' }];
+    return { slot: `image ${ref}`, service, replica: 0, kind: 'pin' as const, message: `image ${ref} ${now}; turtle.lock pins ${pinned.slice(0, 19)}… (the next deploy refuses it)`, wanted: pinned, found: found ?? 'absent' };
   });
 }
 

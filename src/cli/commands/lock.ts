@@ -22,7 +22,10 @@ export function register(program: Command, globals: () => GlobalOptions): void {
       const moved: string[] = [];
       const changes: string[] = [];
       // every site is read before the file is written: one that cannot say changes nothing
-      const read = await Promise.all(sites.map(async (site) => ({ site: site.name, refs: imagesOf(spec, site.name), facts: await siteImages(await connectSite(spec, site, globals()), imagesOf(spec, site.name)) })));
+      const read = await Promise.all(sites.map(async (site) => {
+        const refs = imagesOf(spec, site.name);
+        return { site: site.name, refs, facts: await siteImages(await connectSite(spec, site, globals()), refs) };
+      }));
       for (const { site, refs, facts } of read) {
         const old = before[site] ?? {};
         const pins: Pins[string] = {};
@@ -32,7 +35,8 @@ export function register(program: Command, globals: () => GlobalOptions): void {
             missing.push(`${site} does not have ${ref}`);
             continue;
           }
-          const pin = { id: found.id, ...(registryDigest(found.digests) ? { digest: registryDigest(found.digests)! } : {}) };
+          const digest = registryDigest(found.digests);
+          const pin = { id: found.id, ...(digest ? { digest } : {}) };
           const was = old[ref];
           if (was && was.id !== pin.id && !opts.update) {
             moved.push(`${site}: ${ref} is ${pin.id.slice(0, 19)}… there, turtle.lock says ${was.id.slice(0, 19)}…`);
