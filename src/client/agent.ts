@@ -41,6 +41,8 @@ const heldLeases = new Map<string, string>();
 
 export class AgentClient implements SiteClient {
   private readonly api: AgentConnection;
+  /** what the last GET /v1/observed said of containers turtle did not start (the agent lists its engine for each one) */
+  private seenForeign: ForeignContainer[] | undefined;
 
   /** `budget`: the site's capacity and budget from turtle.yaml, pushed with the desired state for the agent's governor */
   constructor(readonly site: string, private readonly project: string, private readonly specHash: string, readonly where: string, identity: Identity, private readonly budget?: SiteBudget) {
@@ -87,11 +89,13 @@ export class AgentClient implements SiteClient {
 
   async list(): Promise<ObservedContainer[]> {
     const { body } = await this.api.json<Observed>('GET', '/v1/observed');
+    this.seenForeign = body.foreign ?? [];
     return body.containers.filter((c) => c.project === this.project && c.site === this.site);
   }
 
-  /** Containers the agent saw on its engine that turtle did not start (at its last check). */
+  /** Containers the agent saw on its engine that turtle did not start (at its last check), from the answer to list() when there was one. */
   async foreign(): Promise<ForeignContainer[]> {
+    if (this.seenForeign) return this.seenForeign;
     const { body } = await this.api.json<Observed>('GET', '/v1/observed');
     return body.foreign ?? [];
   }
