@@ -33,9 +33,10 @@ export class ForeignWatch {
     const found = await runtime.foreign();
     for (const c of found) {
       if (this.known.has(c.id)) continue;
-      this.known.add(c.id);
       store.events.append({ site, type: 'foreign.container', message: `a container turtle did not start is on ${site}: ${c.name} (${c.image}, ${c.state}, created ${c.createdAt})`, data: { id: c.id, name: c.name, image: c.image, state: c.state, createdAt: c.createdAt } });
     }
+    // a container's ID is never reused: those gone need not be remembered, so the set stays as small as the engine's list
+    this.known = new Set(found.map((c) => c.id));
     this.current = found;
   }
 }
