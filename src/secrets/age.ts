@@ -1,7 +1,7 @@
 // age (age-encryption.org/v1) for turtle's secrets: X25519 identities, one per site, and armored files that
 // Debian's `age` CLI reads and writes too. Only this file knows the library.
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, readFile } from 'node:fs/promises';
+import { createOnce } from '../lib/files.js';
 import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { TurtleError, ExitCode, errorMessage } from '../lib/errors.js';
 
@@ -58,16 +58,7 @@ export async function loadOrCreateKey(path: string): Promise<AgeKey> {
   }
   const identity = await generateX25519Identity();
   const recipient = await identityToRecipient(identity);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `# turtle: the key this site's secrets are encrypted to (public key: ${recipient})\n${identity}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(tmp, path); // never over a key another process made meanwhile
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return loadOrCreateKey(path);
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+  // never over a key another process made meanwhile: then that one is the site's
+  if (!createOnce(path, `# turtle: the key this site's secrets are encrypted to (public key: ${recipient})\n${identity}\n`, 0o600, 0o700)) return loadOrCreateKey(path);
   return { identity, recipient };
 }

@@ -4,8 +4,7 @@
 // and committed with them: every operator of the project must hash alike, or a second checkout would see
 // every container as changed. Made by the first `turtle secret set`, or by `turtle secret init`.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readIfExists } from '../lib/files.js';
+import { createOnce, readIfExists } from '../lib/files.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ExitCode, TurtleError } from '../lib/errors.js';
 import { SECRETS_FOLDER } from './site-file.js';
@@ -36,17 +35,8 @@ export function ensureHashKey(specFile: string): { key: string; created: boolean
   if (existing) return { key: existing, created: false };
   const path = hashKeyPath(specFile);
   const key = randomBytes(32).toString('hex');
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `# turtle: this project's hash key. Commit it: every operator of the project needs the same one.\n${key}\n`, { mode: 0o644 });
-  try {
-    linkSync(tmp, path); // never over a key another process made meanwhile
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return { key: readHashKey(specFile)!, created: false };
-  } finally {
-    unlinkSync(tmp);
-  }
+  // never over a key another process made meanwhile
+  if (!createOnce(path, `# turtle: this project's hash key. Commit it: every operator of the project needs the same one.\n${key}\n`, 0o644)) return { key: readHashKey(specFile)!, created: false };
   return { key, created: true };
 }
 
