@@ -6,7 +6,6 @@
 // steps, timings and the version it ended on are recorded in the store.
 import { assertSecretsReady } from '../secrets/check.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostname } from 'node:os';
 import { ExitCode, TurtleError, errorMessage } from '../lib/errors.js';
 import type { ObservedContainer } from '../domain/types.js';
 import { desiredContainers, specHash, type DeployTarget, type TargetConvergence, type TargetHooks } from '../converge/deploy.js';
@@ -97,7 +96,7 @@ export async function rollout(opts: RolloutOptions): Promise<DeployResult> {
   store.deployments.markAbandoned(pidAlive);
   // a journal this turtle cannot repair stops the deployment before any site is touched
   for (const site of opts.sites) assertReadable(store.agent.unfinished(site.name));
-  const id = store.deployments.begin(version, opts.command ?? 'deploy', { host: hostname(), pid: process.pid, ...(opts.by ? { who: opts.by } : {}) });
+  const id = store.deployments.begin(version, opts.command ?? 'deploy', opts.by ? { who: opts.by } : {});
   const ordered = orderSites(opts.sites, policy.order);
   // Nothing changes unless every site answers now: a site that is down (or refuses us) before the
   // rollout starts fails it at once, untouched; with unreachable: skip it is left pending instead.

@@ -45,10 +45,11 @@ export interface Deployment {
 export class DeploymentLog {
   constructor(private readonly db: Database.Database) {}
 
-  begin(specHash: string, command: string, by: { host: string; pid: number; who?: string } = { host: hostname(), pid: process.pid }): number {
+  /** `by`: the process running it (this one unless given), and who started it */
+  begin(specHash: string, command: string, by: { host?: string; pid?: number; who?: string } = {}): number {
     const info = this.db
       .prepare(`INSERT INTO deployments (spec_hash, command, started_at, outcome, host, pid, by_who) VALUES (?, ?, ?, 'running', ?, ?, ?)`)
-      .run(specHash, command, new Date().toISOString(), by.host, by.pid, by.who ?? null);
+      .run(specHash, command, new Date().toISOString(), by.host ?? hostname(), by.pid ?? process.pid, by.who ?? null);
     return Number(info.lastInsertRowid);
   }
 
